@@ -1,0 +1,78 @@
+// The state every pass of the baker works on. There are no globals in the baker: each pass
+// takes a Context&. Diagnostics collect here; checkpoint() stops after a pass that had errors,
+// so the user sees every problem of that pass at once.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fastboot::baker {
+
+struct Options {
+  std::string program;            // the executable to bake
+  std::string working_directory;  // where the baking processes run; empty = inherit
+  std::uint64_t base_a = 0x3a0000000000;  // arena base of the first bake run = preferred base
+  std::uint64_t base_b = 0x2b0000000000;  // arena base of the second run
+  bool verbose = false;
+  std::size_t max_errors = 20;    // non-relocatable words spelled out before summarizing
+};
+
+class Context;
+
+// `error(ctx) << "text " << 42;` records one message when the statement ends.
+class Diagnostic {
+ public:
+  Diagnostic(std::vector<std::string>& sink, std::string prefix)
+      : sink_(sink), text_(std::move(prefix)) {}
+  Diagnostic(const Diagnostic&) = delete;
+  ~Diagnostic() { sink_.push_back(std::move(text_)); }
+  template <class T>
+  Diagnostic& operator<<(const T& v) {
+    text_ += fmt::format("{}", v);
+    return *this;
+  }
+
+ private:
+  std::vector<std::string>& sink_;
+  std::string text_;
+};
+
+// Thrown by checkpoint() once errors have been printed; main() turns it into exit code 1.
+struct BakeFailed {};
+
+class Context {
+ public:
+  explicit Context(Options o) : opts(std::move(o)) {}
+  Options opts;
+  std::vector<std::string> errors;
+  std::vector<std::string> notes;
+  std::vector<std::pair<std::string, double>> timings;  // pass name, milliseconds
+};
+
+Diagnostic error(Context& ctx);
+Diagnostic note(Context& ctx);
+// Prints the notes; prints the errors and throws BakeFailed if there were any.
+void checkpoint(Context& ctx);
+
+// Times a pass for --verbose: `Timer t(ctx, "diff");`
+class Timer {
+ public:
+  Timer(Context& ctx, std::string name)
+      : ctx_(ctx), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
+  ~Timer() {
+    std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start_;
+    ctx_.timings.emplace_back(name_, d.count());
+  }
+
+ private:
+  Context& ctx_;
+  std::string name_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace fastboot::baker

@@ -1,0 +1,53 @@
+#include "diagnose.h"
+
+#include <algorithm>
+
+#include "symbolize.h"
+
+namespace fastboot::baker {
+
+namespace {
+
+// "root 'dict': word at offset 8 of a 32-byte object (arena offset 0x40, allocated by
+// make() at main.cc:12)"
+std::string where(const Dump& a, Symbolizer& sym, std::size_t alloc_index, std::uint64_t off) {
+  const auto& alloc = a.allocs[alloc_index];
+  std::string root = alloc.root < a.roots.size() ? a.roots[alloc.root].name : "?";
+  std::string what = (alloc.flags & protocol::kAllocRootObject) ? "the root object" : "an object";
+  return fmt::format("root '{}': word at offset {} of {} of {} bytes (arena offset {:#x}, allocated by {})",
+                     root, off - alloc.offset, what, alloc.size, off, sym.describe(alloc.site));
+}
+
+}  // namespace
+
+void report_unbakeable(Context& ctx, const Dump& a, const Classification& c) {
+  Symbolizer sym(a);
+  std::size_t shown = 0;
+  for (const BadWord& w : c.bad) {
+    if (shown++ == ctx.opts.max_errors) break;
+    error(ctx) << where(a, sym, w.alloc, w.arena_offset) << " cannot be relocated: "
+               << fmt::format("{:#x} in the first bake run, {:#x} in the second; ", w.first, w.second)
+               << w.kind;
+  }
+  if (c.bad.size() > ctx.opts.max_errors)
+    error(ctx) << "... and " << c.bad.size() - ctx.opts.max_errors
+               << " more words that cannot be relocated";
+
+  // Pointers into shared libraries need the library's identity at startup; this runtime
+  // relocates pointers into the executable only.
+  std::size_t reported = 0;
+  for (const ModulePointer& p : c.module_pointers) {
+    const Module& m = a.modules[p.module];
+    if (m.is_executable) continue;
+    if (reported++ == ctx.opts.max_errors) break;
+    auto alloc = std::upper_bound(a.allocs.begin(), a.allocs.end(), p.arena_offset,
+                                  [](std::uint64_t v, const auto& x) { return v < x.offset; });
+    std::size_t index = std::size_t(alloc - a.allocs.begin()) - 1;
+    error(ctx) << where(a, sym, index, p.arena_offset) << " points into shared library " << m.name
+               << " (" << sym.describe(m.bias + p.target + 1)
+               << "); pointers into shared libraries cannot be baked yet: keep such values out "
+                  "of roots, or build them after startup";
+  }
+}
+
+}  // namespace fastboot::baker

@@ -1,0 +1,14 @@
+// Turning classified words that cannot be baked into errors a user can act on.
+#pragma once
+
+#include "context.h"
+#include "diff.h"
+#include "dump.h"
+
+namespace fastboot::baker {
+
+// Errors for non-relocatable words (capped at opts.max_errors, then counted) and for pointers
+// into modules the image cannot relocate.
+void report_unbakeable(Context& ctx, const Dump& a, const Classification& c);
+
+}  // namespace fastboot::baker

@@ -1,0 +1,156 @@
+// Why this works: the two runs made the same allocations with the arena at two bases and the
+// modules at two load addresses (ASLR). A word that differs by exactly the arena's shift is a
+// pointer into the arena; by exactly a module's shift, and inside that module, a pointer into
+// it. Anything else that differs would also be wrong after relocation, so it is an error.
+#include "diff.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace fastboot::baker {
+
+namespace {
+
+struct SegmentRef {
+  std::uint64_t start, end;
+  std::uint32_t module;
+};
+
+// The segments of run A's modules, sorted, to find which module an address lies in.
+class ModuleMap {
+ public:
+  explicit ModuleMap(const Dump& a) {
+    for (std::uint32_t m = 0; m < a.modules.size(); ++m)
+      for (const Segment& s : a.modules[m].segments) segs_.push_back({s.start, s.end, m});
+    std::sort(segs_.begin(), segs_.end(), [](auto& x, auto& y) { return x.start < y.start; });
+  }
+  // The module containing addr, one-past-the-end included; -1 if none.
+  int find(std::uint64_t addr) const {
+    auto it = std::upper_bound(segs_.begin(), segs_.end(), addr,
+                               [](std::uint64_t v, const SegmentRef& s) { return v < s.start; });
+    if (it == segs_.begin()) return -1;
+    --it;
+    return addr <= it->end ? int(it->module) : -1;
+  }
+
+ private:
+  std::vector<SegmentRef> segs_;
+};
+
+std::uint64_t load_word(const std::vector<std::uint8_t>& arena, std::uint64_t off) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, arena.data() + off, std::min<std::uint64_t>(8, arena.size() - off));
+  return v;
+}
+
+bool looks_like_address(std::uint64_t v) { return v >= 0x10000 && v < 0x800000000000; }
+
+std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std::uint64_t va,
+                     std::uint64_t vb) {
+  std::uint64_t size = a.arena.size();
+  if (va - a.arena_base <= size && vb - b.arena_base <= size)
+    return "it points into the arena, but to different objects in the two runs";
+  int m = modules.find(va);
+  if (m >= 0)
+    return fmt::format("it points into {} in one run but not by the same shift in the other",
+                       a.modules[m].name);
+  if (looks_like_address(va) && looks_like_address(vb))
+    return "it looks like a pointer to memory the initializer did not allocate on the baking "
+           "thread (the stack, another thread's heap, or memory allocated before the bake)";
+  return "it is a value that differs between runs (an address-derived hash, a time, a random "
+         "number, or uninitialized memory)";
+}
+
+}  // namespace
+
+void check_same_shape(Context& ctx, const Dump& a, const Dump& b) {
+  auto root_name = [&](std::uint32_t i) {
+    return i < a.roots.size() ? a.roots[i].name : std::string("?");
+  };
+  const char* advice =
+      "; a bake needs initializers that allocate the same way every time: do they depend on "
+      "addresses, the time, random numbers, or threads?";
+  std::size_t n = std::min(a.allocs.size(), b.allocs.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& x = a.allocs[i];
+    const auto& y = b.allocs[i];
+    if (x.offset != y.offset || x.size != y.size || x.root != y.root) {
+      error(ctx) << "the two bake runs did not allocate the same way: allocation #" << i
+                 << " (root '" << root_name(x.root) << "') is " << x.size << " bytes at arena offset "
+                 << x.offset << " in the first run but " << y.size << " bytes at " << y.offset
+                 << " in the second" << advice;
+      return;
+    }
+  }
+  if (a.allocs.size() != b.allocs.size() || a.arena.size() != b.arena.size()) {
+    error(ctx) << "the two bake runs did not allocate the same way: " << a.allocs.size()
+               << " allocations (" << a.arena.size() << " bytes) in the first run, "
+               << b.allocs.size() << " (" << b.arena.size() << " bytes) in the second" << advice;
+    return;
+  }
+  if (a.roots.size() != b.roots.size() || a.modules.size() != b.modules.size()) {
+    error(ctx) << "the two bake runs saw different roots or modules";
+    return;
+  }
+  for (std::size_t i = 0; i < a.modules.size(); ++i)
+    if (a.modules[i].name != b.modules[i].name ||
+        a.modules[i].segments.size() != b.modules[i].segments.size())
+      error(ctx) << "the two bake runs loaded different modules: " << a.modules[i].name << " and "
+                 << b.modules[i].name;
+}
+
+Classification classify(Context& ctx, const Dump& a, const Dump& b) {
+  Classification out;
+  const std::uint64_t size = a.arena.size();
+  const std::uint64_t arena_shift = b.arena_base - a.arena_base;
+  ModuleMap modules(a);
+
+  std::vector<std::uint64_t> module_shift(a.modules.size());
+  std::vector<bool> same_base(a.modules.size());
+  bool any_same_base = false;
+  for (std::uint32_t m = 0; m < a.modules.size(); ++m) {
+    module_shift[m] = b.modules[m].bias - a.modules[m].bias;
+    same_base[m] = module_shift[m] == 0;
+    if (same_base[m]) {
+      any_same_base = true;
+      out.range_checked.push_back(m);
+    }
+  }
+
+  out.bitmap.assign((size / 8 + 63) / 64, 0);
+  for (std::size_t i = 0; i < a.allocs.size(); ++i) {
+    const auto& alloc = a.allocs[i];
+    if (alloc.flags & protocol::kAllocFreed) continue;
+    std::uint64_t end = std::min(size, alloc.offset + alloc.size);
+    for (std::uint64_t off = alloc.offset & ~7ull; off < end; off += 8) {
+      std::uint64_t va = load_word(a.arena, off), vb = load_word(b.arena, off);
+      if (va == vb) {
+        int m = any_same_base ? modules.find(va) : -1;
+        if (m >= 0 && same_base[m])
+          out.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
+        else
+          ++out.data_words;
+        continue;
+      }
+      if (vb - va == arena_shift && va - a.arena_base <= size) {
+        out.bitmap[off / 8 / 64] |= 1ull << (off / 8 % 64);
+        ++out.arena_pointers;
+        continue;
+      }
+      int m = modules.find(va);
+      if (m >= 0 && vb - va == module_shift[m]) {
+        out.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
+        continue;
+      }
+      out.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb)});
+    }
+  }
+  std::stable_sort(out.module_pointers.begin(), out.module_pointers.end(),
+                   [](auto& x, auto& y) { return x.module < y.module; });
+  for (std::uint32_t m : out.range_checked)
+    note(ctx) << a.modules[m].name << " was loaded at the same address in both bake runs (ASLR off "
+              << "or a non-PIE executable); its pointers were recognized by address range alone";
+  return out;
+}
+
+}  // namespace fastboot::baker

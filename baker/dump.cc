@@ -1,0 +1,74 @@
+// Reading a dump written by runtime/src/bake-linux.cc.
+#include "dump.h"
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace fastboot::baker {
+
+namespace {
+
+struct Reader {
+  const std::vector<char>& data;
+  std::size_t pos = 0;
+  bool ok = true;
+  template <class T>
+  std::vector<T> take(std::uint64_t count) {
+    std::vector<T> out;
+    if (!ok || count > (data.size() - pos) / sizeof(T)) {
+      ok = false;
+      return out;
+    }
+    out.resize(count);
+    std::memcpy(out.data(), data.data() + pos, count * sizeof(T));
+    pos += count * sizeof(T);
+    return out;
+  }
+};
+
+}  // namespace
+
+std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Reader r{data};
+  auto header = r.take<protocol::DumpHeader>(1);
+  if (!r.ok || std::memcmp(header[0].magic, protocol::kDumpMagic, 8) != 0) {
+    error(ctx) << path << ": not a fastboot dump (is the program linked with an older runtime?)";
+    return std::nullopt;
+  }
+  const protocol::DumpHeader& h = header[0];
+  Dump d;
+  d.path = path;
+  d.arena_base = h.arena_base;
+  d.allocs = r.take<protocol::DumpAlloc>(h.alloc_count);
+  auto roots = r.take<protocol::DumpRoot>(h.root_count);
+  auto modules = r.take<protocol::DumpModule>(h.module_count);
+  auto segments = r.take<protocol::DumpSegment>(h.segment_count);
+  auto strings = r.take<char>(h.strings_size);
+  d.arena = r.take<std::uint8_t>(h.arena_size);
+  if (!r.ok || r.pos != data.size()) {
+    error(ctx) << path << ": truncated or oversized dump";
+    return std::nullopt;
+  }
+  auto str = [&](std::uint64_t off) -> std::string {
+    if (off >= strings.size()) return "?";
+    return std::string(strings.data() + off, strnlen(strings.data() + off, strings.size() - off));
+  };
+  for (const auto& root : roots)
+    d.roots.push_back({str(root.name_offset), root.object_offset, root.size, root.align, root.type_hash});
+  for (const auto& m : modules) {
+    Module mod;
+    mod.name = str(m.name_offset);
+    mod.bias = m.bias;
+    mod.is_executable = m.is_executable;
+    mod.build_id.assign(m.build_id, m.build_id + std::min<std::uint32_t>(m.build_id_size, 32));
+    for (std::uint64_t i = m.first_segment; i < m.first_segment + m.segment_count && i < segments.size(); ++i)
+      mod.segments.push_back({segments[i].start, segments[i].end, segments[i].flags});
+    d.modules.push_back(std::move(mod));
+  }
+  return d;
+}
+
+}  // namespace fastboot::baker

@@ -1,0 +1,75 @@
+// LLVM's MC layer writes the object, as it does for the compiler: the section's flags and
+// alignment, the symbol table and the .note.GNU-stack marker (so the executable does not get
+// an executable stack) come out right without a hand-rolled ELF writer.
+#include "elf-writer.h"
+
+#include <llvm/BinaryFormat/ELF.h>
+#include <llvm/MC/MCAsmBackend.h>
+#include <llvm/MC/MCAsmInfo.h>
+#include <llvm/MC/MCCodeEmitter.h>
+#include <llvm/MC/MCContext.h>
+#include <llvm/MC/MCInstrInfo.h>
+#include <llvm/MC/MCObjectFileInfo.h>
+#include <llvm/MC/MCObjectWriter.h>
+#include <llvm/MC/MCRegisterInfo.h>
+#include <llvm/MC/MCSectionELF.h>
+#include <llvm/MC/MCStreamer.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/MCTargetOptions.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/TargetParser/Triple.h>
+
+extern "C" void LLVMInitializeX86TargetInfo();
+extern "C" void LLVMInitializeX86TargetMC();
+
+namespace fastboot::baker {
+
+void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, const std::string& path) {
+  Timer timer(ctx, "write object");
+  LLVMInitializeX86TargetInfo();
+  LLVMInitializeX86TargetMC();
+  llvm::Triple triple("x86_64-pc-linux-gnu");
+  std::string err;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple.str(), err);
+  if (!target) {
+    error(ctx) << "LLVM has no x86-64 target: " << err;
+    return;
+  }
+  llvm::MCTargetOptions options;
+  std::unique_ptr<llvm::MCRegisterInfo> regs(target->createMCRegInfo(triple.str()));
+  std::unique_ptr<llvm::MCAsmInfo> asm_info(target->createMCAsmInfo(*regs, triple.str(), options));
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(target->createMCSubtargetInfo(triple.str(), "", ""));
+  std::unique_ptr<llvm::MCInstrInfo> instrs(target->createMCInstrInfo());
+  llvm::MCContext mc(triple, asm_info.get(), regs.get(), subtarget.get(), nullptr, &options);
+  std::unique_ptr<llvm::MCObjectFileInfo> file_info(target->createMCObjectFileInfo(mc, /*PIC=*/true));
+  mc.setObjectFileInfo(file_info.get());
+
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error(ctx) << path << ": cannot create: " << ec.message();
+    return;
+  }
+  std::unique_ptr<llvm::MCAsmBackend> backend(target->createMCAsmBackend(*subtarget, *regs, options));
+  std::unique_ptr<llvm::MCObjectWriter> writer = backend->createObjectWriter(os);
+  std::unique_ptr<llvm::MCCodeEmitter> emitter(target->createMCCodeEmitter(*instrs, mc));
+  std::unique_ptr<llvm::MCStreamer> streamer(target->createMCObjectStreamer(
+      triple, mc, std::move(backend), std::move(writer), std::move(emitter), *subtarget));
+
+  // Flags 0: not SHF_ALLOC, so the section is in the file but in no loadable segment, and
+  // adding it moves nothing the bake saw.
+  streamer->switchSection(mc.getELFSection(".fastboot", llvm::ELF::SHT_PROGBITS, 0));
+  streamer->emitValueToAlignment(llvm::Align(4096));
+  streamer->emitBytes(llvm::StringRef(reinterpret_cast<const char*>(image.data()), image.size()));
+  streamer->switchSection(mc.getELFSection(".note.GNU-stack", llvm::ELF::SHT_PROGBITS, 0));
+  streamer->finish();
+  os.close();
+  if (os.has_error()) {
+    error(ctx) << path << ": cannot write: " << os.error().message();
+    os.clear_error();
+  }
+}
+
+}  // namespace fastboot::baker

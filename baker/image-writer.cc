@@ -1,0 +1,99 @@
+#include "image-writer.h"
+
+#include <cstring>
+
+#include "fastboot/image-format.h"
+
+namespace fastboot::baker {
+
+namespace img = fastboot::image;
+
+namespace {
+
+std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
+
+template <class T>
+void put(std::vector<std::uint8_t>& out, std::uint64_t off, const T& v) {
+  std::memcpy(out.data() + off, &v, sizeof(T));
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classification& c) {
+  // Strings: root names, then module names.
+  std::vector<std::uint8_t> strings;
+  auto add_string = [&](const std::string& s) {
+    std::uint64_t off = strings.size();
+    strings.insert(strings.end(), s.begin(), s.end());
+    strings.push_back(0);
+    return off;
+  };
+
+  std::vector<img::RootEntry> roots;
+  for (const Root& r : a.roots)
+    roots.push_back({add_string(r.name), r.object_offset, r.size, r.align, r.type_hash});
+
+  // One module entry per module that is pointed into, with its run of relocations.
+  std::vector<img::ModuleEntry> modules;
+  std::vector<img::ModuleReloc> relocs;
+  for (std::size_t i = 0; i < c.module_pointers.size();) {
+    std::uint32_t m = c.module_pointers[i].module;
+    const Module& mod = a.modules[m];
+    img::ModuleEntry e{};
+    e.kind = mod.is_executable ? img::ModuleKind::executable : img::ModuleKind::shared_library;
+    e.name_offset = add_string(mod.is_executable ? std::string("executable") : mod.name);
+    e.build_id_size = std::uint32_t(mod.build_id.size());
+    std::memcpy(e.build_id, mod.build_id.data(), mod.build_id.size());
+    e.first_reloc = relocs.size();
+    for (; i < c.module_pointers.size() && c.module_pointers[i].module == m; ++i)
+      relocs.push_back({c.module_pointers[i].arena_offset, c.module_pointers[i].target});
+    e.reloc_count = relocs.size() - e.first_reloc;
+    modules.push_back(e);
+  }
+  if (strings.empty()) strings.push_back(0);
+
+  img::Header h{};
+  std::memcpy(h.magic, img::kMagic, sizeof(h.magic));
+  h.version = img::kImageVersion;
+  h.header_size = sizeof(img::Header);
+  h.roots_offset = align_up(sizeof(img::Header), 8);
+  h.root_count = std::uint32_t(roots.size());
+  h.modules_offset = h.roots_offset + roots.size() * sizeof(img::RootEntry);
+  h.module_count = std::uint32_t(modules.size());
+  h.relocs_offset = h.modules_offset + modules.size() * sizeof(img::ModuleEntry);
+  h.reloc_count = relocs.size();
+  h.bitmap_offset = h.relocs_offset + relocs.size() * sizeof(img::ModuleReloc);
+  h.bitmap_size = (a.arena.size() / 8 + 63) / 64 * 8;
+  h.strings_offset = h.bitmap_offset + h.bitmap_size;
+  h.strings_size = strings.size();
+  h.arena_offset = align_up(h.strings_offset + h.strings_size, img::kPageSize);
+  h.arena_size = a.arena.size();
+  h.section_size = align_up(h.arena_offset + h.arena_size, img::kPageSize);
+  h.preferred_base = a.arena_base;
+  h.arena_pointer_count = c.arena_pointers;
+  const Module& exe = a.modules.at(0);
+  h.build_id_size = std::uint32_t(std::min<std::size_t>(exe.build_id.size(), 32));
+  std::memcpy(h.build_id, exe.build_id.data(), h.build_id_size);
+
+  std::vector<std::uint8_t> out(h.section_size, 0);
+  std::memcpy(out.data() + h.roots_offset, roots.data(), roots.size() * sizeof(img::RootEntry));
+  std::memcpy(out.data() + h.modules_offset, modules.data(), modules.size() * sizeof(img::ModuleEntry));
+  std::memcpy(out.data() + h.relocs_offset, relocs.data(), relocs.size() * sizeof(img::ModuleReloc));
+  std::memcpy(out.data() + h.bitmap_offset, c.bitmap.data(), h.bitmap_size);
+  std::memcpy(out.data() + h.strings_offset, strings.data(), strings.size());
+  std::uint8_t* arena = out.data() + h.arena_offset;
+  std::memcpy(arena, a.arena.data(), a.arena.size());
+  // Module pointers hold run A's load addresses: zero them so the image does not depend on ASLR.
+  for (const img::ModuleReloc& r : relocs) put(out, h.arena_offset + r.arena_offset, std::uint64_t(0));
+
+  h.tables_checksum = img::checksum(out.data() + h.roots_offset, h.arena_offset - h.roots_offset);
+  h.arena_checksum = img::checksum(arena, h.arena_size);
+  h.header_checksum = img::header_checksum(h);
+  put(out, 0, h);
+  if (ctx.opts.verbose)
+    fmt::print(stderr, "fastboot-bake: image: {} bytes, arena {} bytes at {:#x}, {} roots, {} module relocations\n",
+               out.size(), h.arena_size, h.preferred_base, h.root_count, h.reloc_count);
+  return out;
+}
+
+}  // namespace fastboot::baker

@@ -1,0 +1,96 @@
+// Why link twice: the image must describe the exact code and data of the final executable.
+// The first link produces the program the bake runs; the second adds the image object, a
+// non-allocated section that changes no loadable byte. verify_baked() proves that.
+#include "link.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "bake.h"
+#include "elf-writer.h"
+#include "verify.h"
+
+namespace fastboot::baker {
+
+namespace fs = std::filesystem;
+
+int run_command(const std::vector<std::string>& command) {
+  std::vector<char*> argv;
+  for (const std::string& s : command) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    execvp(argv[0], argv.data());
+    fmt::print(stderr, "fastboot-bake: cannot execute {}: {}\n", command[0], strerror(errno));
+    _exit(127);
+  }
+  if (pid < 0) return 127;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int link_and_bake(Context& ctx, const std::vector<std::string>& command) {
+  std::string output;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    if (command[i] == "-o" && i + 1 < command.size()) output = command[i + 1];
+    else if (command[i].rfind("-o", 0) == 0 && command[i].size() > 2) output = command[i].substr(2);
+  }
+  if (command.empty() || output.empty()) {
+    fmt::print(stderr, "fastboot-bake: link: the link command has no -o <output>\n");
+    return 2;
+  }
+
+  if (int status = run_command(command); status != 0) return status;
+
+  const std::string unbaked = output + ".fastboot-unbaked";
+  const std::string object = output + ".fastboot.o";
+  auto cleanup = [&](bool keep_output) {
+    std::error_code ec;
+    fs::remove(unbaked, ec);
+    fs::remove(object, ec);
+    if (!keep_output) fs::remove(output, ec);
+  };
+  std::error_code ec;
+  fs::rename(output, unbaked, ec);
+  if (ec) {
+    fmt::print(stderr, "fastboot-bake: cannot rename {}: {}\n", output, ec.message());
+    cleanup(false);
+    return 1;
+  }
+  ctx.opts.program = fs::absolute(unbaked).string();
+  try {
+    std::vector<std::uint8_t> image = bake_image(ctx);
+    write_image_object(ctx, image, object);
+    checkpoint(ctx);
+
+    std::vector<std::string> relink = command;
+    relink.push_back(object);
+    {
+      Timer t(ctx, "relink with image");
+      if (int status = run_command(relink); status != 0) {
+        error(ctx) << "relinking " << output << " with the image failed (exit status " << status << ")";
+        checkpoint(ctx);
+      }
+    }
+    // The build-id is a hash of the whole file, image included; give the baked executable the
+    // build-id of the code it runs, which is also the one the image was checked against.
+    auto unbaked_info = read_executable(ctx, unbaked);
+    auto baked_info = read_executable(ctx, output);
+    checkpoint(ctx);
+    if (!unbaked_info->build_id.empty()) patch_build_id(ctx, output, *baked_info, unbaked_info->build_id);
+    verify_baked(ctx, unbaked, output, image);
+    checkpoint(ctx);
+  } catch (const BakeFailed&) {
+    cleanup(false);
+    if (ctx.opts.verbose) print_timings(ctx);
+    return 1;
+  }
+  cleanup(true);
+  if (ctx.opts.verbose) print_timings(ctx);
+  return 0;
+}
+
+}  // namespace fastboot::baker

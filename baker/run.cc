@@ -1,0 +1,139 @@
+// The two baking processes. They run in parallel; each gets its own arena base, its own dump
+// and trace files, and its output captured in a log that is shown once.
+#include "run.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace fastboot::baker {
+
+namespace {
+
+struct Process {
+  std::string dump, trace, log;
+  pid_t pid = -1;
+  int status = 0;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base) {
+  Process p;
+  p.dump = fmt::format("{}/run-{}.dump", dir, tag);
+  p.trace = fmt::format("{}/run-{}.trace", dir, tag);
+  p.log = fmt::format("{}/run-{}.log", dir, tag);
+  std::string base_text = fmt::format("{:x}", base);
+  const std::string& program = ctx.opts.program;
+  p.pid = fork();
+  if (p.pid == 0) {
+    int fd = open(p.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0) dup2(null, 0);
+    rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    if (!ctx.opts.working_directory.empty() && chdir(ctx.opts.working_directory.c_str()) != 0) {
+      fmt::print(stderr, "cannot enter {}: {}\n", ctx.opts.working_directory, strerror(errno));
+      _exit(127);
+    }
+    setenv(protocol::kEnvOutput, p.dump.c_str(), 1);
+    setenv(protocol::kEnvTrace, p.trace.c_str(), 1);
+    setenv(protocol::kEnvBase, base_text.c_str(), 1);
+    unsetenv("FASTBOOT_DISABLE");
+    unsetenv("FASTBOOT_RANDOMIZE");
+    execl(program.c_str(), program.c_str(), static_cast<char*>(nullptr));
+    fmt::print(stderr, "cannot execute {}: {}\n", program, strerror(errno));
+    _exit(127);
+  }
+  if (p.pid < 0) error(ctx) << "cannot fork: " << strerror(errno);
+  return p;
+}
+
+// Explains why a baking process did not produce a dump, naming the root it was building.
+void explain_failure(Context& ctx, const Process& p) {
+  std::string open_root, thrown, setup_error;
+  std::istringstream trace(read_file(p.trace));
+  for (std::string line; std::getline(trace, line);) {
+    if (line.rfind("begin ", 0) == 0) open_root = line.substr(6);
+    else if (line.rfind("end ", 0) == 0) open_root.clear();
+    else if (line.rfind("throw ", 0) == 0) thrown = line.substr(6);
+    else if (line.rfind("error ", 0) == 0) setup_error = line.substr(6);
+  }
+  std::string output = read_file(p.log);
+  if (!output.empty()) {
+    fmt::print(stderr, "fastboot-bake: output of the baking process:\n{}", output);
+    if (output.back() != '\n') fmt::print(stderr, "\n");
+  }
+  const std::string& prog = ctx.opts.program;
+  if (!thrown.empty()) {
+    auto tab = thrown.find('\t');
+    error(ctx) << prog << ": root '" << thrown.substr(0, tab) << "': the initializer threw an exception: "
+               << (tab == std::string::npos ? "" : thrown.substr(tab + 1))
+               << "; a bake needs every initializer to return a value";
+  } else if (!setup_error.empty()) {
+    error(ctx) << prog << ": " << setup_error;
+  } else if (WIFSIGNALED(p.status)) {
+    int sig = WTERMSIG(p.status);
+    if (!open_root.empty())
+      error(ctx) << prog << ": root '" << open_root << "': the initializer crashed with signal "
+                 << sig << " (" << strsignal(sig) << ") during the bake; run the program with "
+                 << "FASTBOOT_DISABLE=1 to debug the initializer unbaked";
+    else
+      error(ctx) << prog << ": the baking process died with signal " << sig << " ("
+                 << strsignal(sig) << ") outside any initializer";
+  } else if (!open_root.empty()) {
+    error(ctx) << prog << ": root '" << open_root << "': the initializer ended the process (exit status "
+               << WEXITSTATUS(p.status) << ") during the bake; an initializer must return its value, "
+               << "not call exit()";
+  } else if (read_file(p.trace).empty()) {
+    error(ctx) << prog << ": the program did not start a bake (exit status " << WEXITSTATUS(p.status)
+               << "); is it linked with fastboot::runtime, which wraps main?";
+  } else {
+    error(ctx) << prog << ": the baking process exited with status " << WEXITSTATUS(p.status)
+               << " without writing its dump";
+  }
+}
+
+}  // namespace
+
+std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& dir) {
+  Process a = spawn(ctx, dir, 'a', ctx.opts.base_a);
+  Process b = spawn(ctx, dir, 'b', ctx.opts.base_b);
+  for (Process* p : {&a, &b})
+    if (p->pid > 0) waitpid(p->pid, &p->status, 0);
+  if (!ctx.errors.empty()) return std::nullopt;
+
+  bool a_ok = WIFEXITED(a.status) && WEXITSTATUS(a.status) == protocol::kExitOk;
+  bool b_ok = WIFEXITED(b.status) && WEXITSTATUS(b.status) == protocol::kExitOk;
+  if (!a_ok || !b_ok) {
+    explain_failure(ctx, a_ok ? b : a);
+    return std::nullopt;
+  }
+  // The initializers' own output, once.
+  std::string output = read_file(a.log);
+  if (!output.empty()) fmt::print(stderr, "{}", output);
+
+  auto da = read_dump(ctx, a.dump);
+  auto db = read_dump(ctx, b.dump);
+  if (!da || !db) return std::nullopt;
+  return std::make_pair(std::move(*da), std::move(*db));
+}
+
+}  // namespace fastboot::baker

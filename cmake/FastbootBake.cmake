@@ -1,0 +1,42 @@
+# fastboot_bake(<target> [DEPENDS <file>...] [WORKING_DIRECTORY <dir>])
+#
+# Makes <target>'s output the baked executable: its link runs through `fastboot-bake link`,
+# which links, runs the roots' initializers in two baking processes, and links again with the
+# image in a .fastboot section. Relinking rebakes; so does a change to a DEPENDS file (data the
+# initializers read). The initializers run in WORKING_DIRECTORY (default: the target's binary
+# directory). A failed bake fails the build and leaves no executable behind.
+function(fastboot_bake target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "WORKING_DIRECTORY" "DEPENDS")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "fastboot_bake(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "fastboot_bake(${target}): no such target")
+  endif()
+  get_target_property(type ${target} TYPE)
+  if(NOT type STREQUAL "EXECUTABLE")
+    message(FATAL_ERROR "fastboot_bake(${target}): only executables can be baked, this is a ${type}")
+  endif()
+
+  set(workdir "${CMAKE_CURRENT_BINARY_DIR}")
+  if(arg_WORKING_DIRECTORY)
+    get_filename_component(workdir "${arg_WORKING_DIRECTORY}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  endif()
+  set(depends "")
+  foreach(file IN LISTS arg_DEPENDS)
+    get_filename_component(file "${file}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND depends "${file}")
+  endforeach()
+
+  target_link_libraries(${target} PRIVATE fastboot::runtime)
+  set(launcher "${FASTBOOT_BAKE_EXECUTABLE}" link --working-directory "${workdir}" --)
+  set_target_properties(${target} PROPERTIES
+    C_LINKER_LAUNCHER "${launcher}"
+    CXX_LINKER_LAUNCHER "${launcher}")
+  target_link_options(${target} PRIVATE "LINKER:-T,${FASTBOOT_LINKER_SCRIPT}")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
+    ${depends} "${FASTBOOT_BAKE_EXECUTABLE}" "${FASTBOOT_LINKER_SCRIPT}")
+  if(TARGET fastboot_bake)
+    add_dependencies(${target} fastboot_bake)
+  endif()
+endfunction()

@@ -1,0 +1,77 @@
+// How the baker talks to the program it bakes. The baker starts the program with these
+// environment variables; the runtime (runtime/src/bake-linux.cc) runs the roots' initializers
+// into an arena and writes a dump file; the baker (baker/dump.cc) reads two such dumps.
+#pragma once
+
+#include <cstdint>
+
+namespace fastboot::protocol {
+
+inline constexpr const char* kEnvOutput = "FASTBOOT_BAKE_OUTPUT";  // dump file to write
+inline constexpr const char* kEnvBase = "FASTBOOT_BAKE_BASE";      // arena base, hex
+inline constexpr const char* kEnvTrace = "FASTBOOT_BAKE_TRACE";    // progress file, appended
+
+// Trace lines, one per event: "begin <root>", "end <root>", "throw <root>\t<what>",
+// "error <message>". A crash or exit leaves a "begin" without its "end".
+
+// Exit codes of a baking process.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitSetup = 90;   // bad environment, arena not mappable, duplicate names
+inline constexpr int kExitThrow = 91;   // an initializer threw
+
+inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '1'};
+
+// The dump: [DumpHeader][DumpAlloc × alloc_count][DumpRoot × root_count]
+//           [DumpModule × module_count][DumpSegment × segment_count][strings][arena bytes]
+struct DumpHeader {
+  char magic[8];
+  std::uint64_t arena_base;     // address of arena byte 0 in this run
+  std::uint64_t arena_size;     // bytes used
+  std::uint64_t alloc_count;
+  std::uint64_t root_count;
+  std::uint64_t module_count;
+  std::uint64_t segment_count;
+  std::uint64_t strings_size;
+};
+static_assert(sizeof(DumpHeader) == 64);
+
+enum : std::uint32_t { kAllocFreed = 1, kAllocRootObject = 2 };
+
+struct DumpAlloc {
+  std::uint64_t offset;  // into the arena
+  std::uint64_t size;    // bytes requested
+  std::uint64_t site;    // return address of the allocating call
+  std::uint32_t root;    // index of the root whose initializer was running
+  std::uint32_t flags;   // kAllocFreed, kAllocRootObject
+};
+static_assert(sizeof(DumpAlloc) == 32);
+
+struct DumpRoot {
+  std::uint64_t name_offset;  // into strings
+  std::uint64_t object_offset;
+  std::uint64_t size;
+  std::uint64_t align;
+  std::uint64_t type_hash;
+};
+static_assert(sizeof(DumpRoot) == 40);
+
+struct DumpModule {
+  std::uint64_t name_offset;    // into strings; the executable's is its path
+  std::uint64_t bias;           // load bias (dlpi_addr)
+  std::uint64_t first_segment;  // index into DumpSegment[]
+  std::uint32_t segment_count;
+  std::uint32_t is_executable;
+  std::uint32_t build_id_size;
+  std::uint8_t build_id[32];
+  std::uint32_t reserved;
+};
+static_assert(sizeof(DumpModule) == 72);
+
+struct DumpSegment {  // a PT_LOAD segment, as mapped in this run
+  std::uint64_t start;
+  std::uint64_t end;
+  std::uint64_t flags;  // PF_R | PF_W | PF_X
+};
+static_assert(sizeof(DumpSegment) == 24);
+
+}  // namespace fastboot::protocol

@@ -1,0 +1,91 @@
+// fastboot: C++ roots whose values are built at build time and mapped at startup.
+//
+//   static fastboot::root<Dict> dict{"dict", [] { return load_dict(); }};
+//   ... dict->lookup("word") ...
+//
+// A root lives three lives:
+//  - In an unbaked program, the first access runs the initializer exactly once (thread-safe)
+//    and keeps the value on the heap.
+//  - During a bake (`fastboot_bake` in CMake), the program is started in a baking process that
+//    never runs `main`: after static initialization it runs every root's initializer with all
+//    allocations on the baking thread going to an arena at a fixed address; the baker turns
+//    that arena into an image in the executable's `.fastboot` section.
+//  - In a baked program, the first access maps the image and returns the value from it; the
+//    initializer never runs. Without a usable image (missing, stale, FASTBOOT_DISABLE=1) the
+//    program behaves as if unbaked.
+// A root is never destroyed at exit. Declare roots at namespace scope with unique names, and
+// do not touch a root from a static initializer of another translation unit.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace fastboot {
+
+// True when this process's roots come from a baked image.
+bool baked() noexcept;
+
+namespace detail {
+
+// A hash of T's spelling, so a root is never served from an image baked for another type.
+template <class T>
+constexpr std::uint64_t type_hash() {
+  std::string_view s = __PRETTY_FUNCTION__;
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  return h;
+}
+
+struct root_base {
+  const char* name;
+  std::size_t size;
+  std::size_t align;
+  std::uint64_t type_hash;
+  void* init;                                 // the initializer, type-erased
+  void (*construct)(void* init, void* where);  // runs init, constructs the value at where
+  std::atomic<const void*> value{nullptr};
+  std::mutex lock;
+  root_base* next = nullptr;
+};
+
+void register_root(root_base& r) noexcept;
+const void* resolve(root_base& r);
+
+}  // namespace detail
+
+template <class T>
+class root {
+  static_assert(std::is_move_constructible_v<T>, "a root's type must be move-constructible");
+
+ public:
+  template <class F, class = std::enable_if_t<std::is_invocable_r_v<T, F&>>>
+  root(const char* name, F init) {
+    using Fn = std::decay_t<F>;
+    base_.name = name;
+    base_.size = sizeof(T);
+    base_.align = alignof(T);
+    base_.type_hash = detail::type_hash<T>();
+    base_.init = new Fn(std::move(init));
+    base_.construct = [](void* fn, void* where) { ::new (where) T((*static_cast<Fn*>(fn))()); };
+    detail::register_root(base_);
+  }
+  root(const root&) = delete;
+  root& operator=(const root&) = delete;
+
+  const T* get() const {
+    if (const void* v = base_.value.load(std::memory_order_acquire)) return static_cast<const T*>(v);
+    return static_cast<const T*>(detail::resolve(base_));
+  }
+  const T& operator*() const { return *get(); }
+  const T* operator->() const { return get(); }
+
+ private:
+  mutable detail::root_base base_;
+};
+
+}  // namespace fastboot

@@ -1,0 +1,106 @@
+// The layout of a fastboot image: the bytes of the `.fastboot` section of a baked executable.
+// Written by the baker (baker/image-writer.cc), read by the runtime (runtime/src/loader.cc).
+// Every field is fixed-width little-endian; any change to a layout bumps kImageVersion.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fastboot::image {
+
+inline constexpr char kMagic[8] = {'F', 'A', 'S', 'T', 'B', 'O', 'O', 'T'};
+inline constexpr std::uint32_t kImageVersion = 1;
+inline constexpr std::uint64_t kPageSize = 4096;
+
+// The section is laid out as:
+//
+//   [Header][RootEntry × root_count][ModuleEntry × module_count][ModuleReloc × reloc_count]
+//   [arena-pointer bitmap][strings] ... zero padding to a page ... [arena bytes]
+//
+// All offsets are from the first byte of the section. The arena starts on a page boundary, so
+// the runtime can map the section with one mmap and find the arena at `preferred_base` when
+// the mapping lands where the bake ran.
+struct Header {
+  char magic[8];                  // kMagic
+  std::uint32_t version;          // kImageVersion
+  std::uint32_t header_size;      // sizeof(Header)
+  std::uint64_t section_size;     // bytes in the whole section, arena included
+  std::uint64_t preferred_base;   // address the arena had in the bake; arena pointers hold it
+  std::uint64_t arena_offset;     // page-aligned offset of the arena bytes
+  std::uint64_t arena_size;       // bytes of arena
+  std::uint64_t roots_offset;     // RootEntry[root_count]
+  std::uint64_t modules_offset;   // ModuleEntry[module_count]
+  std::uint64_t relocs_offset;    // ModuleReloc[reloc_count], grouped by module
+  std::uint64_t strings_offset;   // NUL-terminated names, referenced by offset
+  std::uint64_t bitmap_offset;    // one bit per arena word: 1 = holds an arena pointer
+  std::uint32_t root_count;
+  std::uint32_t module_count;
+  std::uint64_t reloc_count;
+  std::uint64_t strings_size;
+  std::uint64_t bitmap_size;      // bytes, whole 64-bit words: ceil(arena_size / 8 / 64) * 8
+  std::uint64_t arena_pointer_count;  // set bits in the bitmap
+  std::uint8_t build_id[32];      // GNU build-id of the executable this image belongs to
+  std::uint32_t build_id_size;    // bytes used in build_id; 0 = none recorded
+  std::uint32_t reserved;         // zero
+  std::uint64_t tables_checksum;  // checksum() of [roots_offset, arena_offset)
+  std::uint64_t arena_checksum;   // checksum() of the arena bytes, checked on FASTBOOT_VERIFY=1
+  std::uint64_t header_checksum;  // checksum() of this header up to this field
+};
+static_assert(sizeof(Header) == 192);
+static_assert(offsetof(Header, header_checksum) == sizeof(Header) - 8);
+
+// One per root: where its object starts in the arena and what type it was baked as.
+struct RootEntry {
+  std::uint64_t name_offset;  // into strings
+  std::uint64_t object_offset;  // into the arena
+  std::uint64_t size;           // sizeof(T)
+  std::uint64_t align;          // alignof(T)
+  std::uint64_t type_hash;      // hash of T's spelled type, from the runtime's type_hash<T>()
+};
+static_assert(sizeof(RootEntry) == 40);
+
+enum class ModuleKind : std::uint32_t {
+  executable = 0,     // the program itself; relocated by its load bias
+  shared_library = 1, // a DSO, identified by soname and build-id
+};
+
+// A module the arena points into, with its run of relocations in the reloc table.
+struct ModuleEntry {
+  ModuleKind kind;
+  std::uint32_t build_id_size;
+  std::uint64_t name_offset;   // into strings: path for the executable, soname for a DSO
+  std::uint64_t first_reloc;   // index into ModuleReloc[]
+  std::uint64_t reloc_count;
+  std::uint8_t build_id[32];
+};
+static_assert(sizeof(ModuleEntry) == 64);
+
+// A word of the arena that holds a pointer into a module: at startup it becomes
+// module_load_bias + target.
+struct ModuleReloc {
+  std::uint64_t arena_offset;  // 8-aligned offset of the word in the arena
+  std::uint64_t target;        // address relative to the module's load bias
+};
+static_assert(sizeof(ModuleReloc) == 16);
+
+// 64-bit FNV-1a, unrolled over 8-byte words where possible. Cheap, not cryptographic: it catches
+// corruption, not attacks.
+inline std::uint64_t checksum(const void* data, std::uint64_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  std::uint64_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    std::uint64_t w = 0;
+    for (int b = 0; b < 8; ++b) w |= std::uint64_t(p[i + b]) << (8 * b);
+    h = (h ^ w) * 0x100000001b3ull;
+    h ^= h >> 29;
+  }
+  for (; i < size; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+inline std::uint64_t header_checksum(const Header& h) {
+  return checksum(&h, offsetof(Header, header_checksum));
+}
+
+}  // namespace fastboot::image

@@ -1,0 +1,338 @@
+// The allocator hooks. The program's malloc family and every operator new/delete land here:
+// while a thread is capturing (during a bake) they allocate from the arena, a bump allocator at
+// a fixed base; otherwise they forward to the next allocator in line (glibc's, or one the user
+// preloaded). free() and friends ignore memory of the mapped image, so baked objects can be
+// mutated and destroyed like heap objects.
+#include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <new>
+
+#include "runtime.h"
+
+namespace fastboot::rt {
+namespace {
+
+using MallocFn = void* (*)(size_t);
+using FreeFn = void (*)(void*);
+using CallocFn = void* (*)(size_t, size_t);
+using ReallocFn = void* (*)(void*, size_t);
+using MemalignFn = void* (*)(size_t, size_t);
+using UsableFn = size_t (*)(void*);
+
+struct NextAllocator {
+  MallocFn malloc;
+  FreeFn free;
+  CallocFn calloc;
+  ReallocFn realloc;
+  MemalignFn memalign;
+  UsableFn usable_size;
+};
+
+NextAllocator next;
+thread_local bool resolving __attribute__((tls_model("initial-exec")));
+
+// dlsym may allocate before the next allocator is known: serve that from a static buffer.
+alignas(64) char bootstrap[64 * 1024];
+size_t bootstrap_used;
+
+void* bootstrap_alloc(size_t size, size_t align) {
+  if (align < 16) align = 16;
+  size_t off = (bootstrap_used + align - 1) & ~(align - 1);
+  if (off + size > sizeof(bootstrap)) return nullptr;
+  bootstrap_used = off + size;
+  return bootstrap + off;
+}
+
+extern "C" void* __libc_malloc(size_t);
+extern "C" void __libc_free(void*);
+extern "C" void* __libc_calloc(size_t, size_t);
+extern "C" void* __libc_realloc(void*, size_t);
+extern "C" void* __libc_memalign(size_t, size_t);
+
+size_t zero_usable(void*) { return 0; }
+
+__attribute__((noinline)) void resolve_next() {
+  resolving = true;
+  NextAllocator n;
+  n.malloc = reinterpret_cast<MallocFn>(dlsym(RTLD_NEXT, "malloc"));
+  n.free = reinterpret_cast<FreeFn>(dlsym(RTLD_NEXT, "free"));
+  n.calloc = reinterpret_cast<CallocFn>(dlsym(RTLD_NEXT, "calloc"));
+  n.realloc = reinterpret_cast<ReallocFn>(dlsym(RTLD_NEXT, "realloc"));
+  n.memalign = reinterpret_cast<MemalignFn>(dlsym(RTLD_NEXT, "memalign"));
+  n.usable_size = reinterpret_cast<UsableFn>(dlsym(RTLD_NEXT, "malloc_usable_size"));
+  if (!n.malloc || !n.free || !n.calloc || !n.realloc || !n.memalign) {
+    n = {__libc_malloc, __libc_free, __libc_calloc, __libc_realloc, __libc_memalign, nullptr};
+  }
+  if (!n.usable_size) n.usable_size = zero_usable;
+  next = n;
+  resolving = false;
+}
+
+inline const NextAllocator& next_allocator() {
+  if (__builtin_expect(next.malloc == nullptr, 0)) resolve_next();
+  return next;
+}
+
+// --- the arena ----------------------------------------------------------------------------
+
+thread_local bool capturing __attribute__((tls_model("initial-exec")));
+
+struct Arena {
+  uintptr_t base = 0;
+  size_t reserve = 0;
+  size_t used = 0;
+  uint32_t root = 0;
+  AllocRecord* records = nullptr;
+  size_t count = 0;
+  size_t capacity = 0;  // in records
+};
+Arena arena;
+
+// Memory that is not the next allocator's: the arena during a bake, the image after.
+uintptr_t foreign_lo, foreign_hi;
+
+inline bool is_foreign(const void* p) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  return (a - foreign_lo < foreign_hi - foreign_lo) ||
+         (a - reinterpret_cast<uintptr_t>(bootstrap) < sizeof(bootstrap));
+}
+
+inline bool in_arena(const void* p) {
+  return reinterpret_cast<uintptr_t>(p) - arena.base < arena.used && arena.base != 0;
+}
+
+bool grow_records() {
+  size_t cap = arena.capacity ? arena.capacity * 2 : 65536;
+  void* mem;
+  if (arena.records) {
+    mem = mremap(arena.records, arena.capacity * sizeof(AllocRecord), cap * sizeof(AllocRecord),
+                 MREMAP_MAYMOVE);
+  } else {
+    mem = mmap(nullptr, cap * sizeof(AllocRecord), PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  }
+  if (mem == MAP_FAILED) return false;
+  arena.records = static_cast<AllocRecord*>(mem);
+  arena.capacity = cap;
+  return true;
+}
+
+// The record of the allocation that starts at p (records are sorted by offset).
+AllocRecord* find_record(const void* p) {
+  uint64_t off = reinterpret_cast<uintptr_t>(p) - arena.base;
+  size_t lo = 0, hi = arena.count;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (arena.records[mid].offset < off) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < arena.count && arena.records[lo].offset == off) return &arena.records[lo];
+  return nullptr;
+}
+
+// Freed arena memory is never reused; it is zeroed so the image does not carry stale bytes.
+void arena_free(void* p) {
+  if (!capturing) return;
+  AllocRecord* r = find_record(p);
+  if (!r || (r->flags & 1)) return;
+  r->flags |= 1;
+  memset(p, 0, r->size);
+}
+
+size_t foreign_size(void* p) {
+  if (in_arena(p)) {
+    AllocRecord* r = find_record(p);
+    return r ? r->size : 0;
+  }
+  return 0;
+}
+
+// Bytes that may be copied out of foreign memory at p: up to the end of its region.
+size_t foreign_extent(void* p) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  if (in_arena(p)) return foreign_size(p);
+  if (a - foreign_lo < foreign_hi - foreign_lo) return foreign_hi - a;
+  return reinterpret_cast<uintptr_t>(bootstrap) + sizeof(bootstrap) - a;
+}
+
+inline void* allocate(size_t size, size_t align, void* site) {
+  if (__builtin_expect(capturing, 0)) return arena_alloc(size, align, 0, site);
+  if (__builtin_expect(resolving, 0)) return bootstrap_alloc(size, align);
+  const NextAllocator& n = next_allocator();
+  return align <= 16 ? n.malloc(size) : n.memalign(align, size);
+}
+
+inline void release(void* p) {
+  if (!p) return;
+  if (__builtin_expect(is_foreign(p), 0)) {
+    if (in_arena(p)) arena_free(p);
+    return;
+  }
+  next_allocator().free(p);
+}
+
+void* reallocate(void* p, size_t size, void* site) {
+  if (!p) return allocate(size, 16, site);
+  if (is_foreign(p) || capturing) {
+    size_t old = is_foreign(p) ? foreign_extent(p) : next_allocator().usable_size(p);
+    void* q = allocate(size, 16, site);
+    if (!q) return nullptr;
+    memcpy(q, p, old < size ? old : size);
+    release(p);
+    return q;
+  }
+  return next_allocator().realloc(p, size);
+}
+
+void* new_or_throw(size_t size, size_t align, void* site) {
+  for (;;) {
+    if (void* p = allocate(size ? size : 1, align, site)) return p;
+    std::new_handler h = std::get_new_handler();
+    if (!h) throw std::bad_alloc();
+    h();
+  }
+}
+
+}  // namespace
+
+bool arena_begin(uintptr_t base, size_t reserve) {
+  void* mem = mmap(reinterpret_cast<void*>(base), reserve, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+  if (mem == MAP_FAILED) return false;
+  if (mem != reinterpret_cast<void*>(base)) {
+    munmap(mem, reserve);
+    return false;
+  }
+  arena.base = base;
+  arena.reserve = reserve;
+  foreign_lo = base;
+  foreign_hi = base + reserve;
+  return grow_records();
+}
+
+void arena_capture(bool on) { capturing = on; }
+
+uint32_t arena_set_root(uint32_t root) {
+  uint32_t old = arena.root;
+  arena.root = root;
+  return old;
+}
+
+void* arena_alloc(size_t size, size_t align, uint32_t flags, void* site) {
+  if (align < 16) align = 16;
+  if (align & (align - 1)) return nullptr;
+  if (size == 0) size = 1;
+  size_t off = (arena.used + align - 1) & ~(align - 1);
+  if (off + size > arena.reserve || off + size < off) return nullptr;
+  if (arena.count == arena.capacity && !grow_records()) return nullptr;
+  arena.records[arena.count++] = {off, size, reinterpret_cast<uint64_t>(site), arena.root, flags};
+  arena.used = off + size;
+  return reinterpret_cast<void*>(arena.base + off);
+}
+
+uintptr_t arena_base() { return arena.base; }
+size_t arena_used() { return arena.used; }
+const AllocRecord* arena_records(size_t* count) {
+  *count = arena.count;
+  return arena.records;
+}
+
+void set_image_range(uintptr_t lo, uintptr_t hi) {
+  foreign_lo = lo;
+  foreign_hi = hi;
+}
+
+}  // namespace fastboot::rt
+
+// --- the hooked entry points --------------------------------------------------------------
+
+using namespace fastboot::rt;
+#define SITE __builtin_return_address(0)
+
+extern "C" {
+
+void* malloc(size_t size) {
+  void* p = allocate(size, 16, SITE);
+  if (!p) errno = ENOMEM;
+  return p;
+}
+
+void free(void* p) { release(p); }
+
+void* calloc(size_t n, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(n, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (!capturing && !resolving) return next_allocator().calloc(n, size);
+  // The arena is fresh anonymous memory that is never reused: already zero. The bootstrap
+  // buffer is static: also zero.
+  return allocate(total, 16, SITE);
+}
+
+void* realloc(void* p, size_t size) { return reallocate(p, size, SITE); }
+
+void* reallocarray(void* p, size_t n, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(n, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return reallocate(p, total, SITE);
+}
+
+void* memalign(size_t align, size_t size) { return allocate(size, align, SITE); }
+
+void* aligned_alloc(size_t align, size_t size) { return allocate(size, align, SITE); }
+
+int posix_memalign(void** out, size_t align, size_t size) {
+  if (align < sizeof(void*) || (align & (align - 1))) return EINVAL;
+  void* p = allocate(size, align, SITE);
+  if (!p) return ENOMEM;
+  *out = p;
+  return 0;
+}
+
+void* valloc(size_t size) { return allocate(size, 4096, SITE); }
+
+void* pvalloc(size_t size) { return allocate((size + 4095) & ~size_t(4095), 4096, SITE); }
+
+size_t malloc_usable_size(void* p) {
+  if (!p) return 0;
+  if (is_foreign(p)) return foreign_size(p);
+  return next_allocator().usable_size(p);
+}
+
+}  // extern "C"
+
+void* operator new(size_t n) { return new_or_throw(n, 16, SITE); }
+void* operator new[](size_t n) { return new_or_throw(n, 16, SITE); }
+void* operator new(size_t n, std::align_val_t a) { return new_or_throw(n, size_t(a), SITE); }
+void* operator new[](size_t n, std::align_val_t a) { return new_or_throw(n, size_t(a), SITE); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return allocate(n ? n : 1, 16, SITE); }
+void* operator new[](size_t n, const std::nothrow_t&) noexcept { return allocate(n ? n : 1, 16, SITE); }
+void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return allocate(n ? n : 1, size_t(a), SITE);
+}
+void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return allocate(n ? n : 1, size_t(a), SITE);
+}
+
+void operator delete(void* p) noexcept { release(p); }
+void operator delete[](void* p) noexcept { release(p); }
+void operator delete(void* p, size_t) noexcept { release(p); }
+void operator delete[](void* p, size_t) noexcept { release(p); }
+void operator delete(void* p, std::align_val_t) noexcept { release(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { release(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { release(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }

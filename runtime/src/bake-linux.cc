@@ -1,0 +1,231 @@
+// The baking process. `main` is wrapped (-Wl,--wrap=main): when the baker starts the program
+// with FASTBOOT_BAKE_OUTPUT set, static initialization has run, and instead of main we run
+// every root's initializer with this thread's allocations captured in the arena, then write a
+// dump of the arena, its allocations, the roots and the loaded modules for the baker.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <exception>
+#include <link.h>
+
+#include "fastboot/bake-protocol.h"
+#include "runtime.h"
+
+namespace fastboot::rt {
+namespace {
+
+namespace proto = fastboot::protocol;
+
+bool active;
+const char* trace_path;
+
+void trace(const char* event, const char* name, const char* detail = nullptr) {
+  if (!trace_path) return;
+  int fd = open(trace_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  // One write per line, so a crash never leaves half a line.
+  char line[4096];
+  size_t n = 0;
+  auto put = [&](const char* s) {
+    while (*s && n < sizeof(line) - 2) line[n++] = *s++;
+  };
+  put(event);
+  put(" ");
+  put(name);
+  if (detail) {
+    put("\t");
+    for (const char* s = detail; *s && n < sizeof(line) - 2; ++s) line[n++] = (*s == '\n') ? ' ' : *s;
+  }
+  line[n++] = '\n';
+  ssize_t ignored = write(fd, line, n);
+  (void)ignored;
+  close(fd);
+}
+
+[[noreturn]] void fail(int code, const char* a, const char* b = "", const char* c = "") {
+  say("fastboot: bake: ", a, b, c);
+  say("\n");
+  trace("error", a);
+  _exit(code);
+}
+
+// A growable byte buffer on mmap'd memory, so writing the dump never touches malloc.
+struct Buffer {
+  char* data = nullptr;
+  size_t size = 0, cap = 0;
+  void append(const void* p, size_t n) {
+    if (size + n > cap) {
+      size_t c = cap ? cap : 65536;
+      while (c < size + n) c *= 2;
+      void* m = mmap(nullptr, c, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (m == MAP_FAILED) fail(proto::kExitSetup, "out of memory writing the dump");
+      if (data) {
+        memcpy(m, data, size);
+        munmap(data, cap);
+      }
+      data = static_cast<char*>(m);
+      cap = c;
+    }
+    memcpy(data + size, p, n);
+    size += n;
+  }
+  uint64_t add_string(const char* s) {
+    uint64_t off = size;
+    append(s, strlen(s) + 1);
+    return off;
+  }
+};
+
+void write_all(int fd, const void* p, size_t n) {
+  auto* c = static_cast<const char*>(p);
+  while (n > 0) {
+    ssize_t w = write(fd, c, n);
+    if (w <= 0) fail(proto::kExitSetup, "cannot write the dump: ", strerror(errno));
+    c += w;
+    n -= size_t(w);
+  }
+}
+
+struct ModuleCollector {
+  Buffer modules, segments, *strings;
+  uint64_t module_count = 0, segment_count = 0;
+};
+
+bool collect_module(const ModuleInfo& m, void* arg) {
+  auto& c = *static_cast<ModuleCollector*>(arg);
+  proto::DumpModule d{};
+  char exe[4096];
+  const char* name = m.name;
+  if (m.is_executable) {
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = 0;
+    name = exe;
+  }
+  d.name_offset = c.strings->add_string(name);
+  d.bias = m.bias;
+  d.first_segment = c.segment_count;
+  d.is_executable = m.is_executable;
+  d.build_id_size = module_build_id(m, d.build_id);
+  auto* ph = static_cast<const ElfW(Phdr)*>(m.phdrs);
+  for (unsigned i = 0; i < m.phnum; ++i) {
+    if (ph[i].p_type != PT_LOAD) continue;
+    proto::DumpSegment s{m.bias + ph[i].p_vaddr, m.bias + ph[i].p_vaddr + ph[i].p_memsz,
+                         ph[i].p_flags};
+    c.segments.append(&s, sizeof(s));
+    ++c.segment_count;
+    ++d.segment_count;
+  }
+  c.modules.append(&d, sizeof(d));
+  ++c.module_count;
+  return true;
+}
+
+void write_dump(const char* path) {
+  Buffer strings, roots;
+  uint64_t root_count = 0;
+  for (detail::root_base* r = first_root(); r; r = r->next) {
+    proto::DumpRoot d{};
+    d.name_offset = strings.add_string(r->name);
+    d.object_offset = reinterpret_cast<uintptr_t>(r->value.load()) - arena_base();
+    d.size = r->size;
+    d.align = r->align;
+    d.type_hash = r->type_hash;
+    roots.append(&d, sizeof(d));
+    ++root_count;
+  }
+  ModuleCollector mc;
+  mc.strings = &strings;
+  for_each_module(collect_module, &mc);
+
+  size_t alloc_count;
+  const AllocRecord* records = arena_records(&alloc_count);
+  static_assert(sizeof(AllocRecord) == sizeof(proto::DumpAlloc));
+
+  proto::DumpHeader h{};
+  memcpy(h.magic, proto::kDumpMagic, sizeof(h.magic));
+  h.arena_base = arena_base();
+  h.arena_size = arena_used();
+  h.alloc_count = alloc_count;
+  h.root_count = root_count;
+  h.module_count = mc.module_count;
+  h.segment_count = mc.segment_count;
+  h.strings_size = strings.size;
+
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(proto::kExitSetup, "cannot create the dump ", path);
+  write_all(fd, &h, sizeof(h));
+  write_all(fd, records, alloc_count * sizeof(AllocRecord));
+  write_all(fd, roots.data, roots.size);
+  write_all(fd, mc.modules.data, mc.modules.size);
+  write_all(fd, mc.segments.data, mc.segments.size);
+  write_all(fd, strings.data, strings.size);
+  write_all(fd, reinterpret_cast<const void*>(arena_base()), arena_used());
+  if (close(fd) != 0) fail(proto::kExitSetup, "cannot write the dump ", path);
+}
+
+[[noreturn]] void bake_main(const char* output) {
+  trace_path = getenv(proto::kEnvTrace);
+  const char* base_text = getenv(proto::kEnvBase);
+  if (!base_text) fail(proto::kExitSetup, proto::kEnvBase, " is not set");
+  uintptr_t base = strtoull(base_text, nullptr, 16);
+  if (base == 0 || base % 4096) fail(proto::kExitSetup, "bad arena base ", base_text);
+
+  for (detail::root_base* a = first_root(); a; a = a->next)
+    for (detail::root_base* b = a->next; b; b = b->next)
+      if (strcmp(a->name, b->name) == 0)
+        fail(proto::kExitSetup, "two roots are named '", a->name, "'; root names must be unique");
+
+  constexpr size_t kReserve = size_t(64) << 30;
+  if (!arena_begin(base, kReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
+  active = true;
+
+  arena_capture(true);
+  for (detail::root_base* r = first_root(); r; r = r->next) {
+    trace("begin", r->name);
+    try {
+      (void)detail::resolve(*r);
+    } catch (const std::exception& e) {
+      arena_capture(false);
+      trace("throw", r->name, e.what());
+      _exit(proto::kExitThrow);
+    } catch (...) {
+      arena_capture(false);
+      trace("throw", r->name, "an exception not derived from std::exception");
+      _exit(proto::kExitThrow);
+    }
+    trace("end", r->name);
+  }
+  arena_capture(false);
+
+  write_dump(output);
+  _exit(proto::kExitOk);
+}
+
+}  // namespace
+
+bool baking() { return active; }
+
+void* bake_root(detail::root_base& r) {
+  // Roots are numbered in the order they first start building, nested ones included.
+  uint32_t index = 0;
+  for (detail::root_base* p = first_root(); p && p != &r; p = p->next) ++index;
+  uint32_t outer = arena_set_root(index);
+  void* where = arena_alloc(r.size, r.align, 2 /* kAllocRootObject */, __builtin_return_address(0));
+  if (!where) throw std::bad_alloc();
+  r.construct(r.init, where);
+  arena_set_root(outer);
+  return where;
+}
+
+}  // namespace fastboot::rt
+
+extern "C" int __real_main(int, char**, char**);
+
+extern "C" int __wrap_main(int argc, char** argv, char** envp) {
+  if (const char* output = getenv(fastboot::protocol::kEnvOutput)) fastboot::rt::bake_main(output);
+  return __real_main(argc, argv, envp);
+}

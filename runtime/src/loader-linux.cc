@@ -1,0 +1,282 @@
+// Startup of a baked program: find the `.fastboot` section in our own executable, map it at
+// the base the bake used (or anywhere, and relocate), patch pointers into the executable for
+// this run's load address, and serve roots from it. Anything wrong means no image: the roots
+// run their initializers. FASTBOOT_LOG=1 says what happened, in one line.
+#include <elf.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mutex>
+
+#include "fastboot/image-format.h"
+#include "runtime.h"
+
+namespace fastboot::rt {
+namespace {
+
+namespace img = fastboot::image;
+
+struct Image {
+  bool loaded = false;
+  const img::Header* header = nullptr;
+  unsigned char* section = nullptr;
+  unsigned char* arena = nullptr;
+};
+Image image;
+std::once_flag once;
+
+bool env_flag(const char* name) {
+  const char* v = getenv(name);
+  return v && *v && strcmp(v, "0") != 0;
+}
+
+double now_us() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+bool read_at(int fd, void* out, size_t n, uint64_t off) {
+  auto* p = static_cast<char*>(out);
+  while (n > 0) {
+    ssize_t r = pread(fd, p, n, off);
+    if (r <= 0) return false;
+    p += r;
+    n -= size_t(r);
+    off += uint64_t(r);
+  }
+  return true;
+}
+
+struct Section {
+  uint64_t offset = 0, size = 0;
+};
+
+// Finds .fastboot in the section headers of the running executable. Returns a reason on
+// failure, null on success.
+const char* find_section(int fd, Section* out) {
+  Elf64_Ehdr eh;
+  if (!read_at(fd, &eh, sizeof(eh), 0)) return "cannot read the executable's ELF header";
+  if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+      eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 || eh.e_shnum > 65000 ||
+      eh.e_shstrndx >= eh.e_shnum)
+    return "the executable's ELF header is not usable";
+  size_t bytes = size_t(eh.e_shnum) * sizeof(Elf64_Shdr);
+  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return "out of memory reading section headers";
+  auto* sh = static_cast<Elf64_Shdr*>(mem);
+  const char* reason = "no .fastboot section (the program was not baked)";
+  if (!read_at(fd, sh, bytes, eh.e_shoff)) {
+    reason = "cannot read the executable's section headers";
+  } else {
+    const Elf64_Shdr& strtab = sh[eh.e_shstrndx];
+    char name[16];
+    for (unsigned i = 0; i < eh.e_shnum; ++i) {
+      if (sh[i].sh_name >= strtab.sh_size) continue;
+      if (!read_at(fd, name, sizeof(name), strtab.sh_offset + sh[i].sh_name)) continue;
+      if (memcmp(name, ".fastboot", 10) != 0) continue;
+      out->offset = sh[i].sh_offset;
+      out->size = sh[i].sh_size;
+      reason = nullptr;
+      if (sh[i].sh_type == SHT_NOBITS || out->size < sizeof(img::Header))
+        reason = "the .fastboot section is too small";
+      else if (out->offset % img::kPageSize)
+        reason = "the .fastboot section is not page-aligned in the file";
+      break;
+    }
+  }
+  munmap(mem, bytes);
+  return reason;
+}
+
+bool in_bounds(uint64_t off, uint64_t size, uint64_t limit) {
+  return off <= limit && size <= limit - off;
+}
+
+// Checks the header against the section that holds it.
+const char* check_header(const img::Header& h, uint64_t section_size) {
+  if (memcmp(h.magic, img::kMagic, sizeof(h.magic)) != 0) return "bad magic";
+  if (h.version != img::kImageVersion) return "image format version differs from the runtime's";
+  if (h.header_size != sizeof(img::Header)) return "bad header size";
+  if (img::header_checksum(h) != h.header_checksum) return "header checksum mismatch";
+  if (h.section_size != section_size) return "section size differs from the header's";
+  if (h.arena_offset % img::kPageSize || h.preferred_base % img::kPageSize)
+    return "arena is not page-aligned";
+  if (!in_bounds(h.arena_offset, h.arena_size, section_size)) return "arena outside the section";
+  uint64_t tables = h.arena_offset;
+  if (!in_bounds(h.roots_offset, uint64_t(h.root_count) * sizeof(img::RootEntry), tables) ||
+      !in_bounds(h.modules_offset, uint64_t(h.module_count) * sizeof(img::ModuleEntry), tables) ||
+      h.reloc_count > tables / sizeof(img::ModuleReloc) ||
+      !in_bounds(h.relocs_offset, h.reloc_count * sizeof(img::ModuleReloc), tables) ||
+      !in_bounds(h.strings_offset, h.strings_size, tables) ||
+      !in_bounds(h.bitmap_offset, h.bitmap_size, tables) || h.roots_offset < sizeof(img::Header))
+    return "a table lies outside the section";
+  if (h.bitmap_size != (h.arena_size / 8 + 63) / 64 * 8) return "bitmap size does not match the arena";
+  if (h.strings_size == 0) return "empty string table";
+  return nullptr;
+}
+
+struct ExeIdentity {
+  uintptr_t bias = 0;
+  uint8_t build_id[32];
+  unsigned build_id_size = 0;
+};
+
+bool take_executable(const ModuleInfo& m, void* arg) {
+  auto* id = static_cast<ExeIdentity*>(arg);
+  id->bias = m.bias;
+  id->build_id_size = module_build_id(m, id->build_id);
+  return false;  // the executable comes first; stop
+}
+
+// Checks the tables (after mapping) and applies relocations. Returns a reason on failure.
+const char* relocate(const img::Header& h, unsigned char* section, const ExeIdentity& exe,
+                     uint64_t* arena_relocs) {
+  if (img::checksum(section + h.roots_offset, h.arena_offset - h.roots_offset) != h.tables_checksum)
+    return "table checksum mismatch";
+  const char* strings = reinterpret_cast<const char*>(section + h.strings_offset);
+  if (strings[h.strings_size - 1] != 0) return "string table is not terminated";
+  auto* roots = reinterpret_cast<const img::RootEntry*>(section + h.roots_offset);
+  for (uint32_t i = 0; i < h.root_count; ++i)
+    if (roots[i].name_offset >= h.strings_size || roots[i].align == 0 ||
+        !in_bounds(roots[i].object_offset, roots[i].size, h.arena_size) ||
+        roots[i].object_offset % roots[i].align)
+      return "a root lies outside the arena";
+
+  unsigned char* arena = section + h.arena_offset;
+  auto* modules = reinterpret_cast<const img::ModuleEntry*>(section + h.modules_offset);
+  auto* relocs = reinterpret_cast<const img::ModuleReloc*>(section + h.relocs_offset);
+  for (uint32_t m = 0; m < h.module_count; ++m) {
+    const img::ModuleEntry& mod = modules[m];
+    if (mod.kind != img::ModuleKind::executable) return "image points into a shared library";
+    if (mod.first_reloc > h.reloc_count || mod.reloc_count > h.reloc_count - mod.first_reloc)
+      return "a module's relocations lie outside the table";
+    for (uint64_t i = mod.first_reloc; i < mod.first_reloc + mod.reloc_count; ++i)
+      if (relocs[i].arena_offset % 8 || relocs[i].arena_offset + 8 > h.arena_size)
+        return "a relocation lies outside the arena";
+  }
+
+  // Arena pointers hold preferred_base-relative addresses; move them if we landed elsewhere.
+  uint64_t delta = reinterpret_cast<uint64_t>(arena) - h.preferred_base;
+  if (delta != 0) {
+    auto* words = reinterpret_cast<uint64_t*>(arena);
+    auto* bits = reinterpret_cast<const uint64_t*>(section + h.bitmap_offset);
+    uint64_t nwords = h.arena_size / 8;
+    for (uint64_t b = 0; b < h.bitmap_size / 8; ++b) {
+      for (uint64_t m = bits[b]; m; m &= m - 1) {
+        uint64_t w = b * 64 + uint64_t(__builtin_ctzll(m));
+        if (w < nwords) words[w] += delta;
+      }
+    }
+    *arena_relocs = h.arena_pointer_count;
+  }
+  for (uint32_t m = 0; m < h.module_count; ++m)
+    for (uint64_t i = modules[m].first_reloc; i < modules[m].first_reloc + modules[m].reloc_count; ++i)
+      *reinterpret_cast<uint64_t*>(arena + relocs[i].arena_offset) = exe.bias + relocs[i].target;
+  return nullptr;
+}
+
+void log_line(bool log, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_line(bool log, const char* fmt, ...) {
+  if (!log) return;
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  say(buf, "\n");
+}
+
+void load() {
+  bool log = env_flag("FASTBOOT_LOG");
+  double t0 = now_us();
+  auto not_used = [&](const char* why) {
+    log_line(log, "fastboot: image not used: %s; running initializers", why);
+  };
+  if (env_flag("FASTBOOT_DISABLE")) return not_used("disabled by FASTBOOT_DISABLE");
+
+  int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return not_used("cannot open /proc/self/exe");
+  Section sec;
+  const char* why = find_section(fd, &sec);
+  img::Header h;
+  if (!why && !read_at(fd, &h, sizeof(h), sec.offset)) why = "cannot read the image header";
+  if (!why) why = check_header(h, sec.size);
+  ExeIdentity exe;
+  if (!why) {
+    for_each_module(take_executable, &exe);
+    if (h.build_id_size != exe.build_id_size ||
+        memcmp(h.build_id, exe.build_id, exe.build_id_size) != 0)
+      why = "the image belongs to another build of this program (build-id differs)";
+  }
+  unsigned char* section = nullptr;
+  bool at_preferred = false;
+  if (!why) {
+    // Land the arena exactly where the bake had it, unless asked for a random base.
+    void* want = env_flag("FASTBOOT_RANDOMIZE")
+                     ? nullptr
+                     : reinterpret_cast<void*>(h.preferred_base - h.arena_offset);
+    int flags = MAP_PRIVATE | (want ? MAP_FIXED_NOREPLACE : 0);
+    void* mem = mmap(want, sec.size, PROT_READ | PROT_WRITE, flags, fd, sec.offset);
+    if (mem != MAP_FAILED && want && mem != want) {  // a kernel without MAP_FIXED_NOREPLACE
+      munmap(mem, sec.size);
+      mem = MAP_FAILED;
+    }
+    if (mem == MAP_FAILED && want) mem = mmap(nullptr, sec.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, sec.offset);
+    if (mem == MAP_FAILED) why = "cannot map the image";
+    else {
+      section = static_cast<unsigned char*>(mem);
+      at_preferred = mem == want;
+    }
+  }
+  close(fd);
+  uint64_t arena_relocs = 0;
+  if (!why) {
+    why = relocate(h, section, exe, &arena_relocs);
+    if (why) munmap(section, sec.size);
+  }
+  if (why) return not_used(why);
+
+  image.header = reinterpret_cast<const img::Header*>(section);
+  image.section = section;
+  image.arena = section + h.arena_offset;
+  image.loaded = true;
+  set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + sec.size);
+  log_line(log,
+           "fastboot: image used: %.1f MiB arena at %p (%s), %u roots, %llu executable "
+           "relocations, %llu arena relocations, %.0f us",
+           double(h.arena_size) / (1 << 20), static_cast<void*>(image.arena),
+           at_preferred ? "preferred base" : "relocated", h.root_count,
+           static_cast<unsigned long long>(h.reloc_count),
+           static_cast<unsigned long long>(arena_relocs), now_us() - t0);
+}
+
+}  // namespace
+
+bool image_loaded() {
+  std::call_once(once, load);
+  return image.loaded;
+}
+
+const void* image_root(const detail::root_base& r) {
+  if (!image_loaded()) return nullptr;
+  const img::Header& h = *image.header;
+  auto* roots = reinterpret_cast<const img::RootEntry*>(image.section + h.roots_offset);
+  const char* strings = reinterpret_cast<const char*>(image.section + h.strings_offset);
+  for (uint32_t i = 0; i < h.root_count; ++i) {
+    const img::RootEntry& e = roots[i];
+    if (strcmp(strings + e.name_offset, r.name) != 0) continue;
+    if (e.size != r.size || e.align != r.align || e.type_hash != r.type_hash) return nullptr;
+    return image.arena + e.object_offset;
+  }
+  return nullptr;
+}
+
+}  // namespace fastboot::rt
