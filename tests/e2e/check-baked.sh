@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# check-baked.sh <program> <expected-output> <roots>
+# The program's output, minus its status line, must equal <expected-output> unbaked, baked and
+# baked at a random base. Unbaked, <roots> initializers run; baked, none, and the image is used.
+set -u
+exe=$1 expected=$2 roots=$3
+fail() { echo "FAIL: $*" >&2; exit 1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+FASTBOOT_DISABLE=1 "$exe" >"$tmp/unbaked" 2>"$tmp/unbaked.err" || fail "unbaked run exited $?: $(cat "$tmp/unbaked.err")"
+FASTBOOT_LOG=1 "$exe" >"$tmp/baked" 2>"$tmp/baked.err" || fail "baked run exited $?: $(cat "$tmp/baked.err")"
+FASTBOOT_LOG=1 FASTBOOT_RANDOMIZE=1 "$exe" >"$tmp/random" 2>"$tmp/random.err" || fail "randomized run exited $?"
+
+for run in unbaked baked random; do
+  grep -v '^status:' "$tmp/$run" >"$tmp/$run.body"
+  diff -u "$expected" "$tmp/$run.body" || fail "$run output differs from $expected"
+done
+grep -qx "status: baked=0 inits=$roots" "$tmp/unbaked" || fail "unbaked: $(grep status: "$tmp/unbaked"), expected inits=$roots"
+grep -qx "status: baked=1 inits=0" "$tmp/baked" || fail "baked: $(grep status: "$tmp/baked") (an initializer ran)"
+grep -qx "status: baked=1 inits=0" "$tmp/random" || fail "randomized: $(grep status: "$tmp/random")"
+grep -q "^fastboot: image used: .*(preferred base)" "$tmp/baked.err" || fail "baked: $(cat "$tmp/baked.err")"
+grep -q "^fastboot: image used: .*(relocated)" "$tmp/random.err" || fail "randomized: $(cat "$tmp/random.err")"
+grep -q "^fastboot: image not used: disabled by FASTBOOT_DISABLE" "$tmp/unbaked.err" && fail "FASTBOOT_LOG leaked into the unbaked run"
+echo "ok: $(basename "$exe"): same output unbaked, baked and relocated; $roots initializer(s) skipped"

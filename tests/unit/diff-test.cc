@@ -1,0 +1,114 @@
+// The diff and classification of two bake runs.
+#include <gtest/gtest.h>
+
+#include "diff.h"
+#include "test-dumps.h"
+
+namespace fastboot::baker {
+namespace {
+
+using namespace testing;
+
+Context make_context() { return Context(Options{}); }
+
+TEST(Classify, SeparatesDataArenaAndExecutablePointers) {
+  TwoRuns r = make_runs();
+  std::uint64_t o = r.alloc(48);
+  r.set_data(o, 12345);
+  r.set_arena_pointer(o + 8, o + 32);  // points inside the same object
+  r.set_exe_pointer(o + 16, 0x4100);   // e.g. a vtable
+  r.set_data(o + 24, 0);
+  r.set_arena_pointer(o + 32, r.a.arena.size());  // one past the end of the arena
+  Context ctx = make_context();
+  Classification c = classify(ctx, r.a, r.b);
+  EXPECT_TRUE(ctx.errors.empty());
+  EXPECT_EQ(c.arena_pointers, 2u);
+  EXPECT_EQ(c.data_words, 3u);  // 12345, 0 and the untouched last word
+  ASSERT_EQ(c.module_pointers.size(), 1u);
+  EXPECT_EQ(c.module_pointers[0].arena_offset, o + 16);
+  EXPECT_EQ(c.module_pointers[0].module, 0u);
+  EXPECT_EQ(c.module_pointers[0].target, 0x4100u);
+  EXPECT_TRUE(c.bad.empty());
+  EXPECT_EQ(c.bitmap[0], (1ull << ((o + 8) / 8)) | (1ull << ((o + 32) / 8)));
+}
+
+TEST(Classify, PointerToLibraryIsAModulePointer) {
+  TwoRuns r = make_runs();
+  std::uint64_t o = r.alloc(8);
+  r.set(o, kLibA + 0x500, kLibB + 0x500);
+  Context ctx = make_context();
+  Classification c = classify(ctx, r.a, r.b);
+  ASSERT_EQ(c.module_pointers.size(), 1u);
+  EXPECT_EQ(c.module_pointers[0].module, 1u);
+  EXPECT_EQ(c.module_pointers[0].target, 0x500u);
+}
+
+TEST(Classify, UnexplainedDifferencesAreBadWordsWithAKind) {
+  TwoRuns r = make_runs();
+  std::uint64_t o = r.alloc(32);
+  r.set(o, 0x1234abcd5678ef01, 0x9abcdef012345678);        // a hash of an address
+  r.set(o + 8, 0x7ffd12345678, 0x7ffe87654321);            // a stack address
+  r.set(o + 16, kBaseA + 8, kBaseB + 16);                  // different objects in each run
+  r.set(o + 24, kExeA + 0x100, kExeB + 0x180);             // executable, but not by its shift
+  Context ctx = make_context();
+  Classification c = classify(ctx, r.a, r.b);
+  ASSERT_EQ(c.bad.size(), 4u);
+  EXPECT_NE(c.bad[0].kind.find("a value that differs between runs"), std::string::npos);
+  EXPECT_NE(c.bad[1].kind.find("memory the initializer did not allocate"), std::string::npos);
+  EXPECT_EQ(c.bad[2].kind, "it points into the arena, but to different objects in the two runs");
+  EXPECT_NE(c.bad[3].kind.find("points into /bin/app in one run"), std::string::npos);
+  EXPECT_EQ(c.bad[0].arena_offset, o);
+  EXPECT_EQ(c.bad[1].first, 0x7ffd12345678u);
+  EXPECT_EQ(c.bad[1].second, 0x7ffe87654321u);
+}
+
+TEST(Classify, FreedAllocationsAreSkipped) {
+  TwoRuns r = make_runs();
+  std::uint64_t o = r.alloc(8, 0, protocol::kAllocFreed);
+  r.set(o, 1, 2);
+  Context ctx = make_context();
+  Classification c = classify(ctx, r.a, r.b);
+  EXPECT_TRUE(c.bad.empty());
+  EXPECT_EQ(c.data_words, 0u);
+}
+
+TEST(Classify, ModuleAtTheSameAddressFallsBackToRangeCheckAndSaysSo) {
+  TwoRuns r = make_runs();
+  r.b.modules[0] = r.a.modules[0];  // executable not randomized
+  std::uint64_t o = r.alloc(16);
+  r.set_data(o, kExeA + 0x4200);
+  r.set_data(o + 8, 77);
+  Context ctx = make_context();
+  Classification c = classify(ctx, r.a, r.b);
+  ASSERT_EQ(c.module_pointers.size(), 1u);
+  EXPECT_EQ(c.module_pointers[0].target, 0x4200u);
+  EXPECT_EQ(c.data_words, 1u);
+  ASSERT_EQ(ctx.notes.size(), 1u);
+  EXPECT_NE(ctx.notes[0].find("/bin/app was loaded at the same address in both bake runs"), std::string::npos);
+}
+
+TEST(CheckSameShape, DifferentAllocationSizesAreAnError) {
+  TwoRuns r = make_runs();
+  r.alloc(32);
+  r.b.allocs[0].size = 40;
+  Context ctx = make_context();
+  check_same_shape(ctx, r.a, r.b);
+  ASSERT_EQ(ctx.errors.size(), 1u);
+  EXPECT_EQ(ctx.errors[0],
+            "fastboot-bake: error: the two bake runs did not allocate the same way: allocation #0 "
+            "(root 'table') is 32 bytes at arena offset 0 in the first run but 40 bytes at 0 in the "
+            "second; a bake needs initializers that allocate the same way every time: do they "
+            "depend on addresses, the time, random numbers, or threads?");
+}
+
+TEST(CheckSameShape, IdenticalRunsPass) {
+  TwoRuns r = make_runs();
+  r.alloc(32);
+  r.alloc(7);
+  Context ctx = make_context();
+  check_same_shape(ctx, r.a, r.b);
+  EXPECT_TRUE(ctx.errors.empty());
+}
+
+}  // namespace
+}  // namespace fastboot::baker
