@@ -120,8 +120,10 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
     if (p->pid > 0) waitpid(p->pid, &p->status, 0);
   if (!ctx.errors.empty()) return std::nullopt;
 
-  bool a_ok = WIFEXITED(a.status) && WEXITSTATUS(a.status) == protocol::kExitOk;
-  bool b_ok = WIFEXITED(b.status) && WEXITSTATUS(b.status) == protocol::kExitOk;
+  auto ok = [](const Process& p) {
+    return WIFEXITED(p.status) && WEXITSTATUS(p.status) == protocol::kExitOk && access(p.dump.c_str(), R_OK) == 0;
+  };
+  bool a_ok = ok(a), b_ok = ok(b);
   if (!a_ok || !b_ok) {
     explain_failure(ctx, a_ok ? b : a);
     return std::nullopt;

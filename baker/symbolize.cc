@@ -24,10 +24,20 @@ std::string Symbolizer::describe(std::uint64_t addr) {
     std::uint64_t vaddr = addr - m.bias;
     std::string file = std::filesystem::path(m.name).filename().string();
     // A return address points after the call; look up the call itself.
-    auto info = impl_->symbolizeCode(m.name, {vaddr - 1, llvm::object::SectionedAddress::UndefSection});
-    if (!info) {
-      llvm::consumeError(info.takeError());
+    auto frames = impl_->symbolizeInlinedCode(m.name, {vaddr - 1, llvm::object::SectionedAddress::UndefSection});
+    if (!frames || frames->getNumberOfFrames() == 0) {
+      if (!frames) llvm::consumeError(frames.takeError());
       return fmt::format("{}+{:#x}", file, vaddr);
+    }
+    // The allocation happens deep in library templates (std::allocator, make_unique); the user
+    // wants the innermost frame that is their own code.
+    const llvm::DILineInfo* info = &frames->getFrame(0);
+    for (std::uint32_t i = 0; i < frames->getNumberOfFrames(); ++i) {
+      const std::string& f = frames->getFrame(i).FileName;
+      if (f != llvm::DILineInfo::BadString && f.rfind("/usr/", 0) != 0) {
+        info = &frames->getFrame(i);
+        break;
+      }
     }
     std::string fn = info->FunctionName == llvm::DILineInfo::BadString ? "" : info->FunctionName;
     if (info->Line != 0 && info->FileName != llvm::DILineInfo::BadString)

@@ -47,9 +47,13 @@ void trace(const char* event, const char* name, const char* detail = nullptr) {
 }
 
 [[noreturn]] void fail(int code, const char* a, const char* b = "", const char* c = "") {
-  say("fastboot: bake: ", a, b, c);
-  say("\n");
-  trace("error", a);
+  char message[1024];
+  size_t n = 0;
+  for (const char* s : {a, b, c})
+    while (*s && n < sizeof(message) - 1) message[n++] = *s++;
+  message[n] = 0;
+  say("fastboot: bake: ", message, "\n");
+  trace("error", message);
   _exit(code);
 }
 

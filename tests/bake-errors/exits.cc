@@ -1,0 +1,7 @@
+#include <fastboot/fastboot.hpp>
+
+#include <cstdlib>
+
+static fastboot::root<int> quitter{"quitter", []() -> int { std::exit(3); }};
+
+int main() { return *quitter; }
