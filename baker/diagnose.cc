@@ -13,9 +13,11 @@ namespace {
 std::string where(const Dump& a, Symbolizer& sym, std::size_t alloc_index, std::uint64_t off) {
   const auto& alloc = a.allocs[alloc_index];
   std::string root = alloc.root < a.roots.size() ? a.roots[alloc.root].name : "?";
-  std::string what = (alloc.flags & protocol::kAllocRootObject) ? "the root object" : "an object";
-  return fmt::format("root '{}': word at offset {} of {} of {} bytes (arena offset {:#x}, allocated by {})",
-                     root, off - alloc.offset, what, alloc.size, off, sym.describe(alloc.site));
+  if (alloc.flags & protocol::kAllocRootObject)
+    return fmt::format("root '{}': word at offset {} of the root's value of {} bytes (arena offset {:#x})",
+                       root, off - alloc.offset, alloc.size, off);
+  return fmt::format("root '{}': word at offset {} of an object of {} bytes (arena offset {:#x}, allocated by {})",
+                     root, off - alloc.offset, alloc.size, off, sym.describe(alloc.site));
 }
 
 }  // namespace

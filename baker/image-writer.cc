@@ -62,11 +62,11 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.module_count = std::uint32_t(modules.size());
   h.relocs_offset = h.modules_offset + modules.size() * sizeof(img::ModuleEntry);
   h.reloc_count = relocs.size();
-  h.bitmap_offset = h.relocs_offset + relocs.size() * sizeof(img::ModuleReloc);
-  h.bitmap_size = (a.arena.size() / 8 + 63) / 64 * 8;
-  h.strings_offset = h.bitmap_offset + h.bitmap_size;
+  h.strings_offset = h.relocs_offset + relocs.size() * sizeof(img::ModuleReloc);
   h.strings_size = strings.size();
-  h.arena_offset = align_up(h.strings_offset + h.strings_size, img::kPageSize);
+  h.bitmap_offset = align_up(h.strings_offset + h.strings_size, 8);
+  h.bitmap_size = (a.arena.size() / 8 + 63) / 64 * 8;
+  h.arena_offset = align_up(h.bitmap_offset + h.bitmap_size, img::kPageSize);
   h.arena_size = a.arena.size();
   h.section_size = align_up(h.arena_offset + h.arena_size, img::kPageSize);
   h.preferred_base = a.arena_base;
@@ -86,7 +86,8 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   // Module pointers hold run A's load addresses: zero them so the image does not depend on ASLR.
   for (const img::ModuleReloc& r : relocs) put(out, h.arena_offset + r.arena_offset, std::uint64_t(0));
 
-  h.tables_checksum = img::checksum(out.data() + h.roots_offset, h.arena_offset - h.roots_offset);
+  h.tables_checksum = img::checksum(out.data() + h.roots_offset, h.bitmap_offset - h.roots_offset);
+  h.bitmap_checksum = img::checksum(out.data() + h.bitmap_offset, h.bitmap_size);
   h.arena_checksum = img::checksum(arena, h.arena_size);
   h.header_checksum = img::header_checksum(h);
   put(out, 0, h);

@@ -139,7 +139,8 @@ bool take_executable(const ModuleInfo& m, void* arg) {
 // Checks the tables (after mapping) and applies relocations. Returns a reason on failure.
 const char* relocate(const img::Header& h, unsigned char* section, const ExeIdentity& exe,
                      uint64_t* arena_relocs) {
-  if (img::checksum(section + h.roots_offset, h.arena_offset - h.roots_offset) != h.tables_checksum)
+  if (h.bitmap_offset < h.roots_offset ||
+      img::checksum(section + h.roots_offset, h.bitmap_offset - h.roots_offset) != h.tables_checksum)
     return "table checksum mismatch";
   const char* strings = reinterpret_cast<const char*>(section + h.strings_offset);
   if (strings[h.strings_size - 1] != 0) return "string table is not terminated";
@@ -166,6 +167,8 @@ const char* relocate(const img::Header& h, unsigned char* section, const ExeIden
   // Arena pointers hold preferred_base-relative addresses; move them if we landed elsewhere.
   uint64_t delta = reinterpret_cast<uint64_t>(arena) - h.preferred_base;
   if (delta != 0) {
+    if (img::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
+      return "relocation bitmap checksum mismatch";
     auto* words = reinterpret_cast<uint64_t*>(arena);
     auto* bits = reinterpret_cast<const uint64_t*>(section + h.bitmap_offset);
     uint64_t nwords = h.arena_size / 8;

@@ -15,7 +15,7 @@ inline constexpr std::uint64_t kPageSize = 4096;
 // The section is laid out as:
 //
 //   [Header][RootEntry × root_count][ModuleEntry × module_count][ModuleReloc × reloc_count]
-//   [arena-pointer bitmap][strings] ... zero padding to a page ... [arena bytes]
+//   [strings][arena-pointer bitmap] ... zero padding to a page ... [arena bytes]
 //
 // All offsets are from the first byte of the section. The arena starts on a page boundary, so
 // the runtime can map the section with one mmap and find the arena at `preferred_base` when
@@ -42,11 +42,12 @@ struct Header {
   std::uint8_t build_id[32];      // GNU build-id of the executable this image belongs to
   std::uint32_t build_id_size;    // bytes used in build_id; 0 = none recorded
   std::uint32_t reserved;         // zero
-  std::uint64_t tables_checksum;  // checksum() of [roots_offset, arena_offset)
+  std::uint64_t tables_checksum;  // checksum() of [roots_offset, bitmap_offset): checked at startup
+  std::uint64_t bitmap_checksum;  // checksum() of the bitmap: checked before relocating with it
   std::uint64_t arena_checksum;   // checksum() of the arena bytes, checked on FASTBOOT_VERIFY=1
   std::uint64_t header_checksum;  // checksum() of this header up to this field
 };
-static_assert(sizeof(Header) == 192);
+static_assert(sizeof(Header) == 200);
 static_assert(offsetof(Header, header_checksum) == sizeof(Header) - 8);
 
 // One per root: where its object starts in the arena and what type it was baked as.
@@ -90,8 +91,8 @@ inline std::uint64_t checksum(const void* data, std::uint64_t size) {
   std::uint64_t h = 0xcbf29ce484222325ull;
   std::uint64_t i = 0;
   for (; i + 8 <= size; i += 8) {
-    std::uint64_t w = 0;
-    for (int b = 0; b < 8; ++b) w |= std::uint64_t(p[i + b]) << (8 * b);
+    std::uint64_t w;
+    __builtin_memcpy(&w, p + i, 8);  // little-endian load
     h = (h ^ w) * 0x100000001b3ull;
     h ^= h >> 29;
   }
