@@ -42,6 +42,7 @@ Environment of a baked program:
   FASTBOOT_LOG=1        print one line on stderr: image used or why not, base, size, time
   FASTBOOT_DISABLE=1    ignore the image; run the initializers
   FASTBOOT_RANDOMIZE=1  map the image at a random address and relocate it
+  FASTBOOT_VERIFY=1     also check the checksum of the whole arena before using it
 )";
 
 int inspect(const std::string& path) {

@@ -241,11 +241,16 @@ void load() {
   }
   close(fd);
   uint64_t arena_relocs = 0;
+  if (!why && env_flag("FASTBOOT_VERIFY") &&
+      img::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
+    why = "arena checksum mismatch (FASTBOOT_VERIFY=1)";
   if (!why) {
     why = relocate(h, section, exe, &arena_relocs);
-    if (why) munmap(section, sec.size);
   }
-  if (why) return not_used(why);
+  if (why) {
+    if (section) munmap(section, sec.size);
+    return not_used(why);
+  }
 
   image.header = reinterpret_cast<const img::Header*>(section);
   image.section = section;

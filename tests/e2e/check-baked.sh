@@ -8,7 +8,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 FASTBOOT_DISABLE=1 "$exe" >"$tmp/unbaked" 2>"$tmp/unbaked.err" || fail "unbaked run exited $?: $(cat "$tmp/unbaked.err")"
-FASTBOOT_LOG=1 "$exe" >"$tmp/baked" 2>"$tmp/baked.err" || fail "baked run exited $?: $(cat "$tmp/baked.err")"
+FASTBOOT_LOG=1 FASTBOOT_VERIFY=1 "$exe" >"$tmp/baked" 2>"$tmp/baked.err" || fail "baked run exited $?: $(cat "$tmp/baked.err")"
 FASTBOOT_LOG=1 FASTBOOT_RANDOMIZE=1 "$exe" >"$tmp/random" 2>"$tmp/random.err" || fail "randomized run exited $?"
 
 for run in unbaked baked random; do

@@ -1,5 +1,5 @@
 // The layout of a fastboot image: the bytes of the `.fastboot` section of a baked executable.
-// Written by the baker (baker/image-writer.cc), read by the runtime (runtime/src/loader.cc).
+// Written by the baker (baker/image-writer.cc), read by the runtime (runtime/src/loader-linux.cc).
 // Every field is fixed-width little-endian; any change to a layout bumps kImageVersion.
 #pragma once
 
@@ -37,7 +37,7 @@ struct Header {
   std::uint32_t module_count;
   std::uint64_t reloc_count;
   std::uint64_t strings_size;
-  std::uint64_t bitmap_size;      // bytes, whole 64-bit words: ceil(arena_size / 8 / 64) * 8
+  std::uint64_t bitmap_size;      // bytes, whole 64-bit words: (arena_size / 8 + 63) / 64 * 8
   std::uint64_t arena_pointer_count;  // set bits in the bitmap
   std::uint8_t build_id[32];      // GNU build-id of the executable this image belongs to
   std::uint32_t build_id_size;    // bytes used in build_id; 0 = none recorded
@@ -69,7 +69,7 @@ enum class ModuleKind : std::uint32_t {
 struct ModuleEntry {
   ModuleKind kind;
   std::uint32_t build_id_size;
-  std::uint64_t name_offset;   // into strings: path for the executable, soname for a DSO
+  std::uint64_t name_offset;   // into strings: "executable", or a DSO's soname
   std::uint64_t first_reloc;   // index into ModuleReloc[]
   std::uint64_t reloc_count;
   std::uint8_t build_id[32];

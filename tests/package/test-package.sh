@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# test-package.sh <fastboot-build-dir> <consumer-source-dir>
+# Installs fastboot, builds a separate project with find_package + fastboot_bake, and checks:
+# the output is baked; a change to a DEPENDS file rebakes; an unchanged tree rebuilds nothing;
+# a failed bake fails the build and leaves no executable behind.
+set -euo pipefail
+build=$1 src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; for f in "$tmp"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done; exit 1; }
+
+cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 || fail "install"
+cp -r "$src" "$tmp/consumer"
+cmake -S "$tmp/consumer" -B "$tmp/b" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" >"$tmp/configure.log" 2>&1 || fail "configure"
+
+cmake --build "$tmp/b" >"$tmp/build1.log" 2>&1 || fail "first build"
+grep -q "fastboot-bake: baked 1 root of app" "$tmp/build1.log" || fail "first build did not bake"
+out=$(FASTBOOT_LOG=1 "$tmp/b/app" 2>"$tmp/run1.log")
+[ "$out" = "3 words, last 'cherry', baked" ] || fail "baked app printed: $out"
+grep -q "fastboot: image used" "$tmp/run1.log" || fail "image not used"
+
+echo "damson" >>"$tmp/consumer/words.txt"
+cmake --build "$tmp/b" >"$tmp/build2.log" 2>&1 || fail "rebuild"
+grep -q "fastboot-bake: baked 1 root of app" "$tmp/build2.log" || fail "changing a DEPENDS file did not rebake"
+out=$("$tmp/b/app")
+[ "$out" = "4 words, last 'damson', baked" ] || fail "rebaked app printed: $out"
+
+cmake --build "$tmp/b" >"$tmp/build3.log" 2>&1 || fail "no-op build"
+grep -q "no work to do" "$tmp/build3.log" || fail "an unchanged tree was rebuilt"
+
+if cmake --build "$tmp/b" --target broken >"$tmp/broken.log" 2>&1; then fail "the broken bake did not fail the build"; fi
+grep -q "root 'broken': the initializer threw an exception: cannot reach the server" "$tmp/broken.log" || fail "no error text"
+[ ! -e "$tmp/b/broken" ] || fail "a failed bake left an executable behind"
+ls "$tmp/b" | grep -q fastboot && fail "a failed bake left files behind: $(ls "$tmp/b")"
+echo "ok: installed package builds, bakes, rebakes on DEPENDS, and fails cleanly"
