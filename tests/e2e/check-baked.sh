@@ -21,4 +21,14 @@ grep -qx "status: baked=1 inits=0" "$tmp/random" || fail "randomized: $(grep sta
 grep -q "^fastboot: image used: .*(preferred base)" "$tmp/baked.err" || fail "baked: $(cat "$tmp/baked.err")"
 grep -q "^fastboot: image used: .*(relocated)" "$tmp/random.err" || fail "randomized: $(cat "$tmp/random.err")"
 grep -q "^fastboot: image not used: disabled by FASTBOOT_DISABLE" "$tmp/unbaked.err" && fail "FASTBOOT_LOG leaked into the unbaked run"
-echo "ok: $(basename "$exe"): same output unbaked, baked and relocated; $roots initializer(s) skipped"
+# A damaged image is never used: flip the header's arena_size and expect the initializers.
+hex=$(readelf -SW "$exe" | sed -n 's/.*\] \.fastboot  *PROGBITS  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+[ -n "$hex" ] || fail "no .fastboot section in $exe"
+offset=$((16#$hex))
+cp "$exe" "$tmp/damaged"
+printf '\xff' | dd of="$tmp/damaged" bs=1 seek=$((offset + 41)) conv=notrunc status=none
+FASTBOOT_LOG=1 "$tmp/damaged" >"$tmp/damaged.out" 2>"$tmp/damaged.err" || fail "damaged image: exited $?"
+grep -v '^status:' "$tmp/damaged.out" | diff -u "$expected" - || fail "damaged image: output differs"
+grep -qx "status: baked=0 inits=$roots" "$tmp/damaged.out" || fail "damaged image: $(grep status: "$tmp/damaged.out")"
+grep -q "^fastboot: image not used: header checksum mismatch" "$tmp/damaged.err" || fail "damaged: $(cat "$tmp/damaged.err")"
+echo "ok: $(basename "$exe"): same output unbaked, baked, relocated and with a damaged image; $roots initializer(s) skipped when baked"

@@ -1,0 +1,84 @@
+// The baker's check of its own output, on a real baked executable from this build.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <unistd.h>
+
+#include "verify.h"
+
+namespace fastboot::baker {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+class Verify : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    exe = FASTBOOT_TEST_BAKED_EXE;
+    Context ctx{Options{}};
+    auto info_or = read_executable(ctx, exe);
+    ASSERT_TRUE(info_or.has_value());
+    info = *info_or;
+    ASSERT_TRUE(info.has_image);
+    bytes = read_bytes(exe);
+    image.assign(bytes.begin() + long(info.image_offset), bytes.begin() + long(info.image_offset + info.image_size));
+    copy = (fs::temp_directory_path() / ("fastboot-verify-" + std::to_string(getpid()))).string();
+  }
+  void TearDown() override { fs::remove(copy); }
+  std::string exe, copy;
+  ExecutableInfo info;
+  std::vector<std::uint8_t> bytes, image;
+};
+
+TEST_F(Verify, BakedExecutableMatchesItself) {
+  Context ctx{Options{}};
+  verify_baked(ctx, exe, exe, image);
+  EXPECT_TRUE(ctx.errors.empty()) << ctx.errors.front();
+  EXPECT_EQ(info.image_offset % 4096, 0u);
+  EXPECT_FALSE(info.build_id.empty());
+}
+
+TEST_F(Verify, ChangedLoadableByteIsCaught) {
+  auto changed = bytes;
+  std::uint64_t code = info.loads.at(1).offset + 16;  // inside the second segment (code)
+  changed[code] ^= 0xff;
+  write_bytes(copy, changed);
+  Context ctx{Options{}};
+  verify_baked(ctx, exe, copy, image);
+  ASSERT_EQ(ctx.errors.size(), 1u);
+  EXPECT_NE(ctx.errors[0].find("differs from the executable that was baked"), std::string::npos) << ctx.errors[0];
+}
+
+TEST_F(Verify, ImageThatIsNotTheOneWrittenIsCaught) {
+  auto other = image;
+  other[100] ^= 1;
+  Context ctx{Options{}};
+  verify_baked(ctx, exe, exe, other);
+  ASSERT_EQ(ctx.errors.size(), 1u);
+  EXPECT_NE(ctx.errors[0].find("does not hold the image that was written"), std::string::npos);
+}
+
+TEST_F(Verify, BuildIdPatchRoundTrips) {
+  write_bytes(copy, bytes);
+  std::vector<std::uint8_t> id(info.build_id.size(), 0xab);
+  Context ctx{Options{}};
+  patch_build_id(ctx, copy, info, id);
+  auto patched = read_executable(ctx, copy);
+  ASSERT_TRUE(ctx.errors.empty());
+  EXPECT_EQ(patched->build_id, id);
+}
+
+}  // namespace
+}  // namespace fastboot::baker
