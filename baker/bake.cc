@@ -9,7 +9,9 @@
 #include "diagnose.h"
 #include "diff.h"
 #include "dump.h"
+#include "globals.h"
 #include "image-writer.h"
+#include "resolve.h"
 #include "run.h"
 
 namespace fastboot::baker {
@@ -58,7 +60,7 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
     c = classify(ctx, a, b);
   }
 
-  // Resolve: every word must be something the runtime can reproduce.
+  // Diagnose: every word must be something the runtime can reproduce.
   {
     Timer t(ctx, "diagnose");
     report_unbakeable(ctx, a, c);
@@ -66,19 +68,46 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
   checkpoint(ctx);
   // From here on, every word of the arena is classified and relocatable.
 
+  // Resolve: name each module pointed into, and the exported symbol behind each pointer into a
+  // shared library, so startup can find them again.
+  // Escaping references: globals the initializers pointed at the heap are restored at startup;
+  // baked pointers to library state the bake initialized are refused.
+  std::vector<GlobalRestore> globals;
+  {
+    Timer t(ctx, "globals");
+    globals = analyze_globals(ctx, a, b, c);
+  }
+  checkpoint(ctx);
+
+  Resolution r;
+  {
+    Timer t(ctx, "resolve modules");
+    std::vector<std::uint32_t> restored_modules;
+    for (const GlobalRestore& g : globals) restored_modules.push_back(g.module);
+    r = resolve_modules(ctx, a, c, restored_modules);
+  }
+  for (const ResolvedModule& m : r.modules)
+    if (!m.is_executable && ctx.opts.verbose)
+      note(ctx) << "pointers into " << m.name << " are resolved by build-id, or by exported symbol when it changes";
+  if (r.pointers_without_symbol)
+    note(ctx) << r.pointers_without_symbol << " pointer(s) into shared libraries target no exported "
+              << "symbol; the image needs the same builds of those libraries at startup";
+  checkpoint(ctx);
+
   std::vector<std::uint8_t> image;
   {
     Timer t(ctx, "lay out image");
-    image = write_image(ctx, a, c);
+    image = write_image(ctx, a, c, r, globals);
   }
   std::size_t live = 0;
   for (const auto& alloc : a.allocs) live += (alloc.flags & protocol::kAllocFreed) ? 0 : 1;
   fmt::print(stderr,
              "fastboot-bake: baked {} root{} of {}: {:.1f} KiB arena, {} live allocations, {} arena "
-             "pointers, {} executable pointers\n",
+             "pointers, {} pointers into {} module{}\n",
              a.roots.size(), a.roots.size() == 1 ? "" : "s",
              std::filesystem::path(ctx.opts.program).filename().string(), a.arena.size() / 1024.0,
-             live, c.arena_pointers, c.module_pointers.size());
+             live, c.arena_pointers, c.module_pointers.size(), r.modules.size(),
+             r.modules.size() == 1 ? "" : "s");
   return image;
 }
 

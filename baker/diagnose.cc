@@ -1,7 +1,5 @@
 #include "diagnose.h"
 
-#include <algorithm>
-
 #include "symbolize.h"
 
 namespace fastboot::baker {
@@ -34,22 +32,6 @@ void report_unbakeable(Context& ctx, const Dump& a, const Classification& c) {
   if (c.bad.size() > ctx.opts.max_errors)
     error(ctx) << "... and " << c.bad.size() - ctx.opts.max_errors
                << " more words that cannot be relocated";
-
-  // Pointers into shared libraries need the library's identity at startup; this runtime
-  // relocates pointers into the executable only.
-  std::size_t reported = 0;
-  for (const ModulePointer& p : c.module_pointers) {
-    const Module& m = a.modules[p.module];
-    if (m.is_executable) continue;
-    if (reported++ == ctx.opts.max_errors) break;
-    auto alloc = std::upper_bound(a.allocs.begin(), a.allocs.end(), p.arena_offset,
-                                  [](std::uint64_t v, const auto& x) { return v < x.offset; });
-    std::size_t index = std::size_t(alloc - a.allocs.begin()) - 1;
-    error(ctx) << where(a, sym, index, p.arena_offset) << " points into shared library " << m.name
-               << " (" << sym.describe(m.bias + p.target + 1)
-               << "); pointers into shared libraries cannot be baked yet: keep such values out "
-                  "of roots, or build them after startup";
-  }
 }
 
 }  // namespace fastboot::baker

@@ -7,8 +7,7 @@
 
 namespace fastboot::baker {
 
-// Errors for non-relocatable words (capped at opts.max_errors, then counted) and for pointers
-// into modules the image cannot relocate.
+// Errors for non-relocatable words, capped at opts.max_errors and then counted.
 void report_unbakeable(Context& ctx, const Dump& a, const Classification& c);
 
 }  // namespace fastboot::baker

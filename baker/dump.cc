@@ -46,6 +46,7 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   auto roots = r.take<protocol::DumpRoot>(h.root_count);
   auto modules = r.take<protocol::DumpModule>(h.module_count);
   auto segments = r.take<protocol::DumpSegment>(h.segment_count);
+  d.globals = r.take<protocol::DumpGlobal>(h.global_count);
   auto strings = r.take<char>(h.strings_size);
   d.arena = r.take<std::uint8_t>(h.arena_size);
   if (!r.ok || r.pos != data.size()) {

@@ -34,6 +34,7 @@ struct Dump {
   std::vector<protocol::DumpAlloc> allocs;  // sorted by offset
   std::vector<Root> roots;
   std::vector<Module> modules;  // the executable first
+  std::vector<protocol::DumpGlobal> globals;  // words of writable data the initializers changed
   std::vector<std::uint8_t> arena;
 };
 

@@ -19,8 +19,9 @@ void put(std::vector<std::uint8_t>& out, std::uint64_t off, const T& v) {
 
 }  // namespace
 
-std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classification& c) {
-  // Strings: root names, then module names.
+std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classification& c,
+                                      const Resolution& res, const std::vector<GlobalRestore>& restores) {
+  // Strings: root names, then module names, then symbol names.
   std::vector<std::uint8_t> strings;
   auto add_string = [&](const std::string& s) {
     std::uint64_t off = strings.size();
@@ -36,19 +37,27 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   // One module entry per module that is pointed into, with its run of relocations.
   std::vector<img::ModuleEntry> modules;
   std::vector<img::ModuleReloc> relocs;
-  for (std::size_t i = 0; i < c.module_pointers.size();) {
-    std::uint32_t m = c.module_pointers[i].module;
-    const Module& mod = a.modules[m];
+  std::size_t i = 0;  // module pointers are grouped by module, in the order of res.modules
+  for (const ResolvedModule& mod : res.modules) {
     img::ModuleEntry e{};
     e.kind = mod.is_executable ? img::ModuleKind::executable : img::ModuleKind::shared_library;
-    e.name_offset = add_string(mod.is_executable ? std::string("executable") : mod.name);
-    e.build_id_size = std::uint32_t(mod.build_id.size());
-    std::memcpy(e.build_id, mod.build_id.data(), mod.build_id.size());
+    e.name_offset = add_string(mod.name);
+    e.build_id_size = std::uint32_t(std::min<std::size_t>(mod.build_id.size(), 32));
+    std::memcpy(e.build_id, mod.build_id.data(), e.build_id_size);
     e.first_reloc = relocs.size();
-    for (; i < c.module_pointers.size() && c.module_pointers[i].module == m; ++i)
-      relocs.push_back({c.module_pointers[i].arena_offset, c.module_pointers[i].target});
+    for (; i < c.module_pointers.size() && c.module_pointers[i].module == mod.module; ++i)
+      relocs.push_back({c.module_pointers[i].arena_offset, c.module_pointers[i].target,
+                        res.symbol_of[i] == ~0u ? img::kNoSymbol : res.symbol_of[i], 0});
     e.reloc_count = relocs.size() - e.first_reloc;
     modules.push_back(e);
+  }
+  std::vector<img::SymbolEntry> symbols;
+  for (const ExportedSymbol& s : res.symbols) symbols.push_back({add_string(s.name), s.value});
+  std::vector<img::GlobalReloc> globals;
+  for (const GlobalRestore& g : restores) {
+    std::uint32_t index = 0;
+    while (res.modules.at(index).module != g.module) ++index;
+    globals.push_back({index, 0, g.offset, g.arena_offset});
   }
   if (strings.empty()) strings.push_back(0);
 
@@ -62,7 +71,11 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.module_count = std::uint32_t(modules.size());
   h.relocs_offset = h.modules_offset + modules.size() * sizeof(img::ModuleEntry);
   h.reloc_count = relocs.size();
-  h.strings_offset = h.relocs_offset + relocs.size() * sizeof(img::ModuleReloc);
+  h.symbols_offset = h.relocs_offset + relocs.size() * sizeof(img::ModuleReloc);
+  h.symbol_count = std::uint32_t(symbols.size());
+  h.globals_offset = h.symbols_offset + symbols.size() * sizeof(img::SymbolEntry);
+  h.global_count = globals.size();
+  h.strings_offset = h.globals_offset + globals.size() * sizeof(img::GlobalReloc);
   h.strings_size = strings.size();
   h.bitmap_offset = align_up(h.strings_offset + h.strings_size, 8);
   h.bitmap_size = (a.arena.size() / 8 + 63) / 64 * 8;
@@ -79,6 +92,8 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   std::memcpy(out.data() + h.roots_offset, roots.data(), roots.size() * sizeof(img::RootEntry));
   std::memcpy(out.data() + h.modules_offset, modules.data(), modules.size() * sizeof(img::ModuleEntry));
   std::memcpy(out.data() + h.relocs_offset, relocs.data(), relocs.size() * sizeof(img::ModuleReloc));
+  std::memcpy(out.data() + h.symbols_offset, symbols.data(), symbols.size() * sizeof(img::SymbolEntry));
+  std::memcpy(out.data() + h.globals_offset, globals.data(), globals.size() * sizeof(img::GlobalReloc));
   std::memcpy(out.data() + h.bitmap_offset, c.bitmap.data(), h.bitmap_size);
   std::memcpy(out.data() + h.strings_offset, strings.data(), strings.size());
   std::uint8_t* arena = out.data() + h.arena_offset;

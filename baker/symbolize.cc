@@ -49,4 +49,14 @@ std::string Symbolizer::describe(std::uint64_t addr) {
   return fmt::format("{:#x}", addr);
 }
 
+Symbolizer::DataSymbol Symbolizer::data_symbol(const Module& m, std::uint64_t vaddr) {
+  auto info = impl_->symbolizeData(m.name, {vaddr, llvm::object::SectionedAddress::UndefSection});
+  if (!info) {
+    llvm::consumeError(info.takeError());
+    return {};
+  }
+  if (info->Name == llvm::DILineInfo::BadString || info->Name.empty()) return {};
+  return {info->Name, info->Start, info->Size};
+}
+
 }  // namespace fastboot::baker

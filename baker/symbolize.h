@@ -21,6 +21,13 @@ class Symbolizer {
   // "make_table() at main.cc:12", "f() in libfoo.so+0x1234" or "0x7f..." for unknown code.
   std::string describe(std::uint64_t return_address);
 
+  struct DataSymbol {
+    std::string name;
+    std::uint64_t start = 0, size = 0;  // relative to the module's load bias; size 0 = unknown
+  };
+  // The data symbol (global variable) at vaddr in module m, if the module has a symbol table.
+  DataSymbol data_symbol(const Module& m, std::uint64_t vaddr);
+
  private:
   const Dump& run_;
   std::unique_ptr<llvm::symbolize::LLVMSymbolizer> impl_;

@@ -235,6 +235,11 @@ void* arena_alloc(size_t size, size_t align, uint32_t flags, void* site) {
   return reinterpret_cast<void*>(arena.base + off);
 }
 
+void arena_state_range(uintptr_t* lo, uintptr_t* hi) {
+  *lo = reinterpret_cast<uintptr_t>(&arena);
+  *hi = *lo + sizeof(arena);
+}
+
 uintptr_t arena_base() { return arena.base; }
 size_t arena_used() { return arena.used; }
 const AllocRecord* arena_records(size_t* count) {

@@ -94,6 +94,68 @@ void write_all(int fd, const void* p, size_t n) {
   }
 }
 
+// Copies of every module's writable segments taken before the initializers run; afterwards
+// each changed word is a global the initializers wrote.
+struct Snapshot {
+  uint64_t module;
+  uintptr_t bias, start, end;  // [start, end): 8-aligned
+  uint64_t* copy;
+};
+
+struct SnapshotSet {
+  Buffer items;
+  uint64_t module_index = 0;
+};
+
+bool snapshot_module(const ModuleInfo& m, void* arg) {
+  auto& set = *static_cast<SnapshotSet*>(arg);
+  auto* ph = static_cast<const ElfW(Phdr)*>(m.phdrs);
+  for (unsigned i = 0; i < m.phnum; ++i) {
+    if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W)) continue;
+    uintptr_t start = (m.bias + ph[i].p_vaddr + 7) & ~uintptr_t(7);
+    uintptr_t end = (m.bias + ph[i].p_vaddr + ph[i].p_memsz) & ~uintptr_t(7);
+    if (end <= start) continue;
+    void* copy = mmap(nullptr, end - start, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (copy == MAP_FAILED) fail(proto::kExitSetup, "out of memory taking a snapshot of globals");
+    memcpy(copy, reinterpret_cast<const void*>(start), end - start);
+    Snapshot snap{set.module_index, m.bias, start, end, static_cast<uint64_t*>(copy)};
+    set.items.append(&snap, sizeof(snap));
+  }
+  ++set.module_index;
+  return true;
+}
+
+// The runtime's own state and the roots' own objects change during every bake; they are not
+// globals of the program.
+bool excluded(uintptr_t addr) {
+  uintptr_t lo, hi;
+  arena_state_range(&lo, &hi);
+  if (addr + 8 > lo && addr < hi) return true;
+  for (detail::root_base* r = first_root(); r; r = r->next) {
+    auto a = reinterpret_cast<uintptr_t>(r);
+    if (addr + 8 > a && addr < a + sizeof(*r)) return true;
+  }
+  return false;
+}
+
+uint64_t collect_changed_globals(const SnapshotSet& set, Buffer* out) {
+  uint64_t count = 0;
+  auto* snaps = reinterpret_cast<const Snapshot*>(set.items.data);
+  for (size_t i = 0; i < set.items.size / sizeof(Snapshot); ++i) {
+    const Snapshot& s = snaps[i];
+    auto* now = reinterpret_cast<const uint64_t*>(s.start);
+    for (size_t w = 0; w < (s.end - s.start) / 8; ++w) {
+      if (now[w] == s.copy[w]) continue;
+      uintptr_t addr = s.start + w * 8;
+      if (excluded(addr)) continue;
+      proto::DumpGlobal g{s.module, addr - s.bias, s.copy[w], now[w]};
+      out->append(&g, sizeof(g));
+      ++count;
+    }
+  }
+  return count;
+}
+
 struct ModuleCollector {
   Buffer modules, segments, *strings;
   uint64_t module_count = 0, segment_count = 0;
@@ -128,7 +190,7 @@ bool collect_module(const ModuleInfo& m, void* arg) {
   return true;
 }
 
-void write_dump(const char* path) {
+void write_dump(const char* path, const Buffer& globals, uint64_t global_count) {
   Buffer strings, roots;
   uint64_t root_count = 0;
   for (detail::root_base* r = first_root(); r; r = r->next) {
@@ -158,6 +220,7 @@ void write_dump(const char* path) {
   h.module_count = mc.module_count;
   h.segment_count = mc.segment_count;
   h.strings_size = strings.size;
+  h.global_count = global_count;
 
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(proto::kExitSetup, "cannot create the dump ", path);
@@ -166,6 +229,7 @@ void write_dump(const char* path) {
   write_all(fd, roots.data, roots.size);
   write_all(fd, mc.modules.data, mc.modules.size);
   write_all(fd, mc.segments.data, mc.segments.size);
+  write_all(fd, globals.data, globals.size);
   write_all(fd, strings.data, strings.size);
   write_all(fd, reinterpret_cast<const void*>(arena_base()), arena_used());
   if (close(fd) != 0) fail(proto::kExitSetup, "cannot write the dump ", path);
@@ -186,6 +250,9 @@ void write_dump(const char* path) {
   constexpr size_t kReserve = size_t(64) << 30;
   if (!arena_begin(base, kReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
   active = true;
+  prepare_cxx_runtime();
+  SnapshotSet before;
+  for_each_module(snapshot_module, &before);
 
   arena_capture(true);
   for (detail::root_base* r = first_root(); r; r = r->next) {
@@ -205,7 +272,9 @@ void write_dump(const char* path) {
   }
   arena_capture(false);
 
-  write_dump(output);
+  Buffer globals;
+  uint64_t global_count = collect_changed_globals(before, &globals);
+  write_dump(output, globals, global_count);
   _exit(proto::kExitOk);
 }
 

@@ -2,6 +2,7 @@
 // the base the bake used (or anywhere, and relocate), patch pointers into the executable for
 // this run's load address, and serve roots from it. Anything wrong means no image: the roots
 // run their initializers. FASTBOOT_LOG=1 says what happened, in one line.
+#include <dlfcn.h>
 #include <elf.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -116,6 +117,9 @@ const char* check_header(const img::Header& h, uint64_t section_size) {
       h.reloc_count > tables / sizeof(img::ModuleReloc) ||
       !in_bounds(h.relocs_offset, h.reloc_count * sizeof(img::ModuleReloc), tables) ||
       !in_bounds(h.strings_offset, h.strings_size, tables) ||
+      !in_bounds(h.symbols_offset, uint64_t(h.symbol_count) * sizeof(img::SymbolEntry), tables) ||
+      h.global_count > tables / sizeof(img::GlobalReloc) ||
+      !in_bounds(h.globals_offset, h.global_count * sizeof(img::GlobalReloc), tables) ||
       !in_bounds(h.bitmap_offset, h.bitmap_size, tables) || h.roots_offset < sizeof(img::Header))
     return "a table lies outside the section";
   if (h.bitmap_size != (h.arena_size / 8 + 63) / 64 * 8) return "bitmap size does not match the arena";
@@ -123,22 +127,44 @@ const char* check_header(const img::Header& h, uint64_t section_size) {
   return nullptr;
 }
 
-struct ExeIdentity {
-  uintptr_t bias = 0;
+struct LoadedModule {
+  const char* name;  // basename of the path it was loaded from
+  uintptr_t bias;
   uint8_t build_id[32];
-  unsigned build_id_size = 0;
+  unsigned build_id_size;
 };
 
-bool take_executable(const ModuleInfo& m, void* arg) {
-  auto* id = static_cast<ExeIdentity*>(arg);
-  id->bias = m.bias;
-  id->build_id_size = module_build_id(m, id->build_id);
-  return false;  // the executable comes first; stop
+// The modules of this process, the executable first, without allocating.
+struct ModuleList {
+  LoadedModule items[512];
+  unsigned count = 0;
+};
+
+bool take_module(const ModuleInfo& m, void* arg) {
+  auto* list = static_cast<ModuleList*>(arg);
+  if (list->count == sizeof(list->items) / sizeof(list->items[0])) return false;
+  LoadedModule& out = list->items[list->count++];
+  const char* slash = strrchr(m.name, '/');
+  out.name = slash ? slash + 1 : m.name;
+  out.bias = m.bias;
+  out.build_id_size = module_build_id(m, out.build_id);
+  return true;
 }
 
+bool same_build(const LoadedModule& m, const img::ModuleEntry& e) {
+  return m.build_id_size == e.build_id_size && m.build_id_size > 0 &&
+         memcmp(m.build_id, e.build_id, m.build_id_size) == 0;
+}
+
+struct Stats {
+  uint64_t arena_relocs = 0;
+  uint64_t by_symbol = 0;  // pointers resolved through dlsym because a library changed
+  uint64_t globals = 0;    // escaping references restored
+};
+
 // Checks the tables (after mapping) and applies relocations. Returns a reason on failure.
-const char* relocate(const img::Header& h, unsigned char* section, const ExeIdentity& exe,
-                     uint64_t* arena_relocs) {
+const char* relocate(const img::Header& h, unsigned char* section, const ModuleList& loaded,
+                     Stats* stats) {
   if (h.bitmap_offset < h.roots_offset ||
       img::checksum(section + h.roots_offset, h.bitmap_offset - h.roots_offset) != h.tables_checksum)
     return "table checksum mismatch";
@@ -154,14 +180,17 @@ const char* relocate(const img::Header& h, unsigned char* section, const ExeIden
   unsigned char* arena = section + h.arena_offset;
   auto* modules = reinterpret_cast<const img::ModuleEntry*>(section + h.modules_offset);
   auto* relocs = reinterpret_cast<const img::ModuleReloc*>(section + h.relocs_offset);
+  auto* symbols = reinterpret_cast<const img::SymbolEntry*>(section + h.symbols_offset);
   for (uint32_t m = 0; m < h.module_count; ++m) {
     const img::ModuleEntry& mod = modules[m];
-    if (mod.kind != img::ModuleKind::executable) return "image points into a shared library";
-    if (mod.first_reloc > h.reloc_count || mod.reloc_count > h.reloc_count - mod.first_reloc)
-      return "a module's relocations lie outside the table";
+    if (mod.first_reloc > h.reloc_count || mod.reloc_count > h.reloc_count - mod.first_reloc ||
+        mod.name_offset >= h.strings_size || mod.build_id_size > sizeof(mod.build_id))
+      return "a module entry lies outside the tables";
     for (uint64_t i = mod.first_reloc; i < mod.first_reloc + mod.reloc_count; ++i)
-      if (relocs[i].arena_offset % 8 || relocs[i].arena_offset + 8 > h.arena_size)
-        return "a relocation lies outside the arena";
+      if (relocs[i].arena_offset % 8 || relocs[i].arena_offset + 8 > h.arena_size ||
+          (relocs[i].symbol != img::kNoSymbol &&
+           (relocs[i].symbol >= h.symbol_count || symbols[relocs[i].symbol].name_offset >= h.strings_size)))
+        return "a relocation lies outside the tables";
   }
 
   // Arena pointers hold preferred_base-relative addresses; move them if we landed elsewhere.
@@ -178,11 +207,86 @@ const char* relocate(const img::Header& h, unsigned char* section, const ExeIden
         if (w < nwords) words[w] += delta;
       }
     }
-    *arena_relocs = h.arena_pointer_count;
+    stats->arena_relocs = h.arena_pointer_count;
   }
+
+  auto* globals = reinterpret_cast<const img::GlobalReloc*>(section + h.globals_offset);
+  for (uint64_t i = 0; i < h.global_count; ++i)
+    if (globals[i].module >= h.module_count || globals[i].offset % 8 || globals[i].arena_offset > h.arena_size)
+      return "a global relocation lies outside the tables";
+
+  // Baked values may point at the C++ runtime's classic locale, which the bake initialized
+  // before its snapshot: initialize it here too, before anything reads those values.
   for (uint32_t m = 0; m < h.module_count; ++m)
-    for (uint64_t i = modules[m].first_reloc; i < modules[m].first_reloc + modules[m].reloc_count; ++i)
-      *reinterpret_cast<uint64_t*>(arena + relocs[i].arena_offset) = exe.bias + relocs[i].target;
+    if (strncmp(strings + modules[m].name_offset, "libstdc++.", 10) == 0) {
+      prepare_cxx_runtime();
+      break;
+    }
+
+  static char reason[256];
+  const LoadedModule* resolved[1024];
+  if (h.module_count > sizeof(resolved) / sizeof(resolved[0])) return "too many modules";
+  for (uint32_t m = 0; m < h.module_count; ++m) {
+    const img::ModuleEntry& mod = modules[m];
+    const char* name = strings + mod.name_offset;
+    const LoadedModule* found = nullptr;
+    if (mod.kind == img::ModuleKind::executable) {
+      found = &loaded.items[0];
+    } else if (mod.kind == img::ModuleKind::shared_library) {
+      for (unsigned i = 1; i < loaded.count && !found; ++i)
+        if (strcmp(loaded.items[i].name, name) == 0) found = &loaded.items[i];
+      if (!found) {
+        snprintf(reason, sizeof(reason), "shared library %s is not loaded", name);
+        return reason;
+      }
+    } else {
+      return "unknown module kind";
+    }
+    resolved[m] = found;
+    const img::ModuleReloc* first = relocs + mod.first_reloc;
+    const img::ModuleReloc* last = first + mod.reloc_count;
+    if (mod.kind == img::ModuleKind::executable || same_build(*found, mod)) {
+      for (const img::ModuleReloc* r = first; r != last; ++r)
+        *reinterpret_cast<uint64_t*>(arena + r->arena_offset) = found->bias + r->target;
+      continue;
+    }
+    // Another build of the library: every pointer must land in a symbol it still exports.
+    void* handle = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+    if (!handle) {
+      snprintf(reason, sizeof(reason), "shared library %s cannot be opened by its soname", name);
+      return reason;
+    }
+    for (const img::ModuleReloc* r = first; r != last; ++r) {
+      const char* symbol = r->symbol == img::kNoSymbol ? nullptr : strings + symbols[r->symbol].name_offset;
+      void* address = symbol ? dlsym(handle, symbol) : nullptr;
+      if (!address) {
+        dlclose(handle);
+        if (symbol)
+          snprintf(reason, sizeof(reason), "%s is another build (build-id differs) and no longer exports %s", name, symbol);
+        else
+          snprintf(reason, sizeof(reason), "%s is another build (build-id differs) and the image points at data it does not export", name);
+        return reason;
+      }
+      *reinterpret_cast<uint64_t*>(arena + r->arena_offset) =
+          reinterpret_cast<uint64_t>(address) + (r->target - symbols[r->symbol].value);
+      ++stats->by_symbol;
+    }
+    dlclose(handle);
+  }
+
+  // Escaping references: globals that pointed into the heap the bake built point into the image.
+  for (uint64_t i = 0; i < h.global_count; ++i) {
+    const img::ModuleEntry& mod = modules[globals[i].module];
+    if (mod.kind != img::ModuleKind::executable && !same_build(*resolved[globals[i].module], mod)) {
+      snprintf(reason, sizeof(reason), "%s is another build (build-id differs); its globals cannot be restored",
+               strings + mod.name_offset);
+      return reason;
+    }
+  }
+  for (uint64_t i = 0; i < h.global_count; ++i)
+    *reinterpret_cast<uint64_t*>(resolved[globals[i].module]->bias + globals[i].offset) =
+        reinterpret_cast<uint64_t>(arena) + globals[i].arena_offset;
+  stats->globals = h.global_count;
   return nullptr;
 }
 
@@ -212,10 +316,11 @@ void load() {
   img::Header h;
   if (!why && !read_at(fd, &h, sizeof(h), sec.offset)) why = "cannot read the image header";
   if (!why) why = check_header(h, sec.size);
-  ExeIdentity exe;
+  static ModuleList loaded;  // static: too large for a small thread stack
   if (!why) {
-    for_each_module(take_executable, &exe);
-    if (h.build_id_size != exe.build_id_size ||
+    for_each_module(take_module, &loaded);
+    const LoadedModule& exe = loaded.items[0];
+    if (loaded.count == 0 || h.build_id_size != exe.build_id_size ||
         memcmp(h.build_id, exe.build_id, exe.build_id_size) != 0)
       why = "the image belongs to another build of this program (build-id differs)";
   }
@@ -240,12 +345,12 @@ void load() {
     }
   }
   close(fd);
-  uint64_t arena_relocs = 0;
+  Stats stats;
   if (!why && env_flag("FASTBOOT_VERIFY") &&
       img::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
     why = "arena checksum mismatch (FASTBOOT_VERIFY=1)";
   if (!why) {
-    why = relocate(h, section, exe, &arena_relocs);
+    why = relocate(h, section, loaded, &stats);
   }
   if (why) {
     if (section) munmap(section, sec.size);
@@ -258,12 +363,14 @@ void load() {
   image.loaded = true;
   set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + sec.size);
   log_line(log,
-           "fastboot: image used: %.1f MiB arena at %p (%s), %u roots, %llu executable "
-           "relocations, %llu arena relocations, %.0f us",
+           "fastboot: image used: %.1f MiB arena at %p (%s), %u roots, %llu module "
+           "relocations (%llu by symbol), %llu arena relocations, %llu globals restored, %.0f us",
            double(h.arena_size) / (1 << 20), static_cast<void*>(image.arena),
            at_preferred ? "preferred base" : "relocated", h.root_count,
            static_cast<unsigned long long>(h.reloc_count),
-           static_cast<unsigned long long>(arena_relocs), now_us() - t0);
+           static_cast<unsigned long long>(stats.by_symbol),
+           static_cast<unsigned long long>(stats.arena_relocs),
+           static_cast<unsigned long long>(stats.globals), now_us() - t0);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // The registry of roots and the slow path of a root's first access.
+#include <locale>
 #include <new>
 
 #include "runtime.h"
@@ -11,6 +12,8 @@ detail::root_base* tail;
 
 namespace rt {
 detail::root_base* first_root() { return head; }
+
+void prepare_cxx_runtime() { (void)std::locale::classic(); }
 }  // namespace rt
 
 namespace detail {

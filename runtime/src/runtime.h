@@ -25,6 +25,8 @@ void arena_capture(bool on);
 // Tags the arena allocations that follow with a root index; returns the previous tag.
 std::uint32_t arena_set_root(std::uint32_t root);
 void* arena_alloc(std::size_t size, std::size_t align, std::uint32_t flags, void* site);
+// The arena's own bookkeeping, which changes during a bake and is not the program's state.
+void arena_state_range(std::uintptr_t* lo, std::uintptr_t* hi);
 std::uintptr_t arena_base();
 std::size_t arena_used();
 const AllocRecord* arena_records(std::size_t* count);
@@ -35,6 +37,9 @@ void set_image_range(std::uintptr_t lo, std::uintptr_t hi);
 // --- roots.cc -----------------------------------------------------------------------------
 
 detail::root_base* first_root();
+// Initializes the C++ runtime's lazy global state (the classic locale) that baked values may
+// point into: before the bake's snapshot, and before a baked program serves its roots.
+void prepare_cxx_runtime();
 
 // --- bake-linux.cc ------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@
 #include "diff.h"
 #include "fastboot/image-format.h"
 #include "image-writer.h"
+#include "resolve.h"
 #include "test-dumps.h"
 
 namespace fastboot::baker {
@@ -24,7 +25,8 @@ struct Written {
 Written write(TwoRuns& r) {
   Context ctx{Options{}};
   Classification c = classify(ctx, r.a, r.b);
-  Written w{write_image(ctx, r.a, c), {}};
+  Resolution res = resolve_modules(ctx, r.a, c);
+  Written w{write_image(ctx, r.a, c, res, {}), {}};
   std::memcpy(&w.h, w.bytes.data(), sizeof(w.h));
   return w;
 }

@@ -19,10 +19,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitSetup = 90;   // bad environment, arena not mappable, duplicate names
 inline constexpr int kExitThrow = 91;   // an initializer threw
 
-inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '1'};
+inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '2'};
 
 // The dump: [DumpHeader][DumpAlloc × alloc_count][DumpRoot × root_count]
-//           [DumpModule × module_count][DumpSegment × segment_count][strings][arena bytes]
+//           [DumpModule × module_count][DumpSegment × segment_count]
+//           [DumpGlobal × global_count][strings][arena bytes]
 struct DumpHeader {
   char magic[8];
   std::uint64_t arena_base;     // address of arena byte 0 in this run
@@ -32,8 +33,9 @@ struct DumpHeader {
   std::uint64_t module_count;
   std::uint64_t segment_count;
   std::uint64_t strings_size;
+  std::uint64_t global_count;
 };
-static_assert(sizeof(DumpHeader) == 64);
+static_assert(sizeof(DumpHeader) == 72);
 
 enum : std::uint32_t { kAllocFreed = 1, kAllocRootObject = 2 };
 
@@ -73,5 +75,14 @@ struct DumpSegment {  // a PT_LOAD segment, as mapped in this run
   std::uint64_t flags;  // PF_R | PF_W | PF_X
 };
 static_assert(sizeof(DumpSegment) == 24);
+
+// A word of a module's writable data (a global) that the initializers changed.
+struct DumpGlobal {
+  std::uint64_t module;  // index into DumpModule[]
+  std::uint64_t offset;  // address relative to the module's load bias
+  std::uint64_t before;  // value before the first initializer ran
+  std::uint64_t after;   // value after the last one
+};
+static_assert(sizeof(DumpGlobal) == 32);
 
 }  // namespace fastboot::protocol

@@ -15,6 +15,7 @@ inline constexpr std::uint64_t kPageSize = 4096;
 // The section is laid out as:
 //
 //   [Header][RootEntry × root_count][ModuleEntry × module_count][ModuleReloc × reloc_count]
+//   [SymbolEntry × symbol_count][GlobalReloc × global_count]
 //   [strings][arena-pointer bitmap] ... zero padding to a page ... [arena bytes]
 //
 // All offsets are from the first byte of the section. The arena starts on a page boundary, so
@@ -32,6 +33,9 @@ struct Header {
   std::uint64_t modules_offset;   // ModuleEntry[module_count]
   std::uint64_t relocs_offset;    // ModuleReloc[reloc_count], grouped by module
   std::uint64_t strings_offset;   // NUL-terminated names, referenced by offset
+  std::uint64_t symbols_offset;   // SymbolEntry[symbol_count]
+  std::uint64_t globals_offset;   // GlobalReloc[global_count]
+  std::uint64_t global_count;
   std::uint64_t bitmap_offset;    // one bit per arena word: 1 = holds an arena pointer
   std::uint32_t root_count;
   std::uint32_t module_count;
@@ -41,13 +45,13 @@ struct Header {
   std::uint64_t arena_pointer_count;  // set bits in the bitmap
   std::uint8_t build_id[32];      // GNU build-id of the executable this image belongs to
   std::uint32_t build_id_size;    // bytes used in build_id; 0 = none recorded
-  std::uint32_t reserved;         // zero
+  std::uint32_t symbol_count;     // entries in SymbolEntry[]
   std::uint64_t tables_checksum;  // checksum() of [roots_offset, bitmap_offset): checked at startup
   std::uint64_t bitmap_checksum;  // checksum() of the bitmap: checked before relocating with it
   std::uint64_t arena_checksum;   // checksum() of the arena bytes, checked on FASTBOOT_VERIFY=1
   std::uint64_t header_checksum;  // checksum() of this header up to this field
 };
-static_assert(sizeof(Header) == 200);
+static_assert(sizeof(Header) == 224);
 static_assert(offsetof(Header, header_checksum) == sizeof(Header) - 8);
 
 // One per root: where its object starts in the arena and what type it was baked as.
@@ -76,13 +80,36 @@ struct ModuleEntry {
 };
 static_assert(sizeof(ModuleEntry) == 64);
 
+inline constexpr std::uint32_t kNoSymbol = 0xffffffff;
+
 // A word of the arena that holds a pointer into a module: at startup it becomes
-// module_load_bias + target.
+// module_load_bias + target when the module is the one baked against (same build-id), or
+// address_of(symbol) + (target - symbol.value) when the module changed but exports the symbol.
 struct ModuleReloc {
   std::uint64_t arena_offset;  // 8-aligned offset of the word in the arena
   std::uint64_t target;        // address relative to the module's load bias
+  std::uint32_t symbol;        // index into SymbolEntry[], or kNoSymbol
+  std::uint32_t reserved;      // zero
 };
-static_assert(sizeof(ModuleReloc) == 16);
+static_assert(sizeof(ModuleReloc) == 24);
+
+// An exported symbol of a shared library that some relocation targets.
+struct SymbolEntry {
+  std::uint64_t name_offset;  // into strings
+  std::uint64_t value;        // the symbol's address relative to the load bias, at bake time
+};
+static_assert(sizeof(SymbolEntry) == 16);
+
+// A global of a module that an initializer set to point into the arena (an escaping
+// reference): at startup it becomes the arena's address + arena_offset. Only applied when the
+// module is the build that was baked against.
+struct GlobalReloc {
+  std::uint32_t module;        // index into ModuleEntry[]
+  std::uint32_t reserved;      // zero
+  std::uint64_t offset;        // the global's address relative to the module's load bias
+  std::uint64_t arena_offset;  // what it points to
+};
+static_assert(sizeof(GlobalReloc) == 24);
 
 // 64-bit FNV-1a, unrolled over 8-byte words where possible. Cheap, not cryptographic: it catches
 // corruption, not attacks.

@@ -1,0 +1,29 @@
+// Escaping references: globals (writable data of any module) that the initializers changed.
+// A global set to point into the arena (g_table = new Table) is restored in the baked program;
+// other changes are reported by symbol. A baked value that points at library state the bake
+// itself initialized would see that state uninitialized at startup: that is an error.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "context.h"
+#include "diff.h"
+#include "dump.h"
+
+namespace fastboot::baker {
+
+struct GlobalRestore {
+  std::uint32_t module;        // index into the dump's modules
+  std::uint64_t offset;        // relative to the module's load bias
+  std::uint64_t arena_offset;  // the arena address it held after the bake
+};
+
+// Classifies the changed globals, records notes and errors, and returns what to restore.
+std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b,
+                                           const Classification& c);
+
+// The C and C++ runtime libraries: their internal state is theirs to rebuild, never restored.
+bool is_system_runtime(const Module& m);
+
+}  // namespace fastboot::baker
