@@ -11,6 +11,7 @@
 #include "dump.h"
 #include "globals.h"
 #include "image-writer.h"
+#include "reach.h"
 #include "resolve.h"
 #include "run.h"
 
@@ -60,16 +61,6 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
     c = classify(ctx, a, b);
   }
 
-  // Diagnose: every word must be something the runtime can reproduce.
-  {
-    Timer t(ctx, "diagnose");
-    report_unbakeable(ctx, a, c);
-  }
-  checkpoint(ctx);
-  // From here on, every word of the arena is classified and relocatable.
-
-  // Resolve: name each module pointed into, and the exported symbol behind each pointer into a
-  // shared library, so startup can find them again.
   // Escaping references: globals the initializers pointed at the heap are restored at startup;
   // baked pointers to library state the bake initialized are refused.
   std::vector<GlobalRestore> globals;
@@ -77,7 +68,22 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
     Timer t(ctx, "globals");
     globals = analyze_globals(ctx, a, b, c);
   }
+
+  // Diagnose: every word the baked program can reach must be something the runtime can
+  // reproduce.
+  {
+    Timer t(ctx, "reach and diagnose");
+    std::vector<std::uint64_t> from_globals;
+    for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
+    std::vector<bool> reachable = reachable_allocations(a, c, from_globals);
+    report_unbakeable(ctx, a, c, reachable);
+    report_pointers_to_bake_state(ctx, a, c, reachable);
+  }
   checkpoint(ctx);
+  // From here on, every reachable word of the arena is classified and relocatable.
+
+  // Resolve: name each module pointed into, and the exported symbol behind each pointer into a
+  // shared library, so startup can find them again.
 
   Resolution r;
   {

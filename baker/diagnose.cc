@@ -20,18 +20,19 @@ std::string where(const Dump& a, Symbolizer& sym, std::size_t alloc_index, std::
 
 }  // namespace
 
-void report_unbakeable(Context& ctx, const Dump& a, const Classification& c) {
+void report_unbakeable(Context& ctx, const Dump& a, const Classification& c,
+                       const std::vector<bool>& reachable) {
   Symbolizer sym(a);
-  std::size_t shown = 0;
+  std::size_t shown = 0, total = 0;
   for (const BadWord& w : c.bad) {
-    if (shown++ == ctx.opts.max_errors) break;
+    if (!reachable[w.alloc]) continue;
+    if (total++ >= ctx.opts.max_errors) continue;
+    ++shown;
     error(ctx) << where(a, sym, w.alloc, w.arena_offset) << " cannot be relocated: "
                << fmt::format("{:#x} in the first bake run, {:#x} in the second; ", w.first, w.second)
                << w.kind;
   }
-  if (c.bad.size() > ctx.opts.max_errors)
-    error(ctx) << "... and " << c.bad.size() - ctx.opts.max_errors
-               << " more words that cannot be relocated";
+  if (total > shown) error(ctx) << "... and " << total - shown << " more words that cannot be relocated";
 }
 
 }  // namespace fastboot::baker

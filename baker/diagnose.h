@@ -7,7 +7,9 @@
 
 namespace fastboot::baker {
 
-// Errors for non-relocatable words, capped at opts.max_errors and then counted.
-void report_unbakeable(Context& ctx, const Dump& a, const Classification& c);
+// Errors for non-relocatable words in reachable allocations, capped at opts.max_errors and
+// then counted.
+void report_unbakeable(Context& ctx, const Dump& a, const Classification& c,
+                       const std::vector<bool>& reachable);
 
 }  // namespace fastboot::baker

@@ -35,30 +35,52 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
   for (const auto& g : b.globals) second[{g.module, g.offset}] = g.after;
   const std::uint64_t arena_shift = b.arena_base - a.arena_base;
 
-  // Changed words grouped by module, for the pointee check below.
-  std::map<std::uint64_t, std::vector<std::uint64_t>> changed;
-  std::map<std::string, std::vector<std::string>> unrestored;  // module -> symbols
+  // Changed words grouped by the object (data symbol) they belong to: an object is restored
+  // whole or not at all, so the baked program never sees half of a global's state.
+  struct Word {
+    std::uint64_t offset, value;
+    enum { data, arena, module, differs } kind;
+  };
+  struct Object {
+    std::uint64_t module;
+    std::string name;
+    std::vector<Word> words;
+  };
+  std::map<std::pair<std::uint64_t, std::uint64_t>, Object> objects;  // (module, start)
   for (const auto& g : a.globals) {
     if (g.module >= a.modules.size()) continue;
     const Module& m = a.modules[g.module];
-    changed[g.module].push_back(g.offset);
     auto it = second.find({g.module, g.offset});
     std::uint64_t va = g.after, vb = it == second.end() ? g.before : it->second;
-    bool arena_pointer = vb - va == arena_shift && va - a.arena_base <= a.arena.size();
-    if (arena_pointer && !is_system_runtime(m)) {
-      restore.push_back({std::uint32_t(g.module), g.offset, va - a.arena_base});
+    Word w{g.offset, va, Word::differs};
+    if (va == vb) w.kind = Word::data;
+    else if (vb - va == arena_shift && va - a.arena_base <= a.arena.size()) w.kind = Word::arena;
+    for (std::size_t i = 0; i < a.modules.size() && w.kind == Word::differs; ++i)
+      for (const Segment& s : a.modules[i].segments)
+        if (va >= s.start && va <= s.end && vb - va == b.modules[i].bias - a.modules[i].bias) w.kind = Word::module;
+    auto ds = sym.data_symbol(m, g.offset);
+    std::uint64_t start = ds.size ? ds.start : g.offset;
+    Object& o = objects[{g.module, start}];
+    o.module = g.module;
+    o.name = ds.name.empty() ? fmt::format("{}+{:#x}", base_name(m.name), g.offset) : ds.name;
+    o.words.push_back(w);
+  }
+
+  std::map<std::string, std::vector<std::string>> unrestored;  // module -> symbols
+  for (const auto& [key, o] : objects) {
+    const Module& m = a.modules[o.module];
+    auto count = [&](auto kind) {
+      return std::count_if(o.words.begin(), o.words.end(), [&](const Word& w) { return w.kind == kind; });
+    };
+    std::size_t arena_words = count(Word::arena), module_words = count(Word::module);
+    // Lazily bound PLT slots and caches of pointers to static objects: the module's business.
+    if (module_words == o.words.size()) continue;
+    if (arena_words == o.words.size() && !is_system_runtime(m)) {
+      for (const Word& w : o.words) restore.push_back({std::uint32_t(o.module), w.offset, w.value - a.arena_base});
       continue;
     }
-    bool module_pointer = false;
-    for (std::size_t i = 0; i < a.modules.size() && !module_pointer; ++i)
-      for (const Segment& s : a.modules[i].segments)
-        if (va >= s.start && va <= s.end && vb - va == b.modules[i].bias - a.modules[i].bias && va != vb)
-          module_pointer = true;
-    // Lazily bound PLT slots and pointers to static objects are the module's business; data
-    // and heap pointers in other modules' globals are what the baked program will not see.
-    if (module_pointer) continue;
     if (is_system_runtime(m) && !ctx.opts.verbose) continue;
-    unrestored[label(m)].push_back(symbol_or_address(sym, m, g.offset));
+    unrestored[label(m)].push_back(o.name);
   }
   for (auto& [module, symbols] : unrestored) {
     std::sort(symbols.begin(), symbols.end());
@@ -84,10 +106,21 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
     }
   }
 
+  return restore;
+}
+
+void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classification& c,
+                                   const std::vector<bool>& reachable) {
+  Symbolizer sym(a);
+  std::map<std::uint64_t, std::vector<std::uint64_t>> changed;  // module -> changed offsets
+  for (const auto& g : a.globals) changed[g.module].push_back(g.offset);
   // A baked pointer into writable data that the bake changed points at state the baked program
   // does not have (it starts with the data as the executable holds it).
   for (const ModulePointer& p : c.module_pointers) {
     const Module& m = a.modules[p.module];
+    auto alloc_it = std::prev(std::upper_bound(a.allocs.begin(), a.allocs.end(), p.arena_offset,
+                                               [](std::uint64_t v, const auto& x) { return v < x.offset; }));
+    if (!reachable[std::size_t(alloc_it - a.allocs.begin())]) continue;
     auto it = changed.find(p.module);
     if (it == changed.end()) continue;
     bool writable = false;
@@ -100,8 +133,7 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
     bool touched = std::any_of(it->second.begin(), it->second.end(),
                                [&](std::uint64_t off) { return off + 8 > lo && off < hi; });
     if (!touched) continue;
-    const auto* alloc = &*std::prev(std::upper_bound(
-        a.allocs.begin(), a.allocs.end(), p.arena_offset, [](std::uint64_t v, const auto& x) { return v < x.offset; }));
+    const auto* alloc = &*alloc_it;
     std::string root = alloc->root < a.roots.size() ? a.roots[alloc->root].name : "?";
     error(ctx) << "root '" << root << "': word at arena offset " << fmt::format("{:#x}", p.arena_offset)
                << " points to " << (ds.name.empty() ? "data" : ds.name) << " in " << label(m)
@@ -109,7 +141,6 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
                << "uninitialized. Initialize it before the bake (in a static initializer), or "
                << "keep this pointer out of the root";
   }
-  return restore;
 }
 
 }  // namespace fastboot::baker

@@ -132,6 +132,20 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   std::string output = read_file(a.log);
   if (!output.empty()) fmt::print(stderr, "{}", output);
 
+  // Descriptors left open by an initializer: a baked object holding one would hold a number
+  // that is not open in the baked program.
+  std::istringstream trace(read_file(a.trace));
+  for (std::string line; std::getline(trace, line);) {
+    if (line.rfind("fd ", 0) != 0) continue;
+    auto tab1 = line.find('\t'), tab2 = line.find('\t', tab1 + 1);
+    if (tab1 == std::string::npos || tab2 == std::string::npos) continue;
+    error(ctx) << ctx.opts.program << ": root '" << line.substr(3, tab1 - 3) << "': the initializer left file descriptor "
+               << line.substr(tab1 + 1, tab2 - tab1 - 1) << " open (" << line.substr(tab2 + 1)
+               << "); it would not be open in the baked program. Close it before returning, or "
+               << "open it at startup instead of in the root";
+  }
+  if (!ctx.errors.empty()) return std::nullopt;
+
   auto da = read_dump(ctx, a.dump);
   auto db = read_dump(ctx, b.dump);
   if (!da || !db) return std::nullopt;

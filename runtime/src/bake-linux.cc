@@ -6,7 +6,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <exception>
@@ -156,6 +159,49 @@ uint64_t collect_changed_globals(const SnapshotSet& set, Buffer* out) {
   return count;
 }
 
+// File descriptors open in this process, as a bit set of the first 1024, read without
+// allocating (the arena would record it).
+struct FdSet {
+  uint64_t bits[16] = {};
+};
+
+FdSet open_fds() {
+  FdSet set;
+  int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return set;
+  alignas(8) char buf[4096];
+  for (;;) {
+    long n = syscall(SYS_getdents64, dir, buf, sizeof(buf));
+    if (n <= 0) break;
+    for (long pos = 0; pos < n;) {
+      auto* d = reinterpret_cast<struct dirent64*>(buf + pos);
+      pos += d->d_reclen;
+      if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
+      long fd = strtol(d->d_name, nullptr, 10);
+      if (fd != dir && fd >= 0 && fd < 1024) set.bits[fd / 64] |= 1ull << (fd % 64);
+    }
+  }
+  close(dir);
+  return set;
+}
+
+// Reports descriptors an initializer opened and left open: an object that keeps one would hold
+// a number that means nothing in the baked program.
+void trace_leaked_fds(const char* root, const FdSet& before) {
+  FdSet after = open_fds();
+  for (int fd = 0; fd < 1024; ++fd) {
+    bool was = before.bits[fd / 64] & (1ull << (fd % 64));
+    bool is = after.bits[fd / 64] & (1ull << (fd % 64));
+    if (!is || was) continue;
+    char link[64], target[1024], detail[1100];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    target[n > 0 ? n : 0] = 0;
+    snprintf(detail, sizeof(detail), "%d\t%s", fd, target);
+    trace("fd", root, detail);
+  }
+}
+
 struct ModuleCollector {
   Buffer modules, segments, *strings;
   uint64_t module_count = 0, segment_count = 0;
@@ -257,6 +303,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   arena_capture(true);
   for (detail::root_base* r = first_root(); r; r = r->next) {
     trace("begin", r->name);
+    FdSet fds_before = open_fds();
     try {
       (void)detail::resolve(*r);
     } catch (const std::exception& e) {
@@ -268,6 +315,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
       trace("throw", r->name, "an exception not derived from std::exception");
       _exit(proto::kExitThrow);
     }
+    trace_leaked_fds(r->name, fds_before);
     trace("end", r->name);
   }
   arena_capture(false);

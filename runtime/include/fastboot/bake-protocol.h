@@ -12,7 +12,8 @@ inline constexpr const char* kEnvBase = "FASTBOOT_BAKE_BASE";      // arena base
 inline constexpr const char* kEnvTrace = "FASTBOOT_BAKE_TRACE";    // progress file, appended
 
 // Trace lines, one per event: "begin <root>", "end <root>", "throw <root>\t<what>",
-// "error <message>". A crash or exit leaves a "begin" without its "end".
+// "fd <root>\t<number>\t<path>" (a descriptor the initializer left open), "error <message>".
+// A crash or exit leaves a "begin" without its "end".
 
 // Exit codes of a baking process.
 inline constexpr int kExitOk = 0;
