@@ -15,9 +15,14 @@ std::string base_name(const std::string& path) { return std::filesystem::path(pa
 
 std::string label(const Module& m) { return m.is_executable ? "the program" : base_name(m.name); }
 
-std::string symbol_or_address(Symbolizer& sym, const Module& m, std::uint64_t offset) {
-  auto s = sym.data_symbol(m, offset);
-  return s.name.empty() ? fmt::format("{}+{:#x}", base_name(m.name), offset) : s.name;
+// "a, b, c and 4 more", each name once.
+std::string summarize(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string list;
+  for (std::size_t i = 0; i < names.size() && i < 8; ++i) list += (i ? ", " : "") + names[i];
+  if (names.size() > 8) list += fmt::format(" and {} more", names.size() - 8);
+  return list;
 }
 
 }  // namespace
@@ -66,7 +71,7 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
     o.words.push_back(w);
   }
 
-  std::map<std::string, std::vector<std::string>> unrestored;  // module -> symbols
+  std::map<std::string, std::vector<std::string>> unrestored, restored;  // module -> objects
   for (const auto& [key, o] : objects) {
     const Module& m = a.modules[o.module];
     auto count = [&](auto kind) {
@@ -77,35 +82,18 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
     if (module_words == o.words.size()) continue;
     if (arena_words == o.words.size() && !is_system_runtime(m)) {
       for (const Word& w : o.words) restore.push_back({std::uint32_t(o.module), w.offset, w.value - a.arena_base});
+      restored[label(m)].push_back(o.name);
       continue;
     }
     if (is_system_runtime(m) && !ctx.opts.verbose) continue;
     unrestored[label(m)].push_back(o.name);
   }
-  for (auto& [module, symbols] : unrestored) {
-    std::sort(symbols.begin(), symbols.end());
-    symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
-    std::string list;
-    for (std::size_t i = 0; i < symbols.size() && i < 8; ++i) list += (i ? ", " : "") + symbols[i];
-    if (symbols.size() > 8) list += fmt::format(" and {} more", symbols.size() - 8);
-    note(ctx) << module << ": the initializers changed " << list
+  for (auto& [module, symbols] : unrestored)
+    note(ctx) << module << ": the initializers changed " << summarize(symbols)
               << "; the baked program starts with their initial values";
-  }
-  if (!restore.empty()) {
-    std::map<std::string, std::vector<std::string>> by_module;
-    for (const GlobalRestore& r : restore)
-      by_module[label(a.modules[r.module])].push_back(symbol_or_address(sym, a.modules[r.module], r.offset));
-    for (auto& [module, symbols] : by_module) {
-      std::sort(symbols.begin(), symbols.end());
-      symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
-      std::string list;
-      for (std::size_t i = 0; i < symbols.size() && i < 8; ++i) list += (i ? ", " : "") + symbols[i];
-      if (symbols.size() > 8) list += fmt::format(" and {} more", symbols.size() - 8);
-      note(ctx) << module << ": " << list << " point" << (symbols.size() == 1 ? "s" : "")
-                << " into the baked heap and will be restored at startup";
-    }
-  }
-
+  for (auto& [module, symbols] : restored)
+    note(ctx) << module << ": " << summarize(symbols) << " point" << (symbols.size() == 1 ? "s" : "")
+              << " into the baked heap and will be restored at startup";
   return restore;
 }
 
