@@ -18,7 +18,7 @@ namespace fastboot::rt {
 namespace {
 
 using MallocFn = void* (*)(size_t);
-using FreeFn = void (*)(void*);
+using FreeFn = void (*)(void*) noexcept;  // noexcept: lets free's hook end in a tail call
 using CallocFn = void* (*)(size_t, size_t);
 using ReallocFn = void* (*)(void*, size_t);
 using MemalignFn = void* (*)(size_t, size_t);
@@ -33,11 +33,14 @@ struct NextAllocator {
   UsableFn usable_size;
 };
 
-NextAllocator next;
-thread_local bool resolving __attribute__((tls_model("initial-exec")));
+// What this thread's allocations do: forward (the hot path), go to the arena (during a bake),
+// or come from the bootstrap buffer (while dlsym finds the next allocator). One TLS byte, so
+// the hot path tests one thing.
+enum Mode : unsigned char { kForward = 0, kCapture = 1, kResolving = 2 };
+thread_local unsigned char mode __attribute__((tls_model("initial-exec")));
 
 // dlsym may allocate before the next allocator is known: serve that from a static buffer.
-alignas(64) char bootstrap[64 * 1024];
+alignas(64) char bootstrap[16 * 1024];
 size_t bootstrap_used;
 
 void* bootstrap_alloc(size_t size, size_t align) {
@@ -56,8 +59,13 @@ extern "C" void* __libc_memalign(size_t, size_t);
 
 size_t zero_usable(void*) { return 0; }
 
+void libc_free(void* p) noexcept { __libc_free(p); }
+
+extern NextAllocator next;
+
 __attribute__((noinline)) void resolve_next() {
-  resolving = true;
+  unsigned char saved = mode;
+  mode = kResolving;
   NextAllocator n;
   n.malloc = reinterpret_cast<MallocFn>(dlsym(RTLD_NEXT, "malloc"));
   n.free = reinterpret_cast<FreeFn>(dlsym(RTLD_NEXT, "free"));
@@ -66,21 +74,49 @@ __attribute__((noinline)) void resolve_next() {
   n.memalign = reinterpret_cast<MemalignFn>(dlsym(RTLD_NEXT, "memalign"));
   n.usable_size = reinterpret_cast<UsableFn>(dlsym(RTLD_NEXT, "malloc_usable_size"));
   if (!n.malloc || !n.free || !n.calloc || !n.realloc || !n.memalign) {
-    n = {__libc_malloc, __libc_free, __libc_calloc, __libc_realloc, __libc_memalign, nullptr};
+    n = {__libc_malloc, libc_free, __libc_calloc, __libc_realloc, __libc_memalign, nullptr};
   }
   if (!n.usable_size) n.usable_size = zero_usable;
   next = n;
-  resolving = false;
+  mode = saved;
 }
 
-inline const NextAllocator& next_allocator() {
-  if (__builtin_expect(next.malloc == nullptr, 0)) resolve_next();
-  return next;
+// The next allocator starts as trampolines that find it on first use, so the hot path needs no
+// "resolved yet?" test. While resolving, dlsym's own allocations come from the bootstrap
+// buffer and its frees are dropped.
+void* first_malloc(size_t n) {
+  if (mode == kResolving) return bootstrap_alloc(n, 16);
+  resolve_next();
+  return next.malloc(n);
 }
+void first_free(void* p) noexcept {
+  if (mode == kResolving) return;
+  resolve_next();
+  next.free(p);
+}
+void* first_calloc(size_t n, size_t size) {
+  if (mode == kResolving) return bootstrap_alloc(n * size, 16);
+  resolve_next();
+  return next.calloc(n, size);
+}
+void* first_realloc(void* p, size_t n) {
+  resolve_next();
+  return next.realloc(p, n);
+}
+void* first_memalign(size_t align, size_t n) {
+  if (mode == kResolving) return bootstrap_alloc(n, align);
+  resolve_next();
+  return next.memalign(align, n);
+}
+size_t first_usable(void* p) {
+  if (mode == kResolving) return 0;
+  resolve_next();
+  return next.usable_size(p);
+}
+
+NextAllocator next = {first_malloc, first_free, first_calloc, first_realloc, first_memalign, first_usable};
 
 // --- the arena ----------------------------------------------------------------------------
-
-thread_local bool capturing __attribute__((tls_model("initial-exec")));
 
 struct Arena {
   uintptr_t base = 0;
@@ -93,12 +129,13 @@ struct Arena {
 };
 Arena arena;
 
-// Memory that is not the next allocator's: the arena during a bake, the image after.
-uintptr_t foreign_lo, foreign_hi;
+// Memory that is not the next allocator's: the arena during a bake, the image after, and the
+// bootstrap buffer. Unsigned subtraction makes each range test one compare (null is in none).
+uintptr_t foreign_lo, foreign_span;
 
 inline bool is_foreign(const void* p) {
   auto a = reinterpret_cast<uintptr_t>(p);
-  return (a - foreign_lo < foreign_hi - foreign_lo) ||
+  return (a - foreign_lo < foreign_span) ||
          (a - reinterpret_cast<uintptr_t>(bootstrap) < sizeof(bootstrap));
 }
 
@@ -137,7 +174,7 @@ AllocRecord* find_record(const void* p) {
 
 // Freed arena memory is never reused; it is zeroed so the image does not carry stale bytes.
 void arena_free(void* p) {
-  if (!capturing) return;
+  if (mode != kCapture) return;
   AllocRecord* r = find_record(p);
   if (!r || (r->flags & 1)) return;
   r->flags |= 1;
@@ -156,37 +193,39 @@ size_t foreign_size(void* p) {
 size_t foreign_extent(void* p) {
   auto a = reinterpret_cast<uintptr_t>(p);
   if (in_arena(p)) return foreign_size(p);
-  if (a - foreign_lo < foreign_hi - foreign_lo) return foreign_hi - a;
+  if (a - foreign_lo < foreign_span) return foreign_lo + foreign_span - a;
   return reinterpret_cast<uintptr_t>(bootstrap) + sizeof(bootstrap) - a;
 }
 
+__attribute__((noinline)) void* special_alloc(size_t size, size_t align, void* site) {
+  if (mode == kCapture) return arena_alloc(size, align, 0, site);
+  return bootstrap_alloc(size, align);
+}
+
 inline void* allocate(size_t size, size_t align, void* site) {
-  if (__builtin_expect(capturing, 0)) return arena_alloc(size, align, 0, site);
-  if (__builtin_expect(resolving, 0)) return bootstrap_alloc(size, align);
-  const NextAllocator& n = next_allocator();
-  return align <= 16 ? n.malloc(size) : n.memalign(align, size);
+  if (__builtin_expect(mode != kForward, 0)) return special_alloc(size, align, site);
+  return align <= 16 ? next.malloc(size) : next.memalign(align, size);
 }
 
 inline void release(void* p) {
-  if (!p) return;
   if (__builtin_expect(is_foreign(p), 0)) {
     if (in_arena(p)) arena_free(p);
     return;
   }
-  next_allocator().free(p);
+  next.free(p);
 }
 
 void* reallocate(void* p, size_t size, void* site) {
   if (!p) return allocate(size, 16, site);
-  if (is_foreign(p) || capturing) {
-    size_t old = is_foreign(p) ? foreign_extent(p) : next_allocator().usable_size(p);
+  if (is_foreign(p) || mode == kCapture) {
+    size_t old = is_foreign(p) ? foreign_extent(p) : next.usable_size(p);
     void* q = allocate(size, 16, site);
     if (!q) return nullptr;
     memcpy(q, p, old < size ? old : size);
     release(p);
     return q;
   }
-  return next_allocator().realloc(p, size);
+  return next.realloc(p, size);
 }
 
 void* new_or_throw(size_t size, size_t align, void* site) {
@@ -211,11 +250,11 @@ bool arena_begin(uintptr_t base, size_t reserve) {
   arena.base = base;
   arena.reserve = reserve;
   foreign_lo = base;
-  foreign_hi = base + reserve;
+  foreign_span = reserve;
   return grow_records();
 }
 
-void arena_capture(bool on) { capturing = on; }
+void arena_capture(bool on) { mode = on ? kCapture : kForward; }
 
 uint32_t arena_set_root(uint32_t root) {
   uint32_t old = arena.root;
@@ -249,7 +288,7 @@ const AllocRecord* arena_records(size_t* count) {
 
 void set_image_range(uintptr_t lo, uintptr_t hi) {
   foreign_lo = lo;
-  foreign_hi = hi;
+  foreign_span = hi - lo;
 }
 
 }  // namespace fastboot::rt
@@ -275,7 +314,7 @@ void* calloc(size_t n, size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  if (!capturing && !resolving) return next_allocator().calloc(n, size);
+  if (mode == kForward) return next.calloc(n, size);
   // The arena is fresh anonymous memory that is never reused: already zero. The bootstrap
   // buffer is static: also zero.
   return allocate(total, 16, SITE);
@@ -311,7 +350,7 @@ void* pvalloc(size_t size) { return allocate((size + 4095) & ~size_t(4095), 4096
 size_t malloc_usable_size(void* p) {
   if (!p) return 0;
   if (is_foreign(p)) return foreign_size(p);
-  return next_allocator().usable_size(p);
+  return next.usable_size(p);
 }
 
 }  // extern "C"
