@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "bake.h"
@@ -32,7 +33,30 @@ int run_command(const std::vector<std::string>& command) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int link_and_bake(Context& ctx, const std::vector<std::string>& command) {
+namespace {
+
+// A -static program cannot define malloc next to libc.a's: it gets the runtime built for
+// --wrap=malloc (libfastboot-runtime-static.a, beside the usual one) and the --wrap flags.
+std::vector<std::string> for_static_link(const std::vector<std::string>& command) {
+  if (std::find(command.begin(), command.end(), "-static") == command.end()) return command;
+  std::vector<std::string> out;
+  const std::string dynamic = "libfastboot-runtime.a";
+  for (const std::string& arg : command) {
+    bool runtime = arg.size() >= dynamic.size() && arg.compare(arg.size() - dynamic.size(), dynamic.size(), dynamic) == 0;
+    out.push_back(runtime ? arg.substr(0, arg.size() - dynamic.size()) + "libfastboot-runtime-static.a" : arg);
+  }
+  std::string wrap = "-Wl";
+  for (const char* f : {"malloc", "free", "calloc", "realloc", "reallocarray", "memalign", "aligned_alloc",
+                        "posix_memalign", "valloc", "pvalloc", "malloc_usable_size"})
+    wrap += std::string(",--wrap=") + f;
+  out.push_back(wrap);
+  return out;
+}
+
+}  // namespace
+
+int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
+  const std::vector<std::string> command = for_static_link(original);
   std::string output;
   for (std::size_t i = 0; i < command.size(); ++i) {
     if (command[i] == "-o" && i + 1 < command.size()) output = command[i + 1];

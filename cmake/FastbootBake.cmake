@@ -36,7 +36,7 @@ function(fastboot_bake target)
   target_link_options(${target} PRIVATE "LINKER:-T,${FASTBOOT_LINKER_SCRIPT}")
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
     ${depends} "${FASTBOOT_BAKE_EXECUTABLE}" "${FASTBOOT_LINKER_SCRIPT}")
-  if(TARGET fastboot_bake)
-    add_dependencies(${target} fastboot_bake)
+  if(TARGET fastboot_bake)  # this build tree: build the baker and the -static runtime first
+    add_dependencies(${target} fastboot_bake fastboot_runtime_wrapped)
   endif()
 endfunction()

@@ -51,6 +51,20 @@ void* bootstrap_alloc(size_t size, size_t align) {
   return bootstrap + off;
 }
 
+extern NextAllocator next;
+
+#if FASTBOOT_WRAPPED_ALLOCATOR
+extern "C" void* __real_malloc(size_t);
+extern "C" void __real_free(void*) noexcept;
+extern "C" void* __real_calloc(size_t, size_t);
+extern "C" void* __real_realloc(void*, size_t);
+extern "C" void* __real_memalign(size_t, size_t);
+extern "C" size_t __real_malloc_usable_size(void*);
+
+void resolve_next() {
+  next = {__real_malloc, __real_free, __real_calloc, __real_realloc, __real_memalign, __real_malloc_usable_size};
+}
+#else
 extern "C" void* __libc_malloc(size_t);
 extern "C" void __libc_free(void*);
 extern "C" void* __libc_calloc(size_t, size_t);
@@ -58,10 +72,7 @@ extern "C" void* __libc_realloc(void*, size_t);
 extern "C" void* __libc_memalign(size_t, size_t);
 
 size_t zero_usable(void*) { return 0; }
-
 void libc_free(void* p) noexcept { __libc_free(p); }
-
-extern NextAllocator next;
 
 __attribute__((noinline)) void resolve_next() {
   unsigned char saved = mode;
@@ -80,6 +91,7 @@ __attribute__((noinline)) void resolve_next() {
   next = n;
   mode = saved;
 }
+#endif
 
 // The next allocator starts as trampolines that find it on first use, so the hot path needs no
 // "resolved yet?" test. While resolving, dlsym's own allocations come from the bootstrap
@@ -298,17 +310,26 @@ void set_image_range(uintptr_t lo, uintptr_t hi) {
 using namespace fastboot::rt;
 #define SITE __builtin_return_address(0)
 
+// A dynamically linked program interposes the malloc family by defining it. A static program
+// cannot (libc.a defines it too): it is linked with --wrap=malloc and friends, and the hooks
+// are the __wrap_ functions (this file built with FASTBOOT_WRAPPED_ALLOCATOR).
+#if FASTBOOT_WRAPPED_ALLOCATOR
+#define HOOK(name) __wrap_##name
+#else
+#define HOOK(name) name
+#endif
+
 extern "C" {
 
-void* malloc(size_t size) {
+void* HOOK(malloc)(size_t size) {
   void* p = allocate(size, 16, SITE);
   if (!p) errno = ENOMEM;
   return p;
 }
 
-void free(void* p) { release(p); }
+void HOOK(free)(void* p) { release(p); }
 
-void* calloc(size_t n, size_t size) {
+void* HOOK(calloc)(size_t n, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(n, size, &total)) {
     errno = ENOMEM;
@@ -320,9 +341,9 @@ void* calloc(size_t n, size_t size) {
   return allocate(total, 16, SITE);
 }
 
-void* realloc(void* p, size_t size) { return reallocate(p, size, SITE); }
+void* HOOK(realloc)(void* p, size_t size) { return reallocate(p, size, SITE); }
 
-void* reallocarray(void* p, size_t n, size_t size) {
+void* HOOK(reallocarray)(void* p, size_t n, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(n, size, &total)) {
     errno = ENOMEM;
@@ -331,11 +352,11 @@ void* reallocarray(void* p, size_t n, size_t size) {
   return reallocate(p, total, SITE);
 }
 
-void* memalign(size_t align, size_t size) { return allocate(size, align, SITE); }
+void* HOOK(memalign)(size_t align, size_t size) { return allocate(size, align, SITE); }
 
-void* aligned_alloc(size_t align, size_t size) { return allocate(size, align, SITE); }
+void* HOOK(aligned_alloc)(size_t align, size_t size) { return allocate(size, align, SITE); }
 
-int posix_memalign(void** out, size_t align, size_t size) {
+int HOOK(posix_memalign)(void** out, size_t align, size_t size) {
   if (align < sizeof(void*) || (align & (align - 1))) return EINVAL;
   void* p = allocate(size, align, SITE);
   if (!p) return ENOMEM;
@@ -343,11 +364,11 @@ int posix_memalign(void** out, size_t align, size_t size) {
   return 0;
 }
 
-void* valloc(size_t size) { return allocate(size, 4096, SITE); }
+void* HOOK(valloc)(size_t size) { return allocate(size, 4096, SITE); }
 
-void* pvalloc(size_t size) { return allocate((size + 4095) & ~size_t(4095), 4096, SITE); }
+void* HOOK(pvalloc)(size_t size) { return allocate((size + 4095) & ~size_t(4095), 4096, SITE); }
 
-size_t malloc_usable_size(void* p) {
+size_t HOOK(malloc_usable_size)(void* p) {
   if (!p) return 0;
   if (is_foreign(p)) return foreign_size(p);
   return next.usable_size(p);

@@ -251,6 +251,10 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
       continue;
     }
     // Another build of the library: every pointer must land in a symbol it still exports.
+#if FASTBOOT_WRAPPED_ALLOCATOR  // a static program: no dynamic loader to ask
+    snprintf(reason, sizeof(reason), "%s is another build (build-id differs)", name);
+    return reason;
+#else
     void* handle = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
     if (!handle) {
       snprintf(reason, sizeof(reason), "shared library %s cannot be opened by its soname", name);
@@ -272,6 +276,7 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
       ++stats->by_symbol;
     }
     dlclose(handle);
+#endif
   }
 
   // Escaping references: globals that pointed into the heap the bake built point into the image.
