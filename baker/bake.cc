@@ -47,7 +47,7 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
     runs = run_bakes(ctx, scratch.path);
   }
   checkpoint(ctx);
-  const Dump& a = runs->first;
+  Dump& a = runs->first;  // diagnose zeroes bytes no program reads
   const Dump& b = runs->second;
 
   // Diff: the runs must have allocated identically, or no word-by-word comparison means anything.

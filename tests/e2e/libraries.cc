@@ -1,9 +1,10 @@
-// Values that point into libstdc++ and libc: locales, std::any, type_info of library types,
-// virtual inheritance, a string stream, a libc FILE*.
+// Values that point into libstdc++ and libc: compiled regexes, locales, std::any, type_info of
+// library types, virtual inheritance, a string stream, a libc FILE*.
 #include <any>
 #include <cstdio>
 #include <locale>
 #include <memory>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <typeinfo>
@@ -25,6 +26,7 @@ struct Diamond : Left, Right {
 };
 
 struct Library {
+  std::vector<std::regex> rules;
   std::locale classic = std::locale::classic();
   std::vector<std::any> anys;
   const std::type_info* string_type = &typeid(std::string);
@@ -37,6 +39,8 @@ struct Library {
 static fastboot::root<Library> library{"library", [] {
   ++initializer_runs;
   Library l;
+  for (const char* pattern : {"^[a-z]+$", "([0-9]+)-([0-9]+)", "(foo|bar)+baz", "\\s*key\\s*=\\s*(\\w+)"})
+    l.rules.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
   l.anys = {std::any(42), std::any(std::string("any holding a long string, on the heap")), std::any(3.5)};
   for (int i = 0; i < 3; ++i) {
     auto d = std::make_unique<Diamond>();
@@ -50,6 +54,16 @@ static fastboot::root<Library> library{"library", [] {
 
 int main() {
   const Library& l = *library;
+  const char* inputs[] = {"hello", "12-34", "foobarbaz", "  key = value", "NOPE"};
+  for (const char* in : inputs) {
+    std::printf("%-14s", in);
+    for (const auto& re : l.rules) {
+      std::cmatch m;
+      bool hit = std::regex_search(in, m, re);
+      std::printf(" %s", hit ? (m.size() > 1 ? m[1].str().c_str() : "yes") : "-");
+    }
+    std::printf("\n");
+  }
   std::printf("classic locale: %s, isdigit('7') %d\n", l.classic.name().c_str(), std::isdigit('7', l.classic));
   std::printf("any: %d, %s, %.1f\n", std::any_cast<int>(l.anys[0]), std::any_cast<const std::string&>(l.anys[1]).c_str(),
               std::any_cast<double>(l.anys[2]));

@@ -112,3 +112,32 @@ TEST(CheckSameShape, IdenticalRunsPass) {
 
 }  // namespace
 }  // namespace fastboot::baker
+
+namespace fastboot::baker {
+namespace {
+
+// A 4-byte value beside 4 bytes of register leftovers holding the upper half of an arena
+// address differs between the runs by (upper-half difference) << 32. If the arena shift were a
+// multiple of 2^32 that would pass for an arena pointer and be "relocated", corrupting the
+// value; the default bases differ below bit 32 so it cannot.
+TEST(Options, ArenaShiftHasLowBits) {
+  Options o;
+  EXPECT_NE((o.base_b - o.base_a) & 0xffffffffull, 0u);
+  EXPECT_EQ(o.base_a % 4096, 0u);
+  EXPECT_EQ(o.base_b % 4096, 0u);
+}
+
+TEST(Classify, UpperHalfOfAnArenaAddressIsNotAPointer) {
+  TwoRuns r = make_runs();
+  r.a.arena_base = Options{}.base_a;
+  r.b.arena_base = Options{}.base_b;
+  std::uint64_t o = r.alloc(8);
+  r.set(o, (r.a.arena_base >> 32 << 32) | 7, (r.b.arena_base >> 32 << 32) | 7);
+  Context ctx{Options{}};
+  Classification c = classify(ctx, r.a, r.b);
+  EXPECT_EQ(c.arena_pointers, 0u);
+  EXPECT_EQ(c.bad.size(), 1u);
+}
+
+}  // namespace
+}  // namespace fastboot::baker

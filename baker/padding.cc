@@ -1,0 +1,227 @@
+#include "padding.h"
+
+#include <llvm/BinaryFormat/Dwarf.h>
+#include <llvm/DebugInfo/DWARF/DWARFContext.h>
+#include <llvm/DebugInfo/DWARF/DWARFDie.h>
+#include <llvm/Object/ObjectFile.h>
+
+#include <cstring>
+
+namespace fastboot::baker {
+
+namespace dw = llvm::dwarf;
+
+struct PaddingOracle::ModuleDebugInfo {
+  llvm::object::OwningBinary<llvm::object::ObjectFile> file;
+  std::unique_ptr<llvm::DWARFContext> dwarf;
+};
+
+namespace {
+
+llvm::DWARFDie strip_qualifiers(llvm::DWARFDie t) {
+  for (int i = 0; t && i < 32; ++i) {
+    switch (t.getTag()) {
+      case dw::DW_TAG_typedef:
+      case dw::DW_TAG_const_type:
+      case dw::DW_TAG_volatile_type:
+      case dw::DW_TAG_restrict_type:
+      case dw::DW_TAG_atomic_type:
+        t = t.getAttributeValueAsReferencedDie(dw::DW_AT_type);
+        continue;
+      default:
+        return t;
+    }
+  }
+  return t;
+}
+
+std::optional<std::uint64_t> byte_size(llvm::DWARFDie t) {
+  if (auto v = t.find(dw::DW_AT_byte_size)) return v->getAsUnsignedConstant();
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> member_offset(llvm::DWARFDie m) {
+  if (auto v = m.find(dw::DW_AT_data_member_location)) return v->getAsUnsignedConstant();
+  if (auto v = m.find(dw::DW_AT_data_bit_offset)) {
+    if (auto bits = v->getAsUnsignedConstant()) return *bits / 8;
+  }
+  return std::nullopt;
+}
+
+// Marks the bytes of type t at `base` in `bytes`. Returns false when the layout is not fully
+// known (then nothing may be treated as padding).
+bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, std::vector<ByteUse>& bytes, int depth) {
+  t = strip_qualifiers(t);
+  if (!t || depth > 64) return false;
+  auto fill = [&](std::uint64_t from, std::uint64_t n) {
+    if (from + n > bytes.size()) return false;
+    for (std::uint64_t i = from; i < from + n; ++i)
+      if (bytes[i] != ByteUse::value) bytes[i] = in_union ? ByteUse::union_storage : ByteUse::value;
+    return true;
+  };
+  switch (t.getTag()) {
+    case dw::DW_TAG_structure_type:
+    case dw::DW_TAG_class_type: {
+      if (t.find(dw::DW_AT_declaration)) return false;  // an incomplete type: layout unknown
+      for (llvm::DWARFDie c = t.getFirstChild(); c; c = c.getSibling()) {
+        if (c.getTag() != dw::DW_TAG_member && c.getTag() != dw::DW_TAG_inheritance) continue;
+        if (c.find(dw::DW_AT_external) || c.find(dw::DW_AT_declaration)) continue;  // static member
+        auto off = member_offset(c);
+        if (!off) return false;
+        llvm::DWARFDie type = c.getAttributeValueAsReferencedDie(dw::DW_AT_type);
+        if (c.find(dw::DW_AT_bit_size)) {  // a bit-field: its storage byte(s) hold a value
+          auto bits = c.find(dw::DW_AT_bit_size)->getAsUnsignedConstant().value_or(64);
+          std::uint64_t bit_off = c.find(dw::DW_AT_data_bit_offset)
+                                      ? c.find(dw::DW_AT_data_bit_offset)->getAsUnsignedConstant().value_or(0)
+                                      : *off * 8;
+          if (!fill(base + bit_off / 8, (bit_off % 8 + bits + 7) / 8)) return false;
+          continue;
+        }
+        // A class's vtable pointer is an artificial member; mark it like any other.
+        if (!mark(type, base + *off, in_union, bytes, depth + 1)) return false;
+      }
+      return true;
+    }
+    case dw::DW_TAG_union_type: {
+      // Every byte of a union is storage of some member; which member is live is unknown.
+      auto size = byte_size(t);
+      if (!size || base + *size > bytes.size()) return false;
+      for (std::uint64_t i = base; i < base + *size; ++i)
+        if (bytes[i] != ByteUse::value) bytes[i] = ByteUse::union_storage;
+      return true;
+    }
+    case dw::DW_TAG_array_type: {
+      llvm::DWARFDie elem = t.getAttributeValueAsReferencedDie(dw::DW_AT_type);
+      auto elem_size = byte_size(strip_qualifiers(elem));
+      if (!elem_size) {
+        auto s = strip_qualifiers(elem).getTypeSize(8);
+        if (!s) return false;
+        elem_size = *s;
+      }
+      std::uint64_t count = 1;
+      for (llvm::DWARFDie c = t.getFirstChild(); c; c = c.getSibling()) {
+        if (c.getTag() != dw::DW_TAG_subrange_type) continue;
+        if (auto n = c.find(dw::DW_AT_count)) count *= n->getAsUnsignedConstant().value_or(0);
+        else if (auto u = c.find(dw::DW_AT_upper_bound)) count *= u->getAsUnsignedConstant().value_or(0) + 1;
+        else return false;
+      }
+      for (std::uint64_t i = 0; i < count; ++i)
+        if (!mark(elem, base + i * *elem_size, in_union, bytes, depth + 1)) return false;
+      return true;
+    }
+    default: {
+      auto size = byte_size(t);
+      if (!size) {
+        auto s = t.getTypeSize(8);
+        if (!s) return false;
+        size = *s;
+      }
+      return fill(base, *size);
+    }
+  }
+}
+
+// The DIE a concrete or inlined instance is an instance of, with its declaration.
+llvm::DWARFDie declaration_of(llvm::DWARFDie d) {
+  for (int i = 0; d && i < 8; ++i) {
+    if (auto o = d.getAttributeValueAsReferencedDie(dw::DW_AT_abstract_origin)) {
+      d = o;
+      continue;
+    }
+    if (auto s = d.getAttributeValueAsReferencedDie(dw::DW_AT_specification)) {
+      d = s;
+      continue;
+    }
+    break;
+  }
+  return d;
+}
+
+llvm::DWARFDie first_template_type(llvm::DWARFDie d) {
+  for (llvm::DWARFDie c = d.getFirstChild(); c; c = c.getSibling())
+    if (c.getTag() == dw::DW_TAG_template_type_parameter) return c.getAttributeValueAsReferencedDie(dw::DW_AT_type);
+  return {};
+}
+
+// The element type of the typed allocation that the code at `vaddr` makes: the innermost
+// enclosing std::allocator-style allocate() (its class's first template argument) or
+// std::make_unique/make_shared (its first template argument).
+llvm::DWARFDie allocated_type(llvm::DWARFContext& dwarf, std::uint64_t vaddr) {
+  auto dies = dwarf.getDIEsForAddress(vaddr);
+  if (!dies) return {};
+  for (llvm::DWARFDie d = dies.BlockDIE ? dies.BlockDIE : dies.FunctionDIE; d; d = d.getParent()) {
+    if (d.getTag() != dw::DW_TAG_inlined_subroutine && d.getTag() != dw::DW_TAG_subprogram) continue;
+    llvm::DWARFDie decl = declaration_of(d);
+    const char* name = decl.getShortName();
+    if (!name) continue;
+    if (std::strcmp(name, "allocate") == 0) {
+      llvm::DWARFDie cls = decl.getParent();
+      if (auto t = first_template_type(cls)) return t;
+    } else if (std::strcmp(name, "make_unique") == 0 || std::strcmp(name, "make_shared") == 0) {
+      if (auto t = first_template_type(decl)) return t;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+PaddingOracle::PaddingOracle(const Dump& run) : run_(run) {}
+PaddingOracle::~PaddingOracle() = default;
+
+PaddingOracle::ModuleDebugInfo* PaddingOracle::debug_info(const Module& m) {
+  auto [it, fresh] = modules_.try_emplace(m.name);
+  if (fresh) {
+    auto file = llvm::object::ObjectFile::createObjectFile(m.name);
+    if (!file) {
+      llvm::consumeError(file.takeError());
+      return nullptr;
+    }
+    auto info = std::make_unique<ModuleDebugInfo>();
+    info->file = std::move(*file);
+    info->dwarf = llvm::DWARFContext::create(*info->file.getBinary(), llvm::DWARFContext::ProcessDebugRelocations::Process,
+                                             nullptr, "", [](llvm::Error e) { llvm::consumeError(std::move(e)); },
+                                             [](llvm::Error e) { llvm::consumeError(std::move(e)); });
+    it->second = std::move(info);
+  }
+  return it->second.get();
+}
+
+const TypeLayout* PaddingOracle::layout_at(std::uint64_t site) {
+  auto [it, fresh] = layouts_.try_emplace(site);
+  if (!fresh) return it->second ? &*it->second : nullptr;
+  for (const Module& m : run_.modules) {
+    bool inside = false;
+    for (const Segment& s : m.segments) inside |= site >= s.start && site < s.end;
+    if (!inside) continue;
+    ModuleDebugInfo* info = debug_info(m);
+    if (!info || !info->dwarf) break;
+    llvm::DWARFDie type = strip_qualifiers(allocated_type(*info->dwarf, site - m.bias - 1));
+    if (!type) break;
+    auto size = byte_size(type);
+    if (!size || *size == 0 || *size > (1u << 20)) break;
+    TypeLayout layout;
+    layout.bytes.assign(*size, ByteUse::padding);
+    if (!mark(type, 0, false, layout.bytes, 0)) break;
+    const char* name = type.getShortName();
+    layout.type_name = name ? name : "?";
+    it->second = std::move(layout);
+    break;
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
+bool PaddingOracle::only_unread_bytes_differ(std::uint64_t site, std::uint64_t alloc_size,
+                                             std::uint64_t offset_in_alloc, std::uint64_t va, std::uint64_t vb) {
+  const TypeLayout* layout = layout_at(site);
+  if (!layout) return false;
+  std::uint64_t n = layout->bytes.size();
+  if (alloc_size % n != 0 || offset_in_alloc + 8 > alloc_size) return false;  // not an array of the type
+  for (int b = 0; b < 8; ++b) {
+    if (((va >> (8 * b)) & 0xff) == ((vb >> (8 * b)) & 0xff)) continue;
+    if (layout->bytes[(offset_in_alloc + std::uint64_t(b)) % n] == ByteUse::value) return false;
+  }
+  return true;
+}
+
+}  // namespace fastboot::baker
