@@ -17,8 +17,8 @@ struct Options {
   std::string program;            // the executable to bake
   std::string working_directory;  // where the baking processes run; empty = inherit
   std::uint64_t base_a = 0x3a0000000000;  // arena base of the first bake run = preferred base
-  // Differ in every bit above the page offset, so a value derived from any part of an arena
-  // address (its low bits too) differs between the runs.
+  // The shift between the bases is not a multiple of 2^32: half of an arena address beside a
+  // 4-byte value (register leftovers in padding) must not pass for a whole arena pointer.
   std::uint64_t base_b = 0x2b5a5a5a5000;  // arena base of the second run
   bool verbose = false;
   std::size_t max_errors = 20;    // non-relocatable words spelled out before summarizing

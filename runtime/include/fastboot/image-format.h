@@ -9,7 +9,7 @@
 namespace fastboot::image {
 
 inline constexpr char kMagic[8] = {'F', 'A', 'S', 'T', 'B', 'O', 'O', 'T'};
-inline constexpr std::uint32_t kImageVersion = 1;
+inline constexpr std::uint32_t kImageVersion = 2;
 inline constexpr std::uint64_t kPageSize = 4096;
 
 // The section is laid out as:
