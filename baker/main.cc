@@ -31,6 +31,10 @@ commands:
       the same program (the link must otherwise be identical).
   inspect <program>
       Print what the .fastboot section of a baked program holds.
+  verify <program>
+      Exit 0 when the program's image is present, belongs to this very build (build-id), and
+      passes every check the runtime makes plus the arena checksum; otherwise print why and
+      exit 1. For CI: a program that fails this runs its initializers at startup.
 
 options:
   --working-directory <dir>   run the initializers in <dir> (default: the current one)
@@ -142,6 +146,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "inspect" && positional.size() == 1) return inspect(positional[0]);
+  if (command == "verify" && positional.size() == 1) {
+    Context ctx(opts);
+    std::string problem = image_problem(ctx, positional[0]);
+    if (!problem.empty()) {
+      fmt::print(stderr, "fastboot-bake: verify: {}: {}\n", positional[0], problem);
+      return 1;
+    }
+    fmt::print("{}: image ok\n", positional[0]);
+    return 0;
+  }
   fmt::print(stderr, "fastboot-bake: unknown command '{}'\n{}", command, kUsage);
   return 2;
 }

@@ -5,6 +5,8 @@
 #include <llvm/Support/MemoryBuffer.h>
 
 #include <cstring>
+
+#include "fastboot/image-validate.h"
 #include <fstream>
 
 namespace fastboot::baker {
@@ -140,6 +142,31 @@ void verify_baked(Context& ctx, const std::string& unbaked, const std::string& b
       after->image_offset + image.size() <= (*b)->getBufferSize() &&
       std::memcmp(pb + after->image_offset, image.data(), image.size()) != 0)
     error(ctx) << baked << ": the .fastboot section does not hold the image that was written";
+}
+
+std::string image_problem(Context& ctx, const std::string& path) {
+  auto info = read_executable(ctx, path);
+  if (!info) return ctx.errors.empty() ? "not readable" : ctx.errors.back();
+  if (!info->has_image) return "no .fastboot section (the program was not baked)";
+  auto file = llvm::MemoryBuffer::getFile(path, false, false);
+  if (!file) return "cannot read the file";
+  const auto* bytes = reinterpret_cast<const unsigned char*>((*file)->getBufferStart());
+  if (info->image_offset + info->image_size > (*file)->getBufferSize()) return "the .fastboot section is truncated";
+  if (info->image_offset % fastboot::image::kPageSize) return "the .fastboot section is not page-aligned in the file";
+  if (info->image_size < sizeof(fastboot::image::Header)) return "the .fastboot section is too small";
+  const unsigned char* section = bytes + info->image_offset;
+  fastboot::image::Header h;
+  std::memcpy(&h, section, sizeof(h));
+  if (const char* why = fastboot::image::validate_header(h, info->image_size)) return why;
+  if (h.build_id_size != info->build_id.size() ||
+      std::memcmp(h.build_id, info->build_id.data(), info->build_id.size()) != 0)
+    return "the image belongs to another build of this program (build-id differs)";
+  if (const char* why = fastboot::image::validate_tables(h, section)) return why;
+  if (fastboot::image::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
+    return "relocation bitmap checksum mismatch";
+  if (fastboot::image::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
+    return "arena checksum mismatch";
+  return "";
 }
 
 }  // namespace fastboot::baker

@@ -34,4 +34,8 @@ void patch_build_id(Context& ctx, const std::string& path, const ExecutableInfo&
 void verify_baked(Context& ctx, const std::string& unbaked, const std::string& baked,
                   const std::vector<std::uint8_t>& image);
 
+// Why the runtime would not use the image in a baked executable (missing, stale, damaged), or
+// an empty string when it would. Checks everything, the arena checksum included.
+std::string image_problem(Context& ctx, const std::string& path);
+
 }  // namespace fastboot::baker

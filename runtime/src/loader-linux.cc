@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "fastboot/image-format.h"
+#include "fastboot/image-validate.h"
 #include "runtime.h"
 
 namespace fastboot::rt {
@@ -97,36 +98,6 @@ const char* find_section(int fd, Section* out) {
   return reason;
 }
 
-bool in_bounds(uint64_t off, uint64_t size, uint64_t limit) {
-  return off <= limit && size <= limit - off;
-}
-
-// Checks the header against the section that holds it.
-const char* check_header(const img::Header& h, uint64_t section_size) {
-  if (memcmp(h.magic, img::kMagic, sizeof(h.magic)) != 0) return "bad magic";
-  if (h.version != img::kImageVersion) return "image format version differs from the runtime's";
-  if (h.header_size != sizeof(img::Header)) return "bad header size";
-  if (img::header_checksum(h) != h.header_checksum) return "header checksum mismatch";
-  if (h.section_size != section_size) return "section size differs from the header's";
-  if (h.arena_offset % img::kPageSize || h.preferred_base % img::kPageSize)
-    return "arena is not page-aligned";
-  if (!in_bounds(h.arena_offset, h.arena_size, section_size)) return "arena outside the section";
-  uint64_t tables = h.arena_offset;
-  if (!in_bounds(h.roots_offset, uint64_t(h.root_count) * sizeof(img::RootEntry), tables) ||
-      !in_bounds(h.modules_offset, uint64_t(h.module_count) * sizeof(img::ModuleEntry), tables) ||
-      h.reloc_count > tables / sizeof(img::ModuleReloc) ||
-      !in_bounds(h.relocs_offset, h.reloc_count * sizeof(img::ModuleReloc), tables) ||
-      !in_bounds(h.strings_offset, h.strings_size, tables) ||
-      !in_bounds(h.symbols_offset, uint64_t(h.symbol_count) * sizeof(img::SymbolEntry), tables) ||
-      h.global_count > tables / sizeof(img::GlobalReloc) ||
-      !in_bounds(h.globals_offset, h.global_count * sizeof(img::GlobalReloc), tables) ||
-      !in_bounds(h.bitmap_offset, h.bitmap_size, tables) || h.roots_offset < sizeof(img::Header))
-    return "a table lies outside the section";
-  if (h.bitmap_size != (h.arena_size / 8 + 63) / 64 * 8) return "bitmap size does not match the arena";
-  if (h.strings_size == 0) return "empty string table";
-  return nullptr;
-}
-
 struct LoadedModule {
   const char* name;  // basename of the path it was loaded from
   uintptr_t bias;
@@ -165,33 +136,12 @@ struct Stats {
 // Checks the tables (after mapping) and applies relocations. Returns a reason on failure.
 const char* relocate(const img::Header& h, unsigned char* section, const ModuleList& loaded,
                      Stats* stats) {
-  if (h.bitmap_offset < h.roots_offset ||
-      img::checksum(section + h.roots_offset, h.bitmap_offset - h.roots_offset) != h.tables_checksum)
-    return "table checksum mismatch";
+  if (const char* why = img::validate_tables(h, section)) return why;
   const char* strings = reinterpret_cast<const char*>(section + h.strings_offset);
-  if (strings[h.strings_size - 1] != 0) return "string table is not terminated";
-  auto* roots = reinterpret_cast<const img::RootEntry*>(section + h.roots_offset);
-  for (uint32_t i = 0; i < h.root_count; ++i)
-    if (roots[i].name_offset >= h.strings_size || roots[i].align == 0 ||
-        !in_bounds(roots[i].object_offset, roots[i].size, h.arena_size) ||
-        roots[i].object_offset % roots[i].align)
-      return "a root lies outside the arena";
-
   unsigned char* arena = section + h.arena_offset;
   auto* modules = reinterpret_cast<const img::ModuleEntry*>(section + h.modules_offset);
   auto* relocs = reinterpret_cast<const img::ModuleReloc*>(section + h.relocs_offset);
-  auto* symbols = reinterpret_cast<const img::SymbolEntry*>(section + h.symbols_offset);
-  for (uint32_t m = 0; m < h.module_count; ++m) {
-    const img::ModuleEntry& mod = modules[m];
-    if (mod.first_reloc > h.reloc_count || mod.reloc_count > h.reloc_count - mod.first_reloc ||
-        mod.name_offset >= h.strings_size || mod.build_id_size > sizeof(mod.build_id))
-      return "a module entry lies outside the tables";
-    for (uint64_t i = mod.first_reloc; i < mod.first_reloc + mod.reloc_count; ++i)
-      if (relocs[i].arena_offset % 8 || relocs[i].arena_offset + 8 > h.arena_size ||
-          (relocs[i].symbol != img::kNoSymbol &&
-           (relocs[i].symbol >= h.symbol_count || symbols[relocs[i].symbol].name_offset >= h.strings_size)))
-        return "a relocation lies outside the tables";
-  }
+  [[maybe_unused]] auto* symbols = reinterpret_cast<const img::SymbolEntry*>(section + h.symbols_offset);
 
   // Arena pointers hold preferred_base-relative addresses; move them if we landed elsewhere.
   uint64_t delta = reinterpret_cast<uint64_t>(arena) - h.preferred_base;
@@ -211,9 +161,6 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
   }
 
   auto* globals = reinterpret_cast<const img::GlobalReloc*>(section + h.globals_offset);
-  for (uint64_t i = 0; i < h.global_count; ++i)
-    if (globals[i].module >= h.module_count || globals[i].offset % 8 || globals[i].arena_offset > h.arena_size)
-      return "a global relocation lies outside the tables";
 
   // Baked values may point at the C++ runtime's classic locale, which the bake initialized
   // before its snapshot: initialize it here too, before anything reads those values.
@@ -320,7 +267,7 @@ void load() {
   const char* why = find_section(fd, &sec);
   img::Header h;
   if (!why && !read_at(fd, &h, sizeof(h), sec.offset)) why = "cannot read the image header";
-  if (!why) why = check_header(h, sec.size);
+  if (!why) why = img::validate_header(h, sec.size);
   static ModuleList loaded;  // static: too large for a small thread stack
   if (!why) {
     for_each_module(take_module, &loaded);

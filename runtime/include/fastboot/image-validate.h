@@ -1,0 +1,78 @@
+// Checking an image before trusting it: every offset, count and checksum, so that a damaged or
+// hostile .fastboot section is rejected instead of read out of bounds. Used by the runtime's
+// loader, by `fastboot-bake verify`, and by the fuzzer (tests/fuzz/).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "fastboot/image-format.h"
+
+namespace fastboot::image {
+
+inline bool in_bounds(std::uint64_t off, std::uint64_t size, std::uint64_t limit) {
+  return off <= limit && size <= limit - off;
+}
+
+// The header alone, against the size of the section holding it. Returns a reason, or null.
+inline const char* validate_header(const Header& h, std::uint64_t section_size) {
+  if (std::memcmp(h.magic, kMagic, sizeof(h.magic)) != 0) return "bad magic";
+  if (h.version != kImageVersion) return "image format version differs from the runtime's";
+  if (h.header_size != sizeof(Header)) return "bad header size";
+  if (header_checksum(h) != h.header_checksum) return "header checksum mismatch";
+  if (h.section_size != section_size) return "section size differs from the header's";
+  if (h.arena_offset % kPageSize || h.preferred_base % kPageSize) return "arena is not page-aligned";
+  if (!in_bounds(h.arena_offset, h.arena_size, section_size)) return "arena outside the section";
+  if (h.build_id_size > sizeof(h.build_id)) return "bad build-id size";
+  const std::uint64_t tables = h.arena_offset;
+  auto table = [&](std::uint64_t off, std::uint64_t count, std::uint64_t entry) {
+    return off % 8 == 0 && count <= tables / entry && in_bounds(off, count * entry, tables);
+  };
+  if (h.roots_offset < sizeof(Header) || !table(h.roots_offset, h.root_count, sizeof(RootEntry)) ||
+      !table(h.modules_offset, h.module_count, sizeof(ModuleEntry)) ||
+      !table(h.relocs_offset, h.reloc_count, sizeof(ModuleReloc)) ||
+      !table(h.symbols_offset, h.symbol_count, sizeof(SymbolEntry)) ||
+      !table(h.globals_offset, h.global_count, sizeof(GlobalReloc)) ||
+      !table(h.bitmap_offset, h.bitmap_size / 8, 8) || !in_bounds(h.strings_offset, h.strings_size, tables))
+    return "a table lies outside the section";
+  if (h.bitmap_size != (h.arena_size / 8 + 63) / 64 * 8) return "bitmap size does not match the arena";
+  if (h.strings_size == 0) return "empty string table";
+  if (h.bitmap_offset < h.roots_offset) return "bitmap before the tables";
+  return nullptr;
+}
+
+// The tables of a section whose header passed validate_header(): their checksum, and every
+// index and offset in them. Returns a reason, or null.
+inline const char* validate_tables(const Header& h, const unsigned char* section) {
+  if (checksum(section + h.roots_offset, h.bitmap_offset - h.roots_offset) != h.tables_checksum)
+    return "table checksum mismatch";
+  const char* strings = reinterpret_cast<const char*>(section + h.strings_offset);
+  if (strings[h.strings_size - 1] != 0) return "string table is not terminated";
+  auto* roots = reinterpret_cast<const RootEntry*>(section + h.roots_offset);
+  for (std::uint32_t i = 0; i < h.root_count; ++i)
+    if (roots[i].name_offset >= h.strings_size || roots[i].align == 0 ||
+        !in_bounds(roots[i].object_offset, roots[i].size, h.arena_size) || roots[i].object_offset % roots[i].align)
+      return "a root lies outside the arena";
+  auto* modules = reinterpret_cast<const ModuleEntry*>(section + h.modules_offset);
+  auto* relocs = reinterpret_cast<const ModuleReloc*>(section + h.relocs_offset);
+  auto* symbols = reinterpret_cast<const SymbolEntry*>(section + h.symbols_offset);
+  for (std::uint32_t m = 0; m < h.module_count; ++m) {
+    const ModuleEntry& mod = modules[m];
+    if (mod.kind != ModuleKind::executable && mod.kind != ModuleKind::shared_library) return "unknown module kind";
+    if (mod.first_reloc > h.reloc_count || mod.reloc_count > h.reloc_count - mod.first_reloc ||
+        mod.name_offset >= h.strings_size || mod.build_id_size > sizeof(mod.build_id))
+      return "a module entry lies outside the tables";
+    for (std::uint64_t i = mod.first_reloc; i < mod.first_reloc + mod.reloc_count; ++i)
+      if (relocs[i].arena_offset % 8 || h.arena_size < 8 || relocs[i].arena_offset > h.arena_size - 8 ||
+          (relocs[i].symbol != kNoSymbol &&
+           (relocs[i].symbol >= h.symbol_count || symbols[relocs[i].symbol].name_offset >= h.strings_size)))
+        return "a relocation lies outside the tables";
+  }
+  auto* globals = reinterpret_cast<const GlobalReloc*>(section + h.globals_offset);
+  for (std::uint64_t i = 0; i < h.global_count; ++i)
+    if (globals[i].module >= h.module_count || globals[i].offset % 8 || globals[i].arena_offset > h.arena_size)
+      return "a global relocation lies outside the tables";
+  return nullptr;
+}
+
+}  // namespace fastboot::image
