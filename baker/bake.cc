@@ -11,6 +11,7 @@
 #include "dump.h"
 #include "globals.h"
 #include "image-writer.h"
+#include "padding.h"
 #include "reach.h"
 #include "resolve.h"
 #include "run.h"
@@ -47,12 +48,27 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
     runs = run_bakes(ctx, scratch.path);
   }
   checkpoint(ctx);
-  Dump& a = runs->first;  // diagnose zeroes bytes no program reads
-  const Dump& b = runs->second;
+  Dump& a = runs->first;
+  Dump& b = runs->second;
+
+  if (a.modules.empty() || a.modules[0].build_id.empty())
+    error(ctx) << ctx.opts.program << ": the program has no GNU build-id, so a baked image could not "
+               << "tell its own build from another; link it with -Wl,--build-id (fastboot_bake does)";
+  checkpoint(ctx);
 
   // Diff: the runs must have allocated identically, or no word-by-word comparison means anything.
   check_same_shape(ctx, a, b);
   checkpoint(ctx);
+
+  // Padding and unused union bytes of typed allocations hold leftovers of registers and stack
+  // that differ from run to run; no program reads them, so they are zeroed before the diff.
+  {
+    Timer t(ctx, "zero unread bytes");
+    for (const auto& [type, words] : zero_unread_bytes(a, b))
+      note(ctx) << words << " word" << (words == 1 ? "" : "s") << " of " << type << " objects differed between "
+                << "the bake runs only in padding or unused union bytes (leftovers of registers and "
+                << "stack); those bytes are zeroed in the image";
+  }
 
   // Classify every word as data, arena pointer, module pointer or unbakeable.
   Classification c;

@@ -211,17 +211,44 @@ const TypeLayout* PaddingOracle::layout_at(std::uint64_t site) {
   return it->second ? &*it->second : nullptr;
 }
 
-bool PaddingOracle::only_unread_bytes_differ(std::uint64_t site, std::uint64_t alloc_size,
-                                             std::uint64_t offset_in_alloc, std::uint64_t va, std::uint64_t vb) {
-  const TypeLayout* layout = layout_at(site);
-  if (!layout) return false;
-  std::uint64_t n = layout->bytes.size();
-  if (alloc_size % n != 0 || offset_in_alloc + 8 > alloc_size) return false;  // not an array of the type
-  for (int b = 0; b < 8; ++b) {
-    if (((va >> (8 * b)) & 0xff) == ((vb >> (8 * b)) & 0xff)) continue;
-    if (layout->bytes[(offset_in_alloc + std::uint64_t(b)) % n] == ByteUse::value) return false;
+std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b) {
+  std::map<std::string, std::size_t> differed;
+  PaddingOracle oracle(a);
+  const std::uint64_t arena_shift = b.arena_base - a.arena_base;
+  auto consistent_pointer = [&](std::uint64_t va, std::uint64_t vb) {
+    if (vb - va == arena_shift && va - a.arena_base <= a.arena.size()) return true;
+    for (std::size_t m = 0; m < a.modules.size() && m < b.modules.size(); ++m)
+      for (const Segment& s : a.modules[m].segments)
+        if (va >= s.start && va <= s.end && vb - va == b.modules[m].bias - a.modules[m].bias) return true;
+    return false;
+  };
+  for (const auto& alloc : a.allocs) {
+    if (alloc.flags & protocol::kAllocFreed) continue;
+    const TypeLayout* layout = oracle.layout_at(alloc.site);
+    if (!layout) continue;
+    std::uint64_t n = layout->bytes.size();
+    if (alloc.size % n != 0 || alloc.offset + alloc.size > a.arena.size()) continue;  // not an array of the type
+    std::uint64_t changed_words = 0;
+    for (std::uint64_t word = alloc.offset & ~7ull; word < alloc.offset + alloc.size; word += 8) {
+      if (word < alloc.offset || word + 8 > alloc.offset + alloc.size) continue;
+      std::uint64_t va, vb;
+      std::memcpy(&va, a.arena.data() + word, 8);
+      std::memcpy(&vb, b.arena.data() + word, 8);
+      // Padding is never read: always zero. A union's storage may be a live member: zero its
+      // bytes only in a word that differs in a way no pointer explains (a dead member's leftovers).
+      bool dead_union = va != vb && !consistent_pointer(va, vb);
+      bool touched = false;
+      for (std::uint64_t i = word; i < word + 8; ++i) {
+        ByteUse use = layout->bytes[(i - alloc.offset) % n];
+        if (use == ByteUse::value || (use == ByteUse::union_storage && !dead_union)) continue;
+        touched |= a.arena[i] != b.arena[i];
+        a.arena[i] = b.arena[i] = 0;
+      }
+      changed_words += touched;
+    }
+    if (changed_words) differed[layout->type_name] += changed_words;
   }
-  return true;
+  return differed;
 }
 
 }  // namespace fastboot::baker

@@ -41,11 +41,6 @@ class PaddingOracle {
   // allocating module has debug info and the allocation went through a typed allocator.
   const TypeLayout* layout_at(std::uint64_t site);
 
-  // True when every byte that differs between va and vb, in the word at `offset_in_alloc` of
-  // an allocation of `alloc_size` bytes made at `site` (an array of the type), is padding or
-  // union storage.
-  bool only_unread_bytes_differ(std::uint64_t site, std::uint64_t alloc_size, std::uint64_t offset_in_alloc,
-                                std::uint64_t va, std::uint64_t vb);
 
  private:
   struct ModuleDebugInfo;
@@ -55,5 +50,10 @@ class PaddingOracle {
   std::map<std::string, std::unique_ptr<ModuleDebugInfo>> modules_;
   std::map<std::uint64_t, std::optional<TypeLayout>> layouts_;  // by site
 };
+
+// Zeroes, in both runs, the bytes of every typed allocation that its type's layout says no
+// program reads, so leftovers there neither fail the bake nor make two bakes differ. Returns,
+// per type, how many words differed between the runs only in such bytes.
+std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b);
 
 }  // namespace fastboot::baker

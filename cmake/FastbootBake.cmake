@@ -33,7 +33,8 @@ function(fastboot_bake target)
   set_target_properties(${target} PROPERTIES
     C_LINKER_LAUNCHER "${launcher}"
     CXX_LINKER_LAUNCHER "${launcher}")
-  target_link_options(${target} PRIVATE "LINKER:-T,${FASTBOOT_LINKER_SCRIPT}")
+  # The image belongs to one build of the program, identified by its GNU build-id.
+  target_link_options(${target} PRIVATE "LINKER:-T,${FASTBOOT_LINKER_SCRIPT}" "LINKER:--build-id=sha1")
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
     ${depends} "${FASTBOOT_BAKE_EXECUTABLE}" "${FASTBOOT_LINKER_SCRIPT}")
   if(TARGET fastboot_bake)  # this build tree: build the baker and the -static runtime first
