@@ -148,15 +148,7 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
   if (delta != 0) {
     if (img::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
       return "relocation bitmap checksum mismatch";
-    auto* words = reinterpret_cast<uint64_t*>(arena);
-    auto* bits = reinterpret_cast<const uint64_t*>(section + h.bitmap_offset);
-    uint64_t nwords = h.arena_size / 8;
-    for (uint64_t b = 0; b < h.bitmap_size / 8; ++b) {
-      for (uint64_t m = bits[b]; m; m &= m - 1) {
-        uint64_t w = b * 64 + uint64_t(__builtin_ctzll(m));
-        if (w < nwords) words[w] += delta;
-      }
-    }
+    img::relocate_arena(h, section, delta);
     stats->arena_relocs = h.arena_pointer_count;
   }
 

@@ -75,4 +75,25 @@ inline const char* validate_tables(const Header& h, const unsigned char* section
   return nullptr;
 }
 
+// Moves every arena pointer by delta, from the bitmap of a section whose header and tables
+// passed validation and whose bitmap matched bitmap_checksum: for an image mapped somewhere
+// other than preferred_base. Writes only inside the arena.
+inline void relocate_arena(const Header& h, unsigned char* section, std::uint64_t delta) {
+  unsigned char* arena = section + h.arena_offset;
+  const unsigned char* bits = section + h.bitmap_offset;
+  const std::uint64_t words = h.arena_size / 8;
+  for (std::uint64_t b = 0; b < h.bitmap_size / 8; ++b) {
+    std::uint64_t mask;
+    std::memcpy(&mask, bits + b * 8, 8);
+    for (; mask; mask &= mask - 1) {
+      std::uint64_t w = b * 64 + std::uint64_t(__builtin_ctzll(mask));
+      if (w >= words) break;
+      std::uint64_t v;
+      std::memcpy(&v, arena + w * 8, 8);
+      v += delta;
+      std::memcpy(arena + w * 8, &v, 8);
+    }
+  }
+}
+
 }  // namespace fastboot::image
