@@ -45,6 +45,12 @@ std::uint64_t load_word(const std::vector<std::uint8_t>& arena, std::uint64_t of
 
 bool looks_like_address(std::uint64_t v) { return v >= 0x10000 && v < 0x800000000000; }
 
+const Dump::Mapping* mapping_of(const Dump& d, std::uint64_t v) {
+  for (const auto& m : d.maps)
+    if (v >= m.start && v < m.end) return &m;
+  return nullptr;
+}
+
 std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std::uint64_t va,
                      std::uint64_t vb) {
   std::uint64_t size = a.arena.size();
@@ -54,11 +60,26 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   if (m >= 0)
     return fmt::format("it points into {} in one run but not by the same shift in the other",
                        a.modules[m].name);
-  if (looks_like_address(va) && looks_like_address(vb))
+  const Dump::Mapping* ma = mapping_of(a, va);
+  const Dump::Mapping* mb = mapping_of(b, vb);
+  if (ma && mb) {
+    if (ma->name == "[stack]" && mb->name == "[stack]")
+      return "it is a pointer to the stack (a frame that is gone when the initializer returns)";
+    if (ma->name.empty() || ma->name == "[heap]" || ma->name.rfind("[anon", 0) == 0)
+      return "it is a pointer into memory the initializer did not allocate on the baking thread "
+             "(another thread's heap, or memory allocated before the bake)";
+    return fmt::format("it points into {}, which is not part of the image", ma->name);
+  }
+  // A dump without a memory map: go by the range of the value.
+  if (a.maps.empty() && looks_like_address(va) && looks_like_address(vb))
     return "it looks like a pointer to memory the initializer did not allocate on the baking "
            "thread (the stack, another thread's heap, or memory allocated before the bake)";
-  return "it is a value that differs between runs (an address-derived hash, a time, a random "
-         "number, or uninitialized memory)";
+  std::uint64_t diff = va > vb ? va - vb : vb - va;
+  if (va >= 1000000 && vb >= 1000000 && diff < 10000000000ull && diff < std::min(va, vb) / 100)
+    return fmt::format("it looks like a clock reading (the runs differ by {}, close to each other); "
+                       "times belong at startup, not in a baked value", diff);
+  return "it is a value that differs between runs and is no address of the baking process (an "
+         "address-derived hash, a random number, or uninitialized memory)";
 }
 
 }  // namespace

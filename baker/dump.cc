@@ -4,6 +4,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <cstdio>
 
 namespace fastboot::baker {
 
@@ -48,6 +50,7 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   auto segments = r.take<protocol::DumpSegment>(h.segment_count);
   d.globals = r.take<protocol::DumpGlobal>(h.global_count);
   auto strings = r.take<char>(h.strings_size);
+  auto maps = r.take<char>(h.maps_size);
   d.arena = r.take<std::uint8_t>(h.arena_size);
   if (!r.ok || r.pos != data.size()) {
     error(ctx) << path << ": truncated or oversized dump";
@@ -68,6 +71,15 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
     for (std::uint64_t i = m.first_segment; i < m.first_segment + m.segment_count && i < segments.size(); ++i)
       mod.segments.push_back({segments[i].start, segments[i].end, segments[i].flags});
     d.modules.push_back(std::move(mod));
+  }
+  std::istringstream lines(std::string(maps.begin(), maps.end()));
+  for (std::string line; std::getline(lines, line);) {
+    Dump::Mapping m{};
+    char name[4096] = {};
+    if (std::sscanf(line.c_str(), "%lx-%lx %*s %*s %*s %*s %4095[^\n]", &m.start, &m.end, name) >= 2) {
+      m.name = name;
+      d.maps.push_back(std::move(m));
+    }
   }
   return d;
 }

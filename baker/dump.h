@@ -35,6 +35,11 @@ struct Dump {
   std::vector<Root> roots;
   std::vector<Module> modules;  // the executable first
   std::vector<protocol::DumpGlobal> globals;  // words of writable data the initializers changed
+  struct Mapping {
+    std::uint64_t start, end;
+    std::string name;  // "[stack]", "[heap]", a path, or empty for anonymous memory
+  };
+  std::vector<Mapping> maps;  // the baking process's memory map at the end of the bake
   std::vector<std::uint8_t> arena;
 };
 

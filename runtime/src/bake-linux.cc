@@ -268,6 +268,16 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   h.strings_size = strings.size;
   h.global_count = global_count;
 
+  // The memory map, so the baker can say what an unbakeable value points at (stack, another
+  // mapping, nothing).
+  Buffer maps;
+  if (int m = open("/proc/self/maps", O_RDONLY | O_CLOEXEC); m >= 0) {
+    char chunk[4096];
+    for (ssize_t n; (n = read(m, chunk, sizeof(chunk))) > 0;) maps.append(chunk, size_t(n));
+    close(m);
+  }
+  h.maps_size = maps.size;
+
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(proto::kExitSetup, "cannot create the dump ", path);
   write_all(fd, &h, sizeof(h));
@@ -277,6 +287,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   write_all(fd, mc.segments.data, mc.segments.size);
   write_all(fd, globals.data, globals.size);
   write_all(fd, strings.data, strings.size);
+  write_all(fd, maps.data, maps.size);
   write_all(fd, reinterpret_cast<const void*>(arena_base()), arena_used());
   if (close(fd) != 0) fail(proto::kExitSetup, "cannot write the dump ", path);
 }

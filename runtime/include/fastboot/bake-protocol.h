@@ -20,11 +20,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitSetup = 90;   // bad environment, arena not mappable, duplicate names
 inline constexpr int kExitThrow = 91;   // an initializer threw
 
-inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '2'};
+inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '3'};
 
 // The dump: [DumpHeader][DumpAlloc × alloc_count][DumpRoot × root_count]
 //           [DumpModule × module_count][DumpSegment × segment_count]
-//           [DumpGlobal × global_count][strings][arena bytes]
+//           [DumpGlobal × global_count][strings][maps text][arena bytes]
 struct DumpHeader {
   char magic[8];
   std::uint64_t arena_base;     // address of arena byte 0 in this run
@@ -35,8 +35,9 @@ struct DumpHeader {
   std::uint64_t segment_count;
   std::uint64_t strings_size;
   std::uint64_t global_count;
+  std::uint64_t maps_size;  // bytes of /proc/self/maps, read at the end of the bake
 };
-static_assert(sizeof(DumpHeader) == 72);
+static_assert(sizeof(DumpHeader) == 80);
 
 enum : std::uint32_t { kAllocFreed = 1, kAllocRootObject = 2 };
 
