@@ -91,9 +91,9 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
     Timer t(ctx, "reach and diagnose");
     std::vector<std::uint64_t> from_globals;
     for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
-    std::vector<bool> reachable = reachable_allocations(a, c, from_globals);
-    report_unbakeable(ctx, a, c, reachable);
-    report_pointers_to_bake_state(ctx, a, c, reachable);
+    Reachability reach = reachable_allocations(a, c, from_globals);
+    report_unbakeable(ctx, a, c, reach);
+    report_pointers_to_bake_state(ctx, a, c, reach.reached);
   }
   checkpoint(ctx);
   // From here on, every reachable word of the arena is classified and relocatable.

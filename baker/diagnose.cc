@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <map>
+#include <set>
 
 namespace fastboot::baker {
 
@@ -21,21 +22,76 @@ std::string where(const Dump& a, Symbolizer& sym, std::size_t alloc_index, std::
                      root, off - alloc.offset, alloc.size, off, sym.describe(alloc.site));
 }
 
+// "root 'dict' → at +8: an object of 32 bytes allocated by make() at main.cc:12 → ..."
+std::string reached_by(const Dump& a, Symbolizer& sym, const Reachability& reach, std::size_t index) {
+  std::vector<std::string> hops;  // from the object back to its root
+  for (std::size_t i = index, guard = 0; guard < 10000; ++guard) {
+    const auto& alloc = a.allocs[i];
+    const Reachability::Edge& e = reach.parent[i];
+    if (e.from == Reachability::kNone) {
+      if (alloc.flags & protocol::kAllocRootObject)
+        hops.push_back(fmt::format("root '{}'", alloc.root < a.roots.size() ? a.roots[alloc.root].name : "?"));
+      else
+        hops.push_back(fmt::format("a global restored at startup → an object of {} bytes allocated by {}", alloc.size,
+                                   sym.describe(alloc.site)));
+      break;
+    }
+    hops.push_back(fmt::format("at +{}: an object of {} bytes allocated by {}", e.offset, alloc.size,
+                               sym.describe(alloc.site)));
+    i = e.from;
+  }
+  std::string path;
+  std::size_t n = hops.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    if (n > 6 && k == 2) {
+      path += fmt::format(" → ... ({} more)", n - 5);
+      k = n - 4;
+      continue;
+    }
+    path += (k ? " → " : "") + hops[n - 1 - k];
+  }
+  return path;
+}
+
 }  // namespace
 
-void report_unbakeable(Context& ctx, const Dump& a, const Classification& c,
-                       const std::vector<bool>& reachable) {
+void report_unbakeable(Context& ctx, const Dump& a, const Classification& c, const Reachability& reach) {
   Symbolizer sym(a);
-  std::size_t shown = 0, total = 0;
+  // One error per allocation site and kind of value: a million bad words from one place read
+  // as one line with a count.
+  struct Group {
+    const BadWord* first;
+    std::size_t words = 0;
+    std::set<std::size_t> objects;
+  };
+  std::vector<Group> groups;
+  std::map<std::pair<std::uint64_t, std::string>, std::size_t> index;
   for (const BadWord& w : c.bad) {
-    if (!reachable[w.alloc]) continue;
-    if (total++ >= ctx.opts.max_errors) continue;
-    ++shown;
-    error(ctx) << where(a, sym, w.alloc, w.arena_offset) << " cannot be relocated: "
-               << fmt::format("{:#x} in the first bake run, {:#x} in the second; ", w.first, w.second)
-               << w.kind;
+    if (!reach.reached[w.alloc]) continue;
+    auto [it, fresh] = index.try_emplace({a.allocs[w.alloc].site, w.kind}, groups.size());
+    if (fresh) groups.push_back({&w});
+    Group& g = groups[it->second];
+    ++g.words;
+    g.objects.insert(w.alloc);
   }
-  if (total > shown) error(ctx) << "... and " << total - shown << " more words that cannot be relocated";
+  std::size_t shown = std::min(groups.size(), ctx.opts.max_errors), hidden_words = 0;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const Group& g = groups[i];
+    if (i >= shown) {
+      hidden_words += g.words;
+      continue;
+    }
+    const BadWord& w = *g.first;
+    std::string more = g.words == 1 ? ""
+                                    : fmt::format(" ({} more word{} like it in {} object{} allocated there)", g.words - 1,
+                                                  g.words == 2 ? "" : "s", g.objects.size(), g.objects.size() == 1 ? "" : "s");
+    error(ctx) << where(a, sym, w.alloc, w.arena_offset) << " cannot be relocated: "
+               << fmt::format("{:#x} in the first bake run, {:#x} in the second; ", w.first, w.second) << w.kind
+               << more << "; reached by " << reached_by(a, sym, reach, w.alloc);
+  }
+  if (groups.size() > shown)
+    error(ctx) << "... and " << hidden_words << " more words that cannot be relocated, from "
+               << groups.size() - shown << " more allocation sites";
 }
 
 }  // namespace fastboot::baker

@@ -4,12 +4,13 @@
 #include "context.h"
 #include "diff.h"
 #include "dump.h"
+#include "reach.h"
 
 namespace fastboot::baker {
 
-// Errors for non-relocatable words in reachable allocations, capped at opts.max_errors and
-// then counted.
-void report_unbakeable(Context& ctx, const Dump& a, const Classification& c,
-                       const std::vector<bool>& reachable);
+// Errors for non-relocatable words in reachable allocations: one per allocation site and kind
+// of value, with a count of the words like it and the path by which the baked program reaches
+// it; at most opts.max_errors, then a count of the rest.
+void report_unbakeable(Context& ctx, const Dump& a, const Classification& c, const Reachability& reach);
 
 }  // namespace fastboot::baker

@@ -26,7 +26,7 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
 // Errors for reachable baked pointers into writable data of a module that the bake itself
 // changed: the baked program would see that data as it was before the bake.
 void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classification& c,
-                                   const std::vector<bool>& reachable);
+                                   const std::vector<bool>& reachable);  // Reachability::reached
 
 // The C and C++ runtime libraries: their internal state is theirs to rebuild, never restored.
 bool is_system_runtime(const Module& m);

@@ -5,11 +5,16 @@
 
 namespace fastboot::baker {
 
-std::vector<bool> reachable_allocations(const Dump& a, const Classification& c,
-                                        const std::vector<std::uint64_t>& extra) {
+Reachability reachable_allocations(const Dump& a, const Classification& c,
+                                   const std::vector<std::uint64_t>& extra) {
   const auto& allocs = a.allocs;
-  std::vector<bool> reached(allocs.size(), false);
-  std::vector<std::size_t> work;
+  Reachability r;
+  r.reached.assign(allocs.size(), false);
+  r.parent.assign(allocs.size(), {});
+  auto& reached = r.reached;
+  std::vector<std::size_t> work;  // breadth first, so parents give shortest paths
+  std::size_t next = 0;
+  Reachability::Edge via;
   // Marks the allocations holding arena offset t; a pointer one past the end of one allocation
   // may also be the start of the next, so both count.
   auto mark = [&](std::uint64_t t) {
@@ -21,6 +26,7 @@ std::vector<bool> reachable_allocations(const Dump& a, const Classification& c,
       if (t > it->offset + it->size) break;
       if (!(it->flags & protocol::kAllocFreed) && !reached[i]) {
         reached[i] = true;
+        r.parent[i] = via;
         work.push_back(i);
       }
       if (t != it->offset) break;  // an exact start may also be the end of the previous one
@@ -28,18 +34,19 @@ std::vector<bool> reachable_allocations(const Dump& a, const Classification& c,
   };
   for (const Root& r : a.roots) mark(r.object_offset);
   for (std::uint64_t t : extra) mark(t);
-  while (!work.empty()) {
-    const auto& alloc = allocs[work.back()];
-    work.pop_back();
+  while (next < work.size()) {
+    std::size_t index = work[next++];
+    const auto& alloc = allocs[index];
     std::uint64_t end = std::min<std::uint64_t>(alloc.offset + alloc.size, a.arena.size());
     for (std::uint64_t off = alloc.offset & ~7ull; off + 8 <= end + 7 && off < end; off += 8) {
       if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
       std::uint64_t v;
       std::memcpy(&v, a.arena.data() + off, 8);
+      via = {index, off - alloc.offset};
       mark(v - a.arena_base);
     }
   }
-  return reached;
+  return r;
 }
 
 }  // namespace fastboot::baker

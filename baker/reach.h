@@ -11,9 +11,18 @@
 
 namespace fastboot::baker {
 
-// One flag per allocation of `a`. `extra` holds arena offsets that are pointed to from outside
-// the arena (restored globals).
-std::vector<bool> reachable_allocations(const Dump& a, const Classification& c,
-                                        const std::vector<std::uint64_t>& extra);
+struct Reachability {
+  static constexpr std::size_t kNone = ~std::size_t(0);
+  struct Edge {
+    std::size_t from = kNone;   // the allocation holding the pointer; kNone for a root or global
+    std::uint64_t offset = 0;   // where in `from` the pointer is
+  };
+  std::vector<bool> reached;  // per allocation
+  std::vector<Edge> parent;   // per allocation: how it was first reached (a shortest path)
+};
+
+// `extra` holds arena offsets that are pointed to from outside the arena (restored globals).
+Reachability reachable_allocations(const Dump& a, const Classification& c,
+                                   const std::vector<std::uint64_t>& extra);
 
 }  // namespace fastboot::baker

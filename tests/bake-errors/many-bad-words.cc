@@ -1,4 +1,4 @@
-// A thousand unbakeable words read as twenty errors and a count.
+// A thousand unbakeable words from one allocation site read as one error with a count.
 #include <fastboot/fastboot.hpp>
 
 #include <cstdint>
