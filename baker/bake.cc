@@ -33,6 +33,31 @@ struct ScratchDir {
   }
 };
 
+// Lists what the initializers read from outside the program: a baked value that depends on
+// it is only as fresh as the last bake.
+void report_audit(Context& ctx) {
+  auto& files = ctx.audit["file"];
+  std::set<std::string> absolute;
+  std::filesystem::path base = ctx.opts.working_directory.empty() ? std::filesystem::current_path()
+                                                                  : std::filesystem::path(ctx.opts.working_directory);
+  for (const std::string& f : files) absolute.insert((base / f).lexically_normal().string());
+  files = absolute;
+  for (const auto& [kind, items] : ctx.audit) {
+    if (items.empty()) continue;
+    std::string list;
+    std::size_t n = 0;
+    for (const std::string& item : items) {
+      if (n++ == 12) {
+        list += fmt::format(" and {} more", items.size() - 12);
+        break;
+      }
+      list += (n > 1 ? ", " : "") + item;
+    }
+    note(ctx) << "the initializers read " << (kind == "environment" ? "environment variables" : kind == "file" ? "files" : kind)
+              << ": " << list;
+  }
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> bake_image(Context& ctx) {
@@ -48,6 +73,7 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
     runs = run_bakes(ctx, scratch.path);
   }
   checkpoint(ctx);
+  report_audit(ctx);
   Dump& a = runs->first;
   Dump& b = runs->second;
 
@@ -82,7 +108,7 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
   std::vector<GlobalRestore> globals;
   {
     Timer t(ctx, "globals");
-    globals = analyze_globals(ctx, a, b, c);
+    globals = analyze_globals(ctx, a, b);
   }
 
   // Diagnose: every word the baked program can reach must be something the runtime can

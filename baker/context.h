@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +23,7 @@ struct Options {
   // 4-byte value (register leftovers in padding) must not pass for a whole arena pointer.
   std::uint64_t base_b = 0x2b5a5a5a5000;  // arena base of the second run
   bool verbose = false;
+  std::string depfile;            // where `link` writes the files the initializers read
   std::size_t max_errors = 20;    // non-relocatable words spelled out before summarizing
 };
 
@@ -54,6 +57,9 @@ class Context {
   std::vector<std::string> errors;
   std::vector<std::string> notes;
   std::vector<std::pair<std::string, double>> timings;  // pass name, milliseconds
+  // What the initializers read from outside, by kind ("file", "environment", "time",
+  // "randomness"), as the bake audit traced it.
+  std::map<std::string, std::set<std::string>> audit;
 };
 
 Diagnostic error(Context& ctx);

@@ -69,7 +69,7 @@ void report_unbakeable(Context& ctx, const Dump& a, const Classification& c, con
   for (const BadWord& w : c.bad) {
     if (!reach.reached[w.alloc]) continue;
     auto [it, fresh] = index.try_emplace({a.allocs[w.alloc].site, w.kind}, groups.size());
-    if (fresh) groups.push_back({&w});
+    if (fresh) groups.push_back(Group{&w, 0, {}});
     Group& g = groups[it->second];
     ++g.words;
     g.objects.insert(w.alloc);

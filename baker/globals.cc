@@ -32,8 +32,7 @@ bool is_system_runtime(const Module& m) {
   return !m.is_executable && std::regex_match(base_name(m.name), pattern);
 }
 
-std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b,
-                                           const Classification& c) {
+std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b) {
   std::vector<GlobalRestore> restore;
   Symbolizer sym(a);
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> second;  // (module, offset) -> after

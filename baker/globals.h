@@ -20,8 +20,7 @@ struct GlobalRestore {
 };
 
 // Classifies the changed globals, records notes and errors, and returns what to restore.
-std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b,
-                                           const Classification& c);
+std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b);
 
 // Errors for reachable baked pointers into writable data of a module that the bake itself
 // changed: the baked program would see that data as it was before the bake.

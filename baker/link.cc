@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "bake.h"
 #include "elf-writer.h"
@@ -51,6 +53,25 @@ std::vector<std::string> for_static_link(const std::vector<std::string>& command
     wrap += std::string(",--wrap=") + f;
   out.push_back(wrap);
   return out;
+}
+
+// "<output>: <file> <file> ..." for the files the initializers read, so that a change to any
+// of them rebakes. Rewritten only when the list changes (CMake re-reads it at configure time).
+void write_depfile(Context& ctx, const std::string& output) {
+  std::string text = output + ":";
+  for (const std::string& f : ctx.audit["file"]) {
+    if (f.rfind("/proc/", 0) == 0 || f.rfind("/sys/", 0) == 0 || f.rfind("/dev/", 0) == 0) continue;
+    if (!fs::is_regular_file(f)) continue;
+    std::string escaped;
+    for (char c : f) escaped += (c == ' ' ? "\\ " : std::string(1, c));
+    text += " " + escaped;
+  }
+  text += "\n";
+  std::ifstream in(ctx.opts.depfile);
+  std::stringstream old;
+  old << in.rdbuf();
+  if (old.str() == text) return;
+  std::ofstream(ctx.opts.depfile) << text;
 }
 
 }  // namespace
@@ -113,6 +134,7 @@ int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
     return 1;
   }
   cleanup(true);
+  if (!ctx.opts.depfile.empty()) write_depfile(ctx, output);
   if (ctx.opts.verbose) print_timings(ctx);
   return 0;
 }

@@ -38,6 +38,7 @@ commands:
 
 options:
   --working-directory <dir>   run the initializers in <dir> (default: the current one)
+  --depfile <file>            (link) write "<output>: <files the initializers read>" there
   --verbose                   print the time each pass took
   --max-errors <n>            spell out at most <n> unbakeable words (default 20)
   -h, --help                  print this help
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
       break;
     }
     if (a == "--working-directory") opts.working_directory = value();
+    else if (a == "--depfile") opts.depfile = value();
     else if (a == "--verbose") opts.verbose = true;
     else if (a == "--max-errors") opts.max_errors = std::stoul(value());
     else if (a == "-o") object_out = value();

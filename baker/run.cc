@@ -133,9 +133,14 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   if (!output.empty()) fmt::print(stderr, "{}", output);
 
   // Descriptors left open by an initializer: a baked object holding one would hold a number
-  // that is not open in the baked program.
+  // that is not open in the baked program. And the audit: what the initializers read.
   std::istringstream trace(read_file(a.trace));
   for (std::string line; std::getline(trace, line);) {
+    if (line.rfind("audit ", 0) == 0) {
+      auto tab = line.find('\t');
+      if (tab != std::string::npos) ctx.audit[line.substr(6, tab - 6)].insert(line.substr(tab + 1));
+      continue;
+    }
     if (line.rfind("fd ", 0) != 0) continue;
     auto tab1 = line.find('\t'), tab2 = line.find('\t', tab1 + 1);
     if (tab1 == std::string::npos || tab2 == std::string::npos) continue;

@@ -2,9 +2,10 @@
 #
 # Makes <target>'s output the baked executable: its link runs through `fastboot-bake link`,
 # which links, runs the roots' initializers in two baking processes, and links again with the
-# image in a .fastboot section. Relinking rebakes; so does a change to a DEPENDS file (data the
-# initializers read). The initializers run in WORKING_DIRECTORY (default: the target's binary
-# directory). A failed bake fails the build and leaves no executable behind.
+# image in a .fastboot section. Relinking rebakes; so does a change to a DEPENDS file, or to any
+# file the initializers opened in the last bake (the bake audit records them). The initializers
+# run in WORKING_DIRECTORY (default: the target's binary directory). A failed bake fails the
+# build and leaves no executable behind.
 function(fastboot_bake target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "WORKING_DIRECTORY" "DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
@@ -28,8 +29,24 @@ function(fastboot_bake target)
     list(APPEND depends "${file}")
   endforeach()
 
+  # The bake audit's depfile: the files the initializers read in the last bake. The baker
+  # rewrites it only when that list changes, which makes CMake re-read it here.
+  set(depfile "${CMAKE_CURRENT_BINARY_DIR}/${target}.fastboot.d")
+  if(EXISTS "${depfile}")
+    file(READ "${depfile}" audited)
+    string(REGEX REPLACE "^[^:]*:[ ]*" "" audited "${audited}")
+    string(REGEX REPLACE "\\\\ " "<space>" audited "${audited}")
+    string(STRIP "${audited}" audited)
+    string(REGEX REPLACE "[ ]+" ";" audited "${audited}")
+    list(TRANSFORM audited REPLACE "<space>" " ")
+    list(APPEND depends ${audited})
+  else()
+    file(WRITE "${depfile}" "")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${depfile}")
+
   target_link_libraries(${target} PRIVATE fastboot::runtime)
-  set(launcher "${FASTBOOT_BAKE_EXECUTABLE}" link --working-directory "${workdir}" --)
+  set(launcher "${FASTBOOT_BAKE_EXECUTABLE}" link --working-directory "${workdir}" --depfile "${depfile}" --)
   set_target_properties(${target} PROPERTIES
     C_LINKER_LAUNCHER "${launcher}"
     CXX_LINKER_LAUNCHER "${launcher}")

@@ -267,6 +267,7 @@ bool arena_begin(uintptr_t base, size_t reserve) {
 }
 
 void arena_capture(bool on) { mode = on ? kCapture : kForward; }
+bool auditing() { return mode == kCapture; }
 
 uint32_t arena_set_root(uint32_t root) {
   uint32_t old = arena.root;

@@ -308,15 +308,20 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   if (!arena_begin(base, kReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
   active = true;
   prepare_cxx_runtime();
+#if !FASTBOOT_WRAPPED_ALLOCATOR
+  prepare_audit();
+#endif
   SnapshotSet before;
   for_each_module(snapshot_module, &before);
 
-  arena_capture(true);
+  // Capture (and the audit) covers the initializers only, not the bake's own bookkeeping.
   for (detail::root_base* r = first_root(); r; r = r->next) {
     trace("begin", r->name);
     FdSet fds_before = open_fds();
     try {
+      arena_capture(true);
       (void)detail::resolve(*r);
+      arena_capture(false);
     } catch (const std::exception& e) {
       arena_capture(false);
       trace("throw", r->name, e.what());
@@ -329,7 +334,6 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
     trace_leaked_fds(r->name, fds_before);
     trace("end", r->name);
   }
-  arena_capture(false);
 
   Buffer globals;
   uint64_t global_count = collect_changed_globals(before, &globals);
@@ -338,6 +342,25 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
 }
 
 }  // namespace
+
+void audit(const char* kind, const char* what) {
+  // Writing the trace must not itself be audited or allocate in the arena.
+  arena_capture(false);
+  trace("audit", kind, what ? what : "(null)");
+  arena_capture(true);
+}
+
+void audit_at(const char* kind, int dir, const char* path) {
+  if (!path || path[0] == '/' || dir == AT_FDCWD) return audit(kind, path);
+  char link[64], base[2048], full[4096];
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", dir);
+  arena_capture(false);
+  ssize_t n = readlink(link, base, sizeof(base) - 1);
+  arena_capture(true);
+  base[n > 0 ? n : 0] = 0;
+  snprintf(full, sizeof(full), "%s/%s", base, path);
+  audit(kind, full);
+}
 
 bool baking() { return active; }
 

@@ -48,6 +48,17 @@ bool baking();
 // Builds r's value in the arena (the baking process's resolve()).
 void* bake_root(detail::root_base& r);
 
+// True on the baking thread while initializers run (the only calls the audit records).
+bool auditing();
+// Traces "audit <kind>\t<what>" for the baker; audit_at resolves a path relative to a dirfd.
+void audit(const char* kind, const char* what);
+void audit_at(const char* kind, int dir, const char* path);
+
+// --- audit-linux.cc -----------------------------------------------------------------------
+
+// Finds the wrapped functions before the bake starts, so the lookups allocate nothing in it.
+void prepare_audit();
+
 // --- loader-linux.cc ----------------------------------------------------------------------
 
 // The value of root r from the image, or null when there is no usable image or no such root.

@@ -13,22 +13,30 @@ cp -r "$src" "$tmp/consumer"
 cmake -S "$tmp/consumer" -B "$tmp/b" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" >"$tmp/configure.log" 2>&1 || fail "configure"
 
 cmake --build "$tmp/b" >"$tmp/build1.log" 2>&1 || fail "first build"
-grep -q "fastboot-bake: baked 1 root of app" "$tmp/build1.log" || fail "first build did not bake"
+grep -q "fastboot-bake: baked 2 roots of app" "$tmp/build1.log" || fail "first build did not bake"
+grep -q "the initializers read files: .*extra.txt" "$tmp/build1.log" || fail "the audit did not list extra.txt"
 out=$(FASTBOOT_LOG=1 "$tmp/b/app" 2>"$tmp/run1.log")
-[ "$out" = "3 words, last 'cherry', baked" ] || fail "baked app printed: $out"
+[ "$out" = "3 words, last 'cherry', extra 'first', baked" ] || fail "baked app printed: $out"
 grep -q "fastboot: image used" "$tmp/run1.log" || fail "image not used"
 
 echo "damson" >>"$tmp/consumer/words.txt"
 cmake --build "$tmp/b" >"$tmp/build2.log" 2>&1 || fail "rebuild"
-grep -q "fastboot-bake: baked 1 root of app" "$tmp/build2.log" || fail "changing a DEPENDS file did not rebake"
+grep -q "fastboot-bake: baked 2 roots of app" "$tmp/build2.log" || fail "changing a DEPENDS file did not rebake"
 out=$("$tmp/b/app")
-[ "$out" = "4 words, last 'damson', baked" ] || fail "rebaked app printed: $out"
+[ "$out" = "4 words, last 'damson', extra 'first', baked" ] || fail "rebaked app printed: $out"
 
-cmake --build "$tmp/b" >"$tmp/build3.log" 2>&1 || fail "no-op build"
-grep -q "no work to do" "$tmp/build3.log" || fail "an unchanged tree was rebuilt"
+# A file the initializer read, found by the bake audit (not in DEPENDS), rebakes too.
+echo "second" >"$tmp/consumer/extra.txt"
+cmake --build "$tmp/b" >"$tmp/build3.log" 2>&1 || fail "rebuild after extra.txt"
+grep -q "fastboot-bake: baked 2 roots of app" "$tmp/build3.log" || fail "changing an audited file did not rebake"
+out=$("$tmp/b/app")
+[ "$out" = "4 words, last 'damson', extra 'second', baked" ] || fail "app after extra.txt printed: $out"
+
+cmake --build "$tmp/b" >"$tmp/build4.log" 2>&1 || fail "no-op build"
+grep -q "no work to do" "$tmp/build4.log" || fail "an unchanged tree was rebuilt"
 
 if cmake --build "$tmp/b" --target broken >"$tmp/broken.log" 2>&1; then fail "the broken bake did not fail the build"; fi
 grep -q "root 'broken': the initializer threw an exception: cannot reach the server" "$tmp/broken.log" || fail "no error text"
 [ ! -e "$tmp/b/broken" ] || fail "a failed bake left an executable behind"
-ls "$tmp/b" | grep -q fastboot && fail "a failed bake left files behind: $(ls "$tmp/b")"
-echo "ok: installed package builds, bakes, rebakes on DEPENDS, and fails cleanly"
+ls "$tmp/b" | grep -Eq "fastboot-unbaked|fastboot\.o" && fail "a failed bake left files behind: $(ls "$tmp/b")"
+echo "ok: installed package builds, bakes, rebakes on DEPENDS and on audited files, and fails cleanly"

@@ -12,6 +12,14 @@ static fastboot::root<std::vector<std::string>> words{"words", [] {
   return w;
 }};
 
+static fastboot::root<std::string> extra{"extra", [] {
+  std::ifstream in(EXTRA_FILE);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}};
+
 int main() {
-  std::printf("%zu words, last '%s', %s\n", words->size(), words->back().c_str(), fastboot::baked() ? "baked" : "unbaked");
+  std::printf("%zu words, last '%s', extra '%s', %s\n", words->size(), words->back().c_str(), extra->c_str(),
+              fastboot::baked() ? "baked" : "unbaked");
 }
