@@ -18,10 +18,14 @@ namespace fastboot::baker {
 struct Options {
   std::string program;            // the executable to bake
   std::string working_directory;  // where the baking processes run; empty = inherit
-  std::uint64_t base_a = 0x3a0000000000;  // arena base of the first bake run = preferred base
-  // The shift between the bases is not a multiple of 2^32: half of an arena address beside a
-  // 4-byte value (register leftovers in padding) must not pass for a whole arena pointer.
-  std::uint64_t base_b = 0x2b5a5a5a5000;  // arena base of the second run
+  // Arena bases of the two bake runs; the first is the image's preferred base. Both, with the
+  // image's tables below the first, lie where programs built with AddressSanitizer or
+  // ThreadSanitizer may map memory too (high in the user address space, below where the kernel
+  // starts placing mappings). The shift between them is not a multiple of 2^32: half of an
+  // arena address beside a 4-byte value (register leftovers in padding) must not pass for a
+  // whole arena pointer.
+  std::uint64_t base_a = 0x7e8100000000;
+  std::uint64_t base_b = 0x7ea5a5a5a000;
   bool verbose = false;
   std::string depfile;            // where `link` writes the files the initializers read
   std::size_t max_errors = 20;    // non-relocatable words spelled out before summarizing

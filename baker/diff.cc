@@ -145,6 +145,11 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b) {
     std::uint64_t end = std::min(size, alloc.offset + alloc.size);
     for (std::uint64_t off = alloc.offset & ~7ull; off < end; off += 8) {
       std::uint64_t va = load_word(a.arena, off), vb = load_word(b.arena, off);
+      if (off + 8 > size) {  // a partial last word holds no pointer
+        if (va == vb) ++out.data_words;
+        else out.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb)});
+        continue;
+      }
       if (va == vb) {
         int m = any_same_base ? modules.find(va) : -1;
         if (m >= 0 && same_base[m])

@@ -89,15 +89,18 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   std::memcpy(h.build_id, exe.build_id.data(), h.build_id_size);
 
   std::vector<std::uint8_t> out(h.section_size, 0);
-  std::memcpy(out.data() + h.roots_offset, roots.data(), roots.size() * sizeof(img::RootEntry));
-  std::memcpy(out.data() + h.modules_offset, modules.data(), modules.size() * sizeof(img::ModuleEntry));
-  std::memcpy(out.data() + h.relocs_offset, relocs.data(), relocs.size() * sizeof(img::ModuleReloc));
-  std::memcpy(out.data() + h.symbols_offset, symbols.data(), symbols.size() * sizeof(img::SymbolEntry));
-  std::memcpy(out.data() + h.globals_offset, globals.data(), globals.size() * sizeof(img::GlobalReloc));
-  std::memcpy(out.data() + h.bitmap_offset, c.bitmap.data(), h.bitmap_size);
-  std::memcpy(out.data() + h.strings_offset, strings.data(), strings.size());
+  auto place = [&](std::uint64_t offset, const auto& table, std::uint64_t bytes) {
+    if (bytes) std::memcpy(out.data() + offset, table.data(), bytes);  // an empty table may have no data()
+  };
+  place(h.roots_offset, roots, roots.size() * sizeof(img::RootEntry));
+  place(h.modules_offset, modules, modules.size() * sizeof(img::ModuleEntry));
+  place(h.relocs_offset, relocs, relocs.size() * sizeof(img::ModuleReloc));
+  place(h.symbols_offset, symbols, symbols.size() * sizeof(img::SymbolEntry));
+  place(h.globals_offset, globals, globals.size() * sizeof(img::GlobalReloc));
+  place(h.bitmap_offset, c.bitmap, h.bitmap_size);
+  place(h.strings_offset, strings, strings.size());
+  place(h.arena_offset, a.arena, a.arena.size());
   std::uint8_t* arena = out.data() + h.arena_offset;
-  std::memcpy(arena, a.arena.data(), a.arena.size());
   // Module pointers hold run A's load addresses: zero them so the image does not depend on ASLR.
   for (const img::ModuleReloc& r : relocs) put(out, h.arena_offset + r.arena_offset, std::uint64_t(0));
 

@@ -144,8 +144,8 @@ llvm::DWARFDie first_template_type(llvm::DWARFDie d) {
 }
 
 // The element type of the typed allocation that the code at `vaddr` makes: the innermost
-// enclosing std::allocator-style allocate() (its class's first template argument) or
-// std::make_unique/make_shared (its first template argument).
+// enclosing std::allocator-style allocate() or std::function's _M_create() (the class's first
+// template argument), or std::make_unique/make_shared (its first template argument).
 llvm::DWARFDie allocated_type(llvm::DWARFContext& dwarf, std::uint64_t vaddr) {
   auto dies = dwarf.getDIEsForAddress(vaddr);
   if (!dies) return {};
@@ -154,10 +154,17 @@ llvm::DWARFDie allocated_type(llvm::DWARFContext& dwarf, std::uint64_t vaddr) {
     llvm::DWARFDie decl = declaration_of(d);
     const char* name = decl.getShortName();
     if (!name) continue;
-    if (std::strcmp(name, "allocate") == 0) {
+    // A function template's name carries its arguments: "make_unique<Foo>".
+    auto is = [&](const char* want) {
+      std::size_t n = std::strlen(want);
+      return std::strncmp(name, want, n) == 0 && (name[n] == 0 || name[n] == '<');
+    };
+    if (is("allocate")) {
       llvm::DWARFDie cls = decl.getParent();
       if (auto t = first_template_type(cls)) return t;
-    } else if (std::strcmp(name, "make_unique") == 0 || std::strcmp(name, "make_shared") == 0) {
+    } else if (is("_M_create")) {  // std::function keeping its functor on the heap
+      if (auto t = first_template_type(decl.getParent())) return t;
+    } else if (is("make_unique") || is("make_shared")) {
       if (auto t = first_template_type(decl)) return t;
     }
   }

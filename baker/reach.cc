@@ -38,7 +38,8 @@ Reachability reachable_allocations(const Dump& a, const Classification& c,
     std::size_t index = work[next++];
     const auto& alloc = allocs[index];
     std::uint64_t end = std::min<std::uint64_t>(alloc.offset + alloc.size, a.arena.size());
-    for (std::uint64_t off = alloc.offset & ~7ull; off + 8 <= end + 7 && off < end; off += 8) {
+    // Only whole words hold pointers (the arena's last word may be partial).
+    for (std::uint64_t off = alloc.offset & ~7ull; off < end && off + 8 <= a.arena.size(); off += 8) {
       if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
       std::uint64_t v;
       std::memcpy(&v, a.arena.data() + off, 8);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "diff.h"
+#include "reach.h"
 #include "test-dumps.h"
 
 namespace fastboot::baker {
@@ -137,6 +138,27 @@ TEST(Classify, UpperHalfOfAnArenaAddressIsNotAPointer) {
   Classification c = classify(ctx, r.a, r.b);
   EXPECT_EQ(c.arena_pointers, 0u);
   EXPECT_EQ(c.bad.size(), 1u);
+}
+
+}  // namespace
+}  // namespace fastboot::baker
+
+namespace fastboot::baker {
+namespace {
+
+// An arena whose size is not a multiple of 8 ends in a partial word: it has no bit in the
+// bitmap and can hold no pointer.
+TEST(Classify, PartialLastWordIsNeverAPointer) {
+  TwoRuns r = make_runs();
+  std::uint64_t o = r.alloc(5);
+  r.a.arena[o] = 1;
+  r.b.arena[o] = 1;
+  Context ctx{Options{}};
+  Classification c = classify(ctx, r.a, r.b);
+  EXPECT_EQ(c.bitmap.size(), 0u);
+  EXPECT_EQ(c.data_words, 1u);
+  EXPECT_TRUE(c.bad.empty());
+  EXPECT_TRUE(reachable_allocations(r.a, c, {}).reached.at(0));
 }
 
 }  // namespace
