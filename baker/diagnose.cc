@@ -1,5 +1,6 @@
 #include "diagnose.h"
 
+#include "padding.h"
 #include "symbolize.h"
 
 #include <cstring>
@@ -12,18 +13,27 @@ namespace {
 
 // "root 'dict': word at offset 8 of a 32-byte object (arena offset 0x40, allocated by
 // make() at main.cc:12)"
-std::string where(const Dump& a, Symbolizer& sym, std::size_t alloc_index, std::uint64_t off) {
+std::string where(const Dump& a, Symbolizer& sym, PaddingOracle& types, std::size_t alloc_index, std::uint64_t off) {
   const auto& alloc = a.allocs[alloc_index];
   std::string root = alloc.root < a.roots.size() ? a.roots[alloc.root].name : "?";
   if (alloc.flags & protocol::kAllocRootObject)
     return fmt::format("root '{}': word at offset {} of the root's value of {} bytes (arena offset {:#x})",
                        root, off - alloc.offset, alloc.size, off);
-  return fmt::format("root '{}': word at offset {} of an object of {} bytes (arena offset {:#x}, allocated by {})",
-                     root, off - alloc.offset, alloc.size, off, sym.describe(alloc.site));
+  // With the allocated type known: which element and member the word is.
+  std::string member;
+  if (const TypeLayout* t = types.layout_at(alloc.site); t && alloc.size % t->bytes.size() == 0) {
+    std::uint64_t in = off - alloc.offset, n = t->bytes.size();
+    std::string field = t->field_at(in);
+    member = alloc.size == n ? fmt::format(", {}{}", t->type_name, field)
+                             : fmt::format(", element {} of {} {}{}", in / n, alloc.size / n, t->type_name, field);
+  }
+  return fmt::format("root '{}': word at offset {} of an object of {} bytes (arena offset {:#x}, allocated by {}{})",
+                     root, off - alloc.offset, alloc.size, off, sym.describe(alloc.site), member);
 }
 
 // "root 'dict' → at +8: an object of 32 bytes allocated by make() at main.cc:12 → ..."
-std::string reached_by(const Dump& a, Symbolizer& sym, const Reachability& reach, std::size_t index) {
+std::string reached_by(const Dump& a, Symbolizer& sym, PaddingOracle& types, const Reachability& reach,
+                       std::size_t index) {
   std::vector<std::string> hops;  // from the object back to its root
   for (std::size_t i = index, guard = 0; guard < 10000; ++guard) {
     const auto& alloc = a.allocs[i];
@@ -36,8 +46,11 @@ std::string reached_by(const Dump& a, Symbolizer& sym, const Reachability& reach
                                    sym.describe(alloc.site)));
       break;
     }
-    hops.push_back(fmt::format("at +{}: an object of {} bytes allocated by {}", e.offset, alloc.size,
-                               sym.describe(alloc.site)));
+    // Name the member that holds the pointer when the holder's type is known.
+    std::string field;
+    if (const TypeLayout* t = types.layout_at(a.allocs[e.from].site)) field = t->field_at(e.offset);
+    hops.push_back(fmt::format("at +{}{}: an object of {} bytes allocated by {}", e.offset,
+                               field.empty() ? "" : " (" + field + ")", alloc.size, sym.describe(alloc.site)));
     i = e.from;
   }
   std::string path;
@@ -57,6 +70,7 @@ std::string reached_by(const Dump& a, Symbolizer& sym, const Reachability& reach
 
 void report_unbakeable(Context& ctx, const Dump& a, const Classification& c, const Reachability& reach) {
   Symbolizer sym(a);
+  PaddingOracle types(a);
   // One error per allocation site and kind of value: a million bad words from one place read
   // as one line with a count.
   struct Group {
@@ -85,9 +99,9 @@ void report_unbakeable(Context& ctx, const Dump& a, const Classification& c, con
     std::string more = g.words == 1 ? ""
                                     : fmt::format(" ({} more word{} like it in {} object{} allocated there)", g.words - 1,
                                                   g.words == 2 ? "" : "s", g.objects.size(), g.objects.size() == 1 ? "" : "s");
-    error(ctx) << where(a, sym, w.alloc, w.arena_offset) << " cannot be relocated: "
+    error(ctx) << where(a, sym, types, w.alloc, w.arena_offset) << " cannot be relocated: "
                << fmt::format("{:#x} in the first bake run, {:#x} in the second; ", w.first, w.second) << w.kind
-               << more << "; reached by " << reached_by(a, sym, reach, w.alloc);
+               << more << "; reached by " << reached_by(a, sym, types, reach, w.alloc);
   }
   if (groups.size() > shown)
     error(ctx) << "... and " << hidden_words << " more words that cannot be relocated, from "

@@ -5,6 +5,7 @@
 #include <llvm/DebugInfo/DWARF/DWARFDie.h>
 #include <llvm/Object/ObjectFile.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace fastboot::baker {
@@ -50,11 +51,14 @@ std::optional<std::uint64_t> member_offset(llvm::DWARFDie m) {
 
 // Marks the bytes of type t at `base` in `bytes`. Returns false when the layout is not fully
 // known (then nothing may be treated as padding).
-bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, std::vector<ByteUse>& bytes, int depth) {
+bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, TypeLayout& layout, const std::string& path,
+          int depth) {
   t = strip_qualifiers(t);
   if (!t || depth > 64) return false;
+  auto& bytes = layout.bytes;
   auto fill = [&](std::uint64_t from, std::uint64_t n) {
     if (from + n > bytes.size()) return false;
+    layout.fields.push_back({from, from + n, path});
     for (std::uint64_t i = from; i < from + n; ++i)
       if (bytes[i] != ByteUse::value) bytes[i] = in_union ? ByteUse::union_storage : ByteUse::value;
     return true;
@@ -77,8 +81,11 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, std::vector<ByteU
           if (!fill(base + bit_off / 8, (bit_off % 8 + bits + 7) / 8)) return false;
           continue;
         }
-        // A class's vtable pointer is an artificial member; mark it like any other.
-        if (!mark(type, base + *off, in_union, bytes, depth + 1)) return false;
+        // A class's vtable pointer is an artificial member; mark it like any other. Members of
+        // a base class read as members of the derived one.
+        const char* name = c.getTag() == dw::DW_TAG_member ? c.getShortName() : nullptr;
+        std::string inner = name ? path + "." + name : path;
+        if (!mark(type, base + *off, in_union, layout, inner, depth + 1)) return false;
       }
       return true;
     }
@@ -88,6 +95,7 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, std::vector<ByteU
       if (!size || base + *size > bytes.size()) return false;
       for (std::uint64_t i = base; i < base + *size; ++i)
         if (bytes[i] != ByteUse::value) bytes[i] = ByteUse::union_storage;
+      layout.fields.push_back({base, base + *size, path});
       return true;
     }
     case dw::DW_TAG_array_type: {
@@ -106,7 +114,7 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, std::vector<ByteU
         else return false;
       }
       for (std::uint64_t i = 0; i < count; ++i)
-        if (!mark(elem, base + i * *elem_size, in_union, bytes, depth + 1)) return false;
+        if (!mark(elem, base + i * *elem_size, in_union, layout, path + "[]", depth + 1)) return false;
       return true;
     }
     default: {
@@ -118,6 +126,22 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, std::vector<ByteU
       }
       return fill(base, *size);
     }
+  }
+}
+
+// A readable name for a type DIE, pointers and qualifiers included ("const int*").
+std::string spelled(llvm::DWARFDie t, int depth = 0) {
+  if (!t) return "void";
+  if (depth > 16) return "?";
+  if (const char* name = t.getShortName()) return name;
+  llvm::DWARFDie inner = t.getAttributeValueAsReferencedDie(dw::DW_AT_type);
+  switch (t.getTag()) {
+    case dw::DW_TAG_pointer_type: return spelled(inner, depth + 1) + "*";
+    case dw::DW_TAG_reference_type: return spelled(inner, depth + 1) + "&";
+    case dw::DW_TAG_rvalue_reference_type: return spelled(inner, depth + 1) + "&&";
+    case dw::DW_TAG_const_type: return "const " + spelled(inner, depth + 1);
+    case dw::DW_TAG_volatile_type: return "volatile " + spelled(inner, depth + 1);
+    default: return "?";
   }
 }
 
@@ -173,6 +197,17 @@ llvm::DWARFDie allocated_type(llvm::DWARFContext& dwarf, std::uint64_t vaddr) {
 
 }  // namespace
 
+std::string TypeLayout::field_at(std::uint64_t offset) const {
+  if (bytes.empty()) return "";
+  std::uint64_t at = offset % bytes.size();
+  std::string best;
+  for (const Field& f : fields) {  // the last (innermost) field that holds the offset
+    if (f.begin > at) break;
+    if (at < f.end) best = f.path;
+  }
+  return best;
+}
+
 PaddingOracle::PaddingOracle(const Dump& run) : run_(run) {}
 PaddingOracle::~PaddingOracle() = default;
 
@@ -209,9 +244,10 @@ const TypeLayout* PaddingOracle::layout_at(std::uint64_t site) {
     if (!size || *size == 0 || *size > (1u << 20)) break;
     TypeLayout layout;
     layout.bytes.assign(*size, ByteUse::padding);
-    if (!mark(type, 0, false, layout.bytes, 0)) break;
-    const char* name = type.getShortName();
-    layout.type_name = name ? name : "?";
+    if (!mark(type, 0, false, layout, "", 0)) break;
+    std::stable_sort(layout.fields.begin(), layout.fields.end(),
+                     [](const auto& x, const auto& y) { return x.begin < y.begin; });
+    layout.type_name = spelled(type);
     it->second = std::move(layout);
     break;
   }

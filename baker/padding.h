@@ -30,6 +30,14 @@ enum class ByteUse : std::uint8_t { padding, value, union_storage };
 struct TypeLayout {
   std::string type_name;
   std::vector<ByteUse> bytes;  // one per byte of the type
+  struct Field {
+    std::uint64_t begin, end;  // bytes of the type
+    std::string path;          // ".first._M_ptr", ".values[]"
+  };
+  std::vector<Field> fields;  // the leaf members, sorted by begin
+
+  // The member at `offset` bytes into an array of this type ("" when none is known).
+  std::string field_at(std::uint64_t offset) const;
 };
 
 class PaddingOracle {

@@ -15,22 +15,18 @@ Reachability reachable_allocations(const Dump& a, const Classification& c,
   std::vector<std::size_t> work;  // breadth first, so parents give shortest paths
   std::size_t next = 0;
   Reachability::Edge via;
-  // Marks the allocations holding arena offset t; a pointer one past the end of one allocation
-  // may also be the start of the next, so both count.
+  // Marks the allocation holding arena offset t: the one it lies in, or that it is one past the
+  // end of when no allocation starts there.
   auto mark = [&](std::uint64_t t) {
     auto it = std::upper_bound(allocs.begin(), allocs.end(), t,
                                [](std::uint64_t v, const protocol::DumpAlloc& x) { return v < x.offset; });
-    while (it != allocs.begin()) {
-      --it;
-      std::size_t i = std::size_t(it - allocs.begin());
-      if (t > it->offset + it->size) break;
-      if (!(it->flags & protocol::kAllocFreed) && !reached[i]) {
-        reached[i] = true;
-        r.parent[i] = via;
-        work.push_back(i);
-      }
-      if (t != it->offset) break;  // an exact start may also be the end of the previous one
-    }
+    if (it == allocs.begin()) return;
+    --it;
+    std::size_t i = std::size_t(it - allocs.begin());
+    if (t > it->offset + it->size || (it->flags & protocol::kAllocFreed) || reached[i]) return;
+    reached[i] = true;
+    r.parent[i] = via;
+    work.push_back(i);
   };
   for (const Root& r : a.roots) mark(r.object_offset);
   for (std::uint64_t t : extra) mark(t);
