@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "compact.h"
 #include "diagnose.h"
 #include "diff.h"
 #include "dump.h"
@@ -113,16 +114,21 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
 
   // Diagnose: every word the baked program can reach must be something the runtime can
   // reproduce.
+  Reachability reach;
   {
     Timer t(ctx, "reach and diagnose");
     std::vector<std::uint64_t> from_globals;
     for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
-    Reachability reach = reachable_allocations(a, c, from_globals);
+    reach = reachable_allocations(a, c, from_globals);
     report_unbakeable(ctx, a, c, reach);
     report_pointers_to_bake_state(ctx, a, c, reach.reached);
   }
   checkpoint(ctx);
   // From here on, every reachable word of the arena is classified and relocatable.
+
+  // Compact: keep only what the baked program can reach, packed.
+  CompactionStats compaction = compact(ctx, a, c, globals, reach);
+  checkpoint(ctx);
 
   // Resolve: name each module pointed into, and the exported symbol behind each pointer into a
   // shared library, so startup can find them again.
@@ -147,15 +153,14 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
     Timer t(ctx, "lay out image");
     image = write_image(ctx, a, c, r, globals);
   }
-  std::size_t live = 0;
-  for (const auto& alloc : a.allocs) live += (alloc.flags & protocol::kAllocFreed) ? 0 : 1;
   fmt::print(stderr,
-             "fastboot-bake: baked {} root{} of {}: {:.1f} KiB arena, {} live allocations, {} arena "
-             "pointers, {} pointers into {} module{}\n",
+             "fastboot-bake: baked {} root{} of {}: {:.1f} KiB arena ({:.1f} KiB live in {} allocations; "
+             "{:.1f} KiB unreachable or freed dropped), {} arena pointers, {} pointers into {} module{}\n",
              a.roots.size(), a.roots.size() == 1 ? "" : "s",
              std::filesystem::path(ctx.opts.program).filename().string(), a.arena.size() / 1024.0,
-             live, c.arena_pointers, c.module_pointers.size(), r.modules.size(),
-             r.modules.size() == 1 ? "" : "s");
+             compaction.live_bytes / 1024.0, a.allocs.size(),
+             (compaction.arena_before - compaction.arena_after) / 1024.0, c.arena_pointers,
+             c.module_pointers.size(), r.modules.size(), r.modules.size() == 1 ? "" : "s");
   return image;
 }
 

@@ -23,7 +23,8 @@ Reachability reachable_allocations(const Dump& a, const Classification& c,
     if (it == allocs.begin()) return;
     --it;
     std::size_t i = std::size_t(it - allocs.begin());
-    if (t > it->offset + it->size || (it->flags & protocol::kAllocFreed) || reached[i]) return;
+    // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
+    if (t > it->offset + it->size || reached[i]) return;
     reached[i] = true;
     r.parent[i] = via;
     work.push_back(i);

@@ -282,6 +282,7 @@ void* arena_alloc(size_t size, size_t align, uint32_t flags, void* site) {
   size_t off = (arena.used + align - 1) & ~(align - 1);
   if (off + size > arena.reserve || off + size < off) return nullptr;
   if (arena.count == arena.capacity && !grow_records()) return nullptr;
+  flags |= uint32_t(__builtin_ctzll(align)) << 8;  // kAllocAlignShift: compaction keeps the alignment
   arena.records[arena.count++] = {off, size, reinterpret_cast<uint64_t>(site), arena.root, flags};
   arena.used = off + size;
   return reinterpret_cast<void*>(arena.base + off);

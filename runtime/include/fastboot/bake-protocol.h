@@ -39,7 +39,10 @@ struct DumpHeader {
 };
 static_assert(sizeof(DumpHeader) == 80);
 
-enum : std::uint32_t { kAllocFreed = 1, kAllocRootObject = 2 };
+// DumpAlloc::flags: bits 0-1 as below; bits 8-15 hold log2 of the alignment the allocation
+// asked for (at least 16), which compaction keeps.
+enum : std::uint32_t { kAllocFreed = 1, kAllocRootObject = 2, kAllocAlignShift = 8 };
+inline std::uint64_t alloc_alignment(std::uint32_t flags) { return std::uint64_t(1) << ((flags >> kAllocAlignShift) & 0xff); }
 
 struct DumpAlloc {
   std::uint64_t offset;  // into the arena

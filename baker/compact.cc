@@ -1,0 +1,92 @@
+#include "compact.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace fastboot::baker {
+
+CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<GlobalRestore>& globals,
+                        const Reachability& reach) {
+  Timer timer(ctx, "compact");
+  CompactionStats stats;
+  stats.arena_before = a.arena.size();
+  const auto& allocs = a.allocs;
+
+  // New offsets: the kept allocations in their old order, each at its own alignment.
+  std::vector<std::uint64_t> moved(allocs.size(), ~0ull);
+  std::uint64_t cursor = 0;
+  for (std::size_t i = 0; i < allocs.size(); ++i) {
+    if (!reach.reached[i]) {
+      ++stats.dropped_allocations;
+      continue;
+    }
+    std::uint64_t align = std::max<std::uint64_t>(16, protocol::alloc_alignment(allocs[i].flags));
+    cursor = (cursor + align - 1) / align * align;
+    moved[i] = cursor;
+    cursor += std::max<std::uint64_t>(allocs[i].size, 1);
+    stats.live_bytes += allocs[i].size;
+  }
+  const std::uint64_t new_size = cursor;
+
+  // Where an old arena offset goes: into the allocation holding it (or ending at it).
+  auto remap = [&](std::uint64_t t) -> std::uint64_t {
+    auto it = std::upper_bound(allocs.begin(), allocs.end(), t,
+                               [](std::uint64_t v, const protocol::DumpAlloc& x) { return v < x.offset; });
+    if (it == allocs.begin()) return ~0ull;
+    --it;
+    std::size_t i = std::size_t(it - allocs.begin());
+    if (moved[i] == ~0ull || t > it->offset + it->size) return ~0ull;
+    return moved[i] + (t - it->offset);
+  };
+
+  std::vector<std::uint8_t> arena(new_size, 0);
+  std::vector<std::uint64_t> bitmap((new_size / 8 + 63) / 64, 0);
+  std::uint64_t arena_pointers = 0;
+  for (std::size_t i = 0; i < allocs.size(); ++i) {
+    if (moved[i] == ~0ull) continue;
+    const auto& alloc = allocs[i];
+    std::uint64_t n = std::min<std::uint64_t>(alloc.size, a.arena.size() - alloc.offset);
+    std::memcpy(arena.data() + moved[i], a.arena.data() + alloc.offset, n);
+    // Allocations start 16-aligned, so their words keep their 8-alignment when moved.
+    for (std::uint64_t off = alloc.offset; off + 8 <= alloc.offset + n; off += 8) {
+      if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
+      std::uint64_t v;
+      std::memcpy(&v, a.arena.data() + off, 8);
+      std::uint64_t target = remap(v - a.arena_base);
+      if (target == ~0ull) {
+        error(ctx) << "internal: a reachable pointer at arena offset " << fmt::format("{:#x}", off)
+                   << " targets memory compaction dropped";
+        continue;
+      }
+      std::uint64_t to = moved[i] + (off - alloc.offset), value = a.arena_base + target;
+      std::memcpy(arena.data() + to, &value, 8);
+      bitmap[to / 8 / 64] |= 1ull << (to / 8 % 64);
+      ++arena_pointers;
+    }
+  }
+
+  std::vector<ModulePointer> module_pointers;
+  for (const ModulePointer& p : c.module_pointers) {
+    std::uint64_t to = remap(p.arena_offset);
+    if (to != ~0ull) module_pointers.push_back({to, p.module, p.target});
+  }
+  for (Root& r : a.roots) r.object_offset = remap(r.object_offset);
+  for (GlobalRestore& g : globals) g.arena_offset = remap(g.arena_offset);
+
+  std::vector<protocol::DumpAlloc> kept;
+  for (std::size_t i = 0; i < allocs.size(); ++i)
+    if (moved[i] != ~0ull) {
+      protocol::DumpAlloc k = allocs[i];
+      k.offset = moved[i];
+      kept.push_back(k);
+    }
+  a.allocs = std::move(kept);
+  a.arena = std::move(arena);
+  c.bitmap = std::move(bitmap);
+  c.arena_pointers = arena_pointers;
+  c.module_pointers = std::move(module_pointers);
+  stats.arena_after = new_size;
+  return stats;
+}
+
+}  // namespace fastboot::baker

@@ -1,0 +1,74 @@
+// Compaction drops what the roots cannot reach and moves every pointer with what it targets.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "compact.h"
+#include "diff.h"
+#include "reach.h"
+#include "test-dumps.h"
+
+namespace fastboot::baker {
+namespace {
+
+using namespace testing;
+
+std::uint64_t word(const Dump& d, std::uint64_t off) {
+  std::uint64_t v;
+  std::memcpy(&v, d.arena.data() + off, 8);
+  return v;
+}
+
+TEST(Compact, DropsUnreachableAndMovesPointers) {
+  TwoRuns r = make_runs();
+  std::uint64_t root = r.alloc(16);  // the root "table" at offset 0
+  std::uint64_t dead = r.alloc(64);  // nothing points here
+  std::uint64_t live = r.alloc(32);
+  r.set_arena_pointer(root, live + 8);  // an interior pointer
+  r.set_exe_pointer(root + 8, 0x4100);
+  r.set_arena_pointer(live, live + 32);  // one past its own end
+  r.set_data(dead, 12345);
+  Context ctx{Options{}};
+  Classification c = classify(ctx, r.a, r.b);
+  Reachability reach = reachable_allocations(r.a, c, {});
+  ASSERT_FALSE(reach.reached[1]);
+  std::vector<GlobalRestore> globals{{0, 0x3000, live + 16}};
+  CompactionStats stats = compact(ctx, r.a, c, globals, reach);
+  EXPECT_TRUE(ctx.errors.empty());
+  EXPECT_EQ(stats.dropped_allocations, 1u);
+  EXPECT_EQ(stats.live_bytes, 48u);
+  ASSERT_EQ(r.a.allocs.size(), 2u);
+  EXPECT_EQ(r.a.allocs[1].offset, 16u);  // moved down over the dropped allocation
+  EXPECT_EQ(r.a.arena.size(), 48u);
+  EXPECT_EQ(word(r.a, 0), kBaseA + 16 + 8);
+  EXPECT_EQ(word(r.a, 16), kBaseA + 16 + 32);
+  EXPECT_EQ(c.arena_pointers, 2u);
+  EXPECT_EQ(c.bitmap[0], (1ull << 0) | (1ull << 2));
+  ASSERT_EQ(c.module_pointers.size(), 1u);
+  EXPECT_EQ(c.module_pointers[0].arena_offset, 8u);
+  EXPECT_EQ(r.a.roots[0].object_offset, 0u);
+  EXPECT_EQ(globals[0].arena_offset, 16u + 16u);
+}
+
+TEST(Compact, KeepsRequestedAlignment) {
+  TwoRuns r = make_runs();
+  std::uint64_t root = r.alloc(24);
+  r.alloc(100);  // dropped
+  std::uint64_t page = (r.a.arena.size() + 4095) / 4096 * 4096;
+  r.a.arena.resize(page);
+  r.b.arena.resize(page);
+  std::uint64_t aligned = r.alloc(4096);
+  for (Dump* d : {&r.a, &r.b}) d->allocs.back().flags |= 12u << protocol::kAllocAlignShift;
+  ASSERT_EQ(aligned % 4096, 0u);
+  r.set_arena_pointer(root, aligned);
+  Context ctx{Options{}};
+  Classification c = classify(ctx, r.a, r.b);
+  std::vector<GlobalRestore> none;
+  compact(ctx, r.a, c, none, reachable_allocations(r.a, c, {}));
+  ASSERT_EQ(r.a.allocs.size(), 2u);
+  EXPECT_EQ(r.a.allocs[1].offset, 4096u);
+  EXPECT_EQ(word(r.a, 0), kBaseA + 4096);
+}
+
+}  // namespace
+}  // namespace fastboot::baker
