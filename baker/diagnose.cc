@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace fastboot::baker {
 
@@ -79,10 +80,13 @@ void report_unbakeable(Context& ctx, const Dump& a, const Classification& c, con
     std::set<std::size_t> objects;
   };
   std::vector<Group> groups;
-  std::map<std::pair<std::uint64_t, std::string>, std::size_t> index;
+  // Keyed by site and kind, and by root for the roots' own values (all allocated at one site).
+  std::map<std::tuple<std::uint64_t, std::string, std::uint32_t>, std::size_t> index;
   for (const BadWord& w : c.bad) {
     if (!reach.reached[w.alloc]) continue;
-    auto [it, fresh] = index.try_emplace({a.allocs[w.alloc].site, w.kind}, groups.size());
+    const auto& alloc = a.allocs[w.alloc];
+    std::uint32_t root = (alloc.flags & protocol::kAllocRootObject) ? alloc.root : ~0u;
+    auto [it, fresh] = index.try_emplace({alloc.site, w.kind, root}, groups.size());
     if (fresh) groups.push_back(Group{&w, 0, {}});
     Group& g = groups[it->second];
     ++g.words;

@@ -40,7 +40,7 @@ options:
   --working-directory <dir>   run the initializers in <dir> (default: the current one)
   --depfile <file>            (link) write "<output>: <files the initializers read>" there
   --verbose                   print the time each pass took
-  --max-errors <n>            spell out at most <n> unbakeable words (default 20)
+  --max-errors <n>            spell out at most <n> groups of unbakeable words (default 20)
   -h, --help                  print this help
 
 Environment of a baked program:
