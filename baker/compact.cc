@@ -29,12 +29,11 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   const std::uint64_t new_size = cursor;
 
   // Where an old arena offset goes: into the allocation holding it (or ending at it).
+  AllocIndex index(allocs, a.arena.size());
   auto remap = [&](std::uint64_t t) -> std::uint64_t {
-    auto it = std::upper_bound(allocs.begin(), allocs.end(), t,
-                               [](std::uint64_t v, const protocol::DumpAlloc& x) { return v < x.offset; });
-    if (it == allocs.begin()) return ~0ull;
-    --it;
-    std::size_t i = std::size_t(it - allocs.begin());
+    std::size_t i = index.at_or_before(t);
+    if (i == AllocIndex::kNone) return ~0ull;
+    auto it = allocs.begin() + std::ptrdiff_t(i);
     if (moved[i] == ~0ull || t > it->offset + it->size) return ~0ull;
     return moved[i] + (t - it->offset);
   };

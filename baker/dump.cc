@@ -2,6 +2,12 @@
 #include "dump.h"
 
 #include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -11,19 +17,21 @@ namespace fastboot::baker {
 
 namespace {
 
+// Reads straight out of the mapped file: one copy into the dump's vectors, no buffer between.
 struct Reader {
-  const std::vector<char>& data;
+  const char* data;
+  std::size_t size;
   std::size_t pos = 0;
   bool ok = true;
   template <class T>
   std::vector<T> take(std::uint64_t count) {
     std::vector<T> out;
-    if (!ok || count > (data.size() - pos) / sizeof(T)) {
+    if (!ok || count > (size - pos) / sizeof(T)) {
       ok = false;
       return out;
     }
     out.resize(count);
-    std::memcpy(out.data(), data.data() + pos, count * sizeof(T));
+    if (count) std::memcpy(out.data(), data + pos, count * sizeof(T));
     pos += count * sizeof(T);
     return out;
   }
@@ -31,10 +39,39 @@ struct Reader {
 
 }  // namespace
 
+AllocIndex::AllocIndex(const std::vector<protocol::DumpAlloc>& allocs, std::uint64_t arena_size) : allocs_(allocs) {
+  bucket_.assign((arena_size >> kBucketShift) + 2, 0);
+  std::size_t i = 0;
+  for (std::size_t b = 0; b < bucket_.size(); ++b) {
+    std::uint64_t start = std::uint64_t(b) << kBucketShift;
+    while (i < allocs.size() && allocs[i].offset <= start) ++i;
+    bucket_[b] = std::uint32_t(i);  // i allocations start at or before this bucket's start
+  }
+}
+
+std::size_t AllocIndex::at_or_before(std::uint64_t t) const {
+  std::size_t b = std::min<std::size_t>(t >> kBucketShift, bucket_.size() - 1);
+  std::size_t count = bucket_[b];  // allocations starting at or before the bucket's start
+  while (count < allocs_.size() && allocs_[count].offset <= t) ++count;
+  return count == 0 ? kNone : count - 1;
+}
+
 std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Reader r{data};
+  // Dumps of large heaps are gigabytes: map the file rather than read it into a buffer.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  void* map = MAP_FAILED;
+  if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0)
+    map = mmap(nullptr, std::size_t(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  if (fd >= 0) close(fd);
+  struct Unmap {
+    void* p;
+    std::size_t n;
+    ~Unmap() {
+      if (p != MAP_FAILED) munmap(p, n);
+    }
+  } unmap{map, std::size_t(st.st_size)};
+  Reader r{map == MAP_FAILED ? nullptr : static_cast<const char*>(map), map == MAP_FAILED ? 0 : std::size_t(st.st_size)};
   auto header = r.take<protocol::DumpHeader>(1);
   if (!r.ok || std::memcmp(header[0].magic, protocol::kDumpMagic, 8) != 0) {
     error(ctx) << path << ": not a fastboot dump (is the program linked with an older runtime?)";
@@ -52,7 +89,7 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   auto strings = r.take<char>(h.strings_size);
   auto maps = r.take<char>(h.maps_size);
   d.arena = r.take<std::uint8_t>(h.arena_size);
-  if (!r.ok || r.pos != data.size()) {
+  if (!r.ok || r.pos != r.size) {
     error(ctx) << path << ": truncated or oversized dump";
     return std::nullopt;
   }

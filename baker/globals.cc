@@ -101,13 +101,14 @@ void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classifica
   Symbolizer sym(a);
   std::map<std::uint64_t, std::vector<std::uint64_t>> changed;  // module -> changed offsets
   for (const auto& g : a.globals) changed[g.module].push_back(g.offset);
+  AllocIndex index(a.allocs, a.arena.size());
   // A baked pointer into writable data that the bake changed points at state the baked program
   // does not have (it starts with the data as the executable holds it).
   for (const ModulePointer& p : c.module_pointers) {
     const Module& m = a.modules[p.module];
-    auto alloc_it = std::prev(std::upper_bound(a.allocs.begin(), a.allocs.end(), p.arena_offset,
-                                               [](std::uint64_t v, const auto& x) { return v < x.offset; }));
-    if (!reachable[std::size_t(alloc_it - a.allocs.begin())]) continue;
+    std::size_t alloc_index = index.at_or_before(p.arena_offset);
+    if (alloc_index == AllocIndex::kNone || !reachable[alloc_index]) continue;
+    auto alloc_it = a.allocs.begin() + std::ptrdiff_t(alloc_index);
     auto it = changed.find(p.module);
     if (it == changed.end()) continue;
     bool writable = false;

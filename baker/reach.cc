@@ -17,12 +17,11 @@ Reachability reachable_allocations(const Dump& a, const Classification& c,
   Reachability::Edge via;
   // Marks the allocation holding arena offset t: the one it lies in, or that it is one past the
   // end of when no allocation starts there.
+  AllocIndex holding(allocs, a.arena.size());
   auto mark = [&](std::uint64_t t) {
-    auto it = std::upper_bound(allocs.begin(), allocs.end(), t,
-                               [](std::uint64_t v, const protocol::DumpAlloc& x) { return v < x.offset; });
-    if (it == allocs.begin()) return;
-    --it;
-    std::size_t i = std::size_t(it - allocs.begin());
+    std::size_t i = holding.at_or_before(t);
+    if (i == AllocIndex::kNone) return;
+    auto it = allocs.begin() + std::ptrdiff_t(i);
     // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
     if (t > it->offset + it->size || reached[i]) return;
     reached[i] = true;

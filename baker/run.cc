@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 #include <sstream>
 #include <vector>
 
@@ -114,10 +115,14 @@ void explain_failure(Context& ctx, const Process& p) {
 }  // namespace
 
 std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& dir) {
-  Process a = spawn(ctx, dir, 'a', ctx.opts.base_a);
-  Process b = spawn(ctx, dir, 'b', ctx.opts.base_b);
-  for (Process* p : {&a, &b})
-    if (p->pid > 0) waitpid(p->pid, &p->status, 0);
+  Process a, b;
+  {
+    Timer t(ctx, "  baking processes");
+    a = spawn(ctx, dir, 'a', ctx.opts.base_a);
+    b = spawn(ctx, dir, 'b', ctx.opts.base_b);
+    for (Process* p : {&a, &b})
+      if (p->pid > 0) waitpid(p->pid, &p->status, 0);
+  }
   if (!ctx.errors.empty()) return std::nullopt;
 
   auto ok = [](const Process& p) {
@@ -151,8 +156,15 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   }
   if (!ctx.errors.empty()) return std::nullopt;
 
+  Timer t(ctx, "  read dumps");
+  // The two dumps are independent: read them in parallel. Errors go to separate contexts, so
+  // the two threads never share one.
+  Context ctx_b(ctx.opts);
+  std::optional<Dump> db;
+  std::thread reader([&] { db = read_dump(ctx_b, b.dump); });
   auto da = read_dump(ctx, a.dump);
-  auto db = read_dump(ctx, b.dump);
+  reader.join();
+  for (std::string& e : ctx_b.errors) ctx.errors.push_back(std::move(e));
   if (!da || !db) return std::nullopt;
   return std::make_pair(std::move(*da), std::move(*db));
 }
