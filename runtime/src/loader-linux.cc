@@ -131,12 +131,39 @@ struct Stats {
   uint64_t arena_relocs = 0;
   uint64_t by_symbol = 0;  // pointers resolved through dlsym because a library changed
   uint64_t globals = 0;    // escaping references restored
+  bool copied = false;     // the arena was read into anonymous memory (most pages written)
 };
 
 // Checks the tables (after mapping) and applies relocations. Returns a reason on failure.
+// Pages of the arena that startup will write: all of them when arena pointers move, else
+// those holding module pointers. Each written page of a file mapping is a copy-on-write fault;
+// when most pages will be written, one read into fresh (huge-page) anonymous memory is cheaper
+// and shares nothing less.
+bool mostly_written(const img::Header& h, const unsigned char* section, bool arena_moves) {
+  if (arena_moves) return true;
+  uint64_t pages = (h.arena_size + img::kPageSize - 1) / img::kPageSize, touched = 0, last = ~0ull;
+  auto* relocs = reinterpret_cast<const img::ModuleReloc*>(section + h.relocs_offset);
+  for (uint64_t i = 0; i < h.reloc_count; ++i) {
+    uint64_t page = relocs[i].arena_offset / img::kPageSize;
+    touched += page != last;
+    last = page;
+  }
+  return touched * 2 > pages;
+}
+
+// Replaces the file mapping of the arena with anonymous memory holding the same bytes.
+bool copy_arena(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset) {
+  unsigned char* arena = section + h.arena_offset;
+  uint64_t len = (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize;
+  if (len == 0) return true;
+  void* mem = mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (mem != arena) return false;
+  madvise(arena, len, MADV_HUGEPAGE);
+  return read_at(fd, arena, h.arena_size, file_offset + h.arena_offset);
+}
+
 const char* relocate(const img::Header& h, unsigned char* section, const ModuleList& loaded,
                      Stats* stats) {
-  if (const char* why = img::validate_tables(h, section)) return why;
   const char* strings = reinterpret_cast<const char*>(section + h.strings_offset);
   unsigned char* arena = section + h.arena_offset;
   auto* modules = reinterpret_cast<const img::ModuleEntry*>(section + h.modules_offset);
@@ -288,8 +315,13 @@ void load() {
       at_preferred = mem == want;
     }
   }
-  close(fd);
   Stats stats;
+  if (!why) why = img::validate_tables(h, section);
+  if (!why && mostly_written(h, section, !at_preferred)) {
+    if (!copy_arena(h, section, fd, sec.offset)) why = "cannot copy the arena into memory";
+    stats.copied = true;
+  }
+  close(fd);
   if (!why && env_flag("FASTBOOT_VERIFY") &&
       img::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
     why = "arena checksum mismatch (FASTBOOT_VERIFY=1)";
@@ -308,13 +340,14 @@ void load() {
   set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + sec.size);
   log_line(log,
            "fastboot: image used: %.1f MiB arena at %p (%s), %u roots, %llu module "
-           "relocations (%llu by symbol), %llu arena relocations, %llu globals restored, %.0f us",
+           "relocations (%llu by symbol), %llu arena relocations, %llu globals restored%s, %.0f us",
            double(h.arena_size) / (1 << 20), static_cast<void*>(image.arena),
            at_preferred ? "preferred base" : "relocated", h.root_count,
            static_cast<unsigned long long>(h.reloc_count),
            static_cast<unsigned long long>(stats.by_symbol),
            static_cast<unsigned long long>(stats.arena_relocs),
-           static_cast<unsigned long long>(stats.globals), now_us() - t0);
+           static_cast<unsigned long long>(stats.globals), stats.copied ? ", arena copied" : "",
+           now_us() - t0);
 }
 
 }  // namespace
