@@ -195,7 +195,6 @@ open(os.path.join(docs, "PERFORMANCE.md"), "w").write("\n".join(lines) + "\n")
 
 # Plots.
 with open(os.path.join(results, "startup.dat"), "w") as f:
-    f.write("workload empty baked serialized unbaked\n")
     for name, _, _ in WORKLOADS:
         m = startup[name]
         f.write(f"{name} {m['empty program']} {m['baked']} {m['serialized']} {m['unbaked']}\n")
