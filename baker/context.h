@@ -27,6 +27,7 @@ struct Options {
   std::uint64_t base_a = 0x7e8100000000;
   std::uint64_t base_b = 0x7ea5a5a5a000;
   bool verbose = false;
+  bool compress = false;          // store the arena as zstd chunks, decompressed at startup
   std::string depfile;            // where `link` writes the files the initializers read
   std::size_t max_errors = 20;    // non-relocatable words spelled out before summarizing
 };

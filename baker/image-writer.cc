@@ -1,6 +1,11 @@
 #include "image-writer.h"
 
+#include <zstd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <thread>
 
 #include "fastboot/image-format.h"
 
@@ -15,6 +20,42 @@ std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / 
 template <class T>
 void put(std::vector<std::uint8_t>& out, std::uint64_t off, const T& v) {
   std::memcpy(out.data() + off, &v, sizeof(T));
+}
+
+// COMPRESS: the arena as independent zstd frames of 4 MiB (with checksums, so a damaged chunk
+// is caught), compressed in parallel, one chunk per worker at a time.
+void compress_arena(Context& ctx, const std::vector<std::uint8_t>& raw, std::vector<img::ChunkEntry>* chunks,
+                    std::vector<std::uint8_t>* stored) {
+  Timer timer(ctx, "compress");
+  constexpr std::uint64_t kChunk = 4 << 20;
+  std::size_t n = (raw.size() + kChunk - 1) / kChunk;
+  std::vector<std::vector<std::uint8_t>> frames(n);
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    for (std::size_t i; (i = next++) < n;) {
+      std::size_t begin = i * kChunk, size = std::min<std::size_t>(kChunk, raw.size() - begin);
+      frames[i].resize(ZSTD_compressBound(size));
+      std::size_t got = ZSTD_compress2(cctx, frames[i].data(), frames[i].size(), raw.data() + begin, size);
+      frames[i].resize(ZSTD_isError(got) ? 0 : got);
+    }
+    ZSTD_freeCCtx(cctx);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (frames[i].empty()) {
+      error(ctx) << "zstd could not compress chunk " << i << " of the arena";
+      continue;
+    }
+    std::uint64_t begin = i * kChunk;
+    chunks->push_back({stored->size(), frames[i].size(), begin, std::min<std::uint64_t>(kChunk, raw.size() - begin)});
+    stored->insert(stored->end(), frames[i].begin(), frames[i].end());
+  }
 }
 
 }  // namespace
@@ -75,13 +116,26 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.symbol_count = std::uint32_t(symbols.size());
   h.globals_offset = h.symbols_offset + symbols.size() * sizeof(img::SymbolEntry);
   h.global_count = globals.size();
-  h.strings_offset = h.globals_offset + globals.size() * sizeof(img::GlobalReloc);
+
+  // The arena as the program will see it; module pointers hold run A's load addresses: zero
+  // them so the image does not depend on ASLR.
+  std::vector<std::uint8_t> raw = a.arena;
+  for (const img::ModuleReloc& r : relocs)
+    if (r.arena_offset + 8 <= raw.size()) std::memset(raw.data() + r.arena_offset, 0, 8);
+  std::vector<img::ChunkEntry> chunks;
+  std::vector<std::uint8_t> stored;
+  if (ctx.opts.compress) compress_arena(ctx, raw, &chunks, &stored);
+  h.compression = std::uint32_t(ctx.opts.compress ? img::Compression::zstd : img::Compression::none);
+  h.chunks_offset = h.globals_offset + globals.size() * sizeof(img::GlobalReloc);
+  h.chunk_count = std::uint32_t(chunks.size());
+  h.strings_offset = h.chunks_offset + chunks.size() * sizeof(img::ChunkEntry);
   h.strings_size = strings.size();
   h.bitmap_offset = align_up(h.strings_offset + h.strings_size, 8);
   h.bitmap_size = (a.arena.size() / 8 + 63) / 64 * 8;
   h.arena_offset = align_up(h.bitmap_offset + h.bitmap_size, img::kPageSize);
   h.arena_size = a.arena.size();
-  h.section_size = align_up(h.arena_offset + h.arena_size, img::kPageSize);
+  h.stored_size = ctx.opts.compress ? stored.size() : raw.size();
+  h.section_size = align_up(h.arena_offset + h.stored_size, img::kPageSize);
   h.preferred_base = a.arena_base;
   h.arena_pointer_count = c.arena_pointers;
   const Module& exe = a.modules.at(0);
@@ -99,19 +153,18 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   place(h.globals_offset, globals, globals.size() * sizeof(img::GlobalReloc));
   place(h.bitmap_offset, c.bitmap, h.bitmap_size);
   place(h.strings_offset, strings, strings.size());
-  place(h.arena_offset, a.arena, a.arena.size());
-  std::uint8_t* arena = out.data() + h.arena_offset;
-  // Module pointers hold run A's load addresses: zero them so the image does not depend on ASLR.
-  for (const img::ModuleReloc& r : relocs) put(out, h.arena_offset + r.arena_offset, std::uint64_t(0));
+  place(h.chunks_offset, chunks, chunks.size() * sizeof(img::ChunkEntry));
+  if (ctx.opts.compress) place(h.arena_offset, stored, stored.size());
+  else place(h.arena_offset, raw, raw.size());
 
   h.tables_checksum = img::checksum(out.data() + h.roots_offset, h.bitmap_offset - h.roots_offset);
   h.bitmap_checksum = img::checksum(out.data() + h.bitmap_offset, h.bitmap_size);
-  h.arena_checksum = img::checksum(arena, h.arena_size);
+  h.arena_checksum = img::checksum(raw.data(), raw.size());  // of the arena as decompressed
   h.header_checksum = img::header_checksum(h);
   put(out, 0, h);
   if (ctx.opts.verbose)
-    fmt::print(stderr, "fastboot-bake: image: {} bytes, arena {} bytes at {:#x}, {} roots, {} module relocations\n",
-               out.size(), h.arena_size, h.preferred_base, h.root_count, h.reloc_count);
+    fmt::print(stderr, "fastboot-bake: image: {} bytes, arena {} bytes at {:#x} ({} stored), {} roots, {} module relocations\n",
+               out.size(), h.arena_size, h.preferred_base, h.stored_size, h.root_count, h.reloc_count);
   return out;
 }
 

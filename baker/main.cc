@@ -39,6 +39,8 @@ commands:
 options:
   --working-directory <dir>   run the initializers in <dir> (default: the current one)
   --depfile <file>            (link) write "<output>: <files the initializers read>" there
+  --compress                  store the arena compressed (zstd): a smaller executable, and a
+                              start that decompresses the whole arena instead of mapping it
   --verbose                   print the time each pass took
   --max-errors <n>            spell out at most <n> groups of unbakeable words (default 20)
   -h, --help                  print this help
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
     }
     if (a == "--working-directory") opts.working_directory = value();
     else if (a == "--depfile") opts.depfile = value();
+    else if (a == "--compress") opts.compress = true;
     else if (a == "--verbose") opts.verbose = true;
     else if (a == "--max-errors") opts.max_errors = std::stoul(value());
     else if (a == "-o") object_out = value();

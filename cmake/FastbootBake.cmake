@@ -1,13 +1,14 @@
-# fastboot_bake(<target> [DEPENDS <file>...] [WORKING_DIRECTORY <dir>])
+# fastboot_bake(<target> [COMPRESS] [DEPENDS <file>...] [WORKING_DIRECTORY <dir>])
 #
 # Makes <target>'s output the baked executable: its link runs through `fastboot-bake link`,
 # which links, runs the roots' initializers in two baking processes, and links again with the
 # image in a .fastboot section. Relinking rebakes; so does a change to a DEPENDS file, or to any
 # file the initializers opened in the last bake (the bake audit records them). The initializers
 # run in WORKING_DIRECTORY (default: the target's binary directory). A failed bake fails the
-# build and leaves no executable behind.
+# build and leaves no executable behind. COMPRESS stores the image zstd-compressed: a smaller
+# executable, and a start that decompresses the whole arena instead of mapping it.
 function(fastboot_bake target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "WORKING_DIRECTORY" "DEPENDS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "COMPRESS" "WORKING_DIRECTORY" "DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "fastboot_bake(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -46,7 +47,11 @@ function(fastboot_bake target)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${depfile}")
 
   target_link_libraries(${target} PRIVATE fastboot::runtime)
-  set(launcher "${FASTBOOT_BAKE_EXECUTABLE}" link --working-directory "${workdir}" --depfile "${depfile}" --)
+  set(compress "")
+  if(arg_COMPRESS)
+    set(compress --compress)
+  endif()
+  set(launcher "${FASTBOOT_BAKE_EXECUTABLE}" link --working-directory "${workdir}" --depfile "${depfile}" ${compress} --)
   set_target_properties(${target} PROPERTIES
     C_LINKER_LAUNCHER "${launcher}"
     CXX_LINKER_LAUNCHER "${launcher}")

@@ -18,6 +18,7 @@
 
 #include "fastboot/image-format.h"
 #include "fastboot/image-validate.h"
+#include "zstd.h"
 #include "runtime.h"
 
 namespace fastboot::rt {
@@ -132,6 +133,7 @@ struct Stats {
   uint64_t by_symbol = 0;  // pointers resolved through dlsym because a library changed
   uint64_t globals = 0;    // escaping references restored
   bool copied = false;     // the arena was read into anonymous memory (most pages written)
+  bool decompressed = false;
 };
 
 // Checks the tables (after mapping) and applies relocations. Returns a reason on failure.
@@ -160,6 +162,25 @@ bool copy_arena(const img::Header& h, unsigned char* section, int fd, uint64_t f
   if (mem != arena) return false;
   madvise(arena, len, MADV_HUGEPAGE);
   return read_at(fd, arena, h.arena_size, file_offset + h.arena_offset);
+}
+
+// Decompresses a zstd-compressed arena (independent frames, with checksums) into the
+// anonymous memory mapped for it after the tables.
+const char* decompress_arena(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset) {
+  if (h.stored_size == 0) return nullptr;
+  void* stored = mmap(nullptr, h.stored_size, PROT_READ, MAP_PRIVATE, fd, file_offset + h.arena_offset);
+  if (stored == MAP_FAILED) return "cannot map the compressed arena";
+  unsigned char* arena = section + h.arena_offset;
+  madvise(arena, (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize, MADV_HUGEPAGE);
+  auto* chunks = reinterpret_cast<const img::ChunkEntry*>(section + h.chunks_offset);
+  const char* why = nullptr;
+  for (uint32_t i = 0; i < h.chunk_count && !why; ++i) {
+    size_t n = ZSTD_decompress(arena + chunks[i].raw_offset, chunks[i].raw_size,
+                               static_cast<const unsigned char*>(stored) + chunks[i].stored_offset, chunks[i].stored_size);
+    if (ZSTD_isError(n) || n != chunks[i].raw_size) why = "the compressed arena is damaged";
+  }
+  munmap(stored, h.stored_size);
+  return why;
 }
 
 const char* relocate(const img::Header& h, unsigned char* section, const ModuleList& loaded,
@@ -296,19 +317,34 @@ void load() {
       why = "the image belongs to another build of this program (build-id differs)";
   }
   unsigned char* section = nullptr;
+  uint64_t mapped = 0;  // bytes mapped at section
   bool at_preferred = false;
+  bool compressed = !why && h.compression == uint32_t(img::Compression::zstd);
   if (!why) {
-    // Land the arena exactly where the bake had it, unless asked for a random base.
+    // Land the arena exactly where the bake had it, unless asked for a random base. A
+    // compressed arena gets anonymous memory after the tables, to decompress into.
     void* want = env_flag("FASTBOOT_RANDOMIZE")
                      ? nullptr
                      : reinterpret_cast<void*>(h.preferred_base - h.arena_offset);
-    int flags = MAP_PRIVATE | (want ? MAP_FIXED_NOREPLACE : 0);
-    void* mem = mmap(want, sec.size, PROT_READ | PROT_WRITE, flags, fd, sec.offset);
-    if (mem != MAP_FAILED && want && mem != want) {  // a kernel without MAP_FIXED_NOREPLACE
-      munmap(mem, sec.size);
-      mem = MAP_FAILED;
-    }
-    if (mem == MAP_FAILED && want) mem = mmap(nullptr, sec.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, sec.offset);
+    mapped = compressed ? h.arena_offset + (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize
+                        : sec.size;
+    auto map = [&](void* at) -> void* {
+      int flags = MAP_PRIVATE | (at ? MAP_FIXED_NOREPLACE : 0);
+      void* mem = compressed ? mmap(at, mapped, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0)
+                             : mmap(at, mapped, PROT_READ | PROT_WRITE, flags, fd, sec.offset);
+      if (mem != MAP_FAILED && at && mem != at) {  // a kernel without MAP_FIXED_NOREPLACE
+        munmap(mem, mapped);
+        return MAP_FAILED;
+      }
+      if (mem != MAP_FAILED && compressed &&
+          mmap(mem, h.arena_offset, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, sec.offset) != mem) {
+        munmap(mem, mapped);
+        return MAP_FAILED;
+      }
+      return mem;
+    };
+    void* mem = map(want);
+    if (mem == MAP_FAILED && want) mem = map(nullptr);
     if (mem == MAP_FAILED) why = "cannot map the image";
     else {
       section = static_cast<unsigned char*>(mem);
@@ -317,7 +353,10 @@ void load() {
   }
   Stats stats;
   if (!why) why = img::validate_tables(h, section);
-  if (!why && mostly_written(h, section, !at_preferred)) {
+  if (!why && compressed) {
+    why = decompress_arena(h, section, fd, sec.offset);
+    stats.decompressed = true;
+  } else if (!why && mostly_written(h, section, !at_preferred)) {
     if (!copy_arena(h, section, fd, sec.offset)) why = "cannot copy the arena into memory";
     stats.copied = true;
   }
@@ -329,7 +368,7 @@ void load() {
     why = relocate(h, section, loaded, &stats);
   }
   if (why) {
-    if (section) munmap(section, sec.size);
+    if (section) munmap(section, mapped);
     return not_used(why);
   }
 
@@ -337,16 +376,17 @@ void load() {
   image.section = section;
   image.arena = section + h.arena_offset;
   image.loaded = true;
-  set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + sec.size);
+  set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + mapped);
   log_line(log,
            "fastboot: image used: %.1f MiB arena at %p (%s), %u roots, %llu module "
-           "relocations (%llu by symbol), %llu arena relocations, %llu globals restored%s, %.0f us",
+           "relocations (%llu by symbol), %llu arena relocations, %llu globals restored%s%s, %.0f us",
            double(h.arena_size) / (1 << 20), static_cast<void*>(image.arena),
            at_preferred ? "preferred base" : "relocated", h.root_count,
            static_cast<unsigned long long>(h.reloc_count),
            static_cast<unsigned long long>(stats.by_symbol),
            static_cast<unsigned long long>(stats.arena_relocs),
            static_cast<unsigned long long>(stats.globals), stats.copied ? ", arena copied" : "",
+           stats.decompressed ? ", arena decompressed" : "",
            now_us() - t0);
 }
 

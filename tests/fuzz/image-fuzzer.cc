@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fastboot/image-validate.h"
+#include "zstd.h"
 
 namespace img = fastboot::image;
 
@@ -26,6 +27,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   h.header_checksum = img::header_checksum(h);
   std::memcpy(section, &h, sizeof(h));
   if (img::validate_header(h, size) || img::validate_tables(h, section)) return 0;
+
+  // A compressed arena: decompress it after the tables, as the loader does (small ones only).
+  std::vector<std::uint64_t> expanded;
+  if (h.compression == std::uint32_t(img::Compression::zstd)) {
+    if (h.arena_size > (std::uint64_t(1) << 24)) return 0;
+    expanded.assign((h.arena_offset + h.arena_size + 7) / 8 + 1, 0);
+    auto* into = reinterpret_cast<unsigned char*>(expanded.data());
+    std::memcpy(into, section, h.arena_offset);
+    auto* chunks = reinterpret_cast<const img::ChunkEntry*>(section + h.chunks_offset);
+    for (std::uint32_t i = 0; i < h.chunk_count; ++i) {
+      std::size_t n = ZSTD_decompress(into + h.arena_offset + chunks[i].raw_offset, chunks[i].raw_size,
+                                      section + h.arena_offset + chunks[i].stored_offset, chunks[i].stored_size);
+      if (ZSTD_isError(n) || n != chunks[i].raw_size) return 0;
+    }
+    section = into;
+  }
 
   // What the loader does with an accepted image: relocate arena pointers, patch module
   // pointers and read root names.

@@ -37,8 +37,9 @@ objcopy --dump-section .fastboot="$tmp/other.img" "$other" "$tmp/scratch"
 objcopy --update-section .fastboot="$tmp/other.img" "$exe" "$tmp/stale"
 expect_fallback stale "the image belongs to another build"
 
-# Damaged tables (first byte after the header).
-cp "$exe" "$tmp/tables"; poke "$tmp/tables" $((offset + 224))
+# Damaged tables (the first byte of the root table, wherever the header says it is).
+roots_offset=$(od -An -tu8 -j $((offset + 48)) -N8 "$exe" | tr -d ' ')
+cp "$exe" "$tmp/tables"; poke "$tmp/tables" $((offset + roots_offset))
 expect_fallback tables "table checksum mismatch"
 
 # Damaged arena: found when asked to verify it.

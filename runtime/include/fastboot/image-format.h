@@ -9,18 +9,19 @@
 namespace fastboot::image {
 
 inline constexpr char kMagic[8] = {'F', 'A', 'S', 'T', 'B', 'O', 'O', 'T'};
-inline constexpr std::uint32_t kImageVersion = 2;
+inline constexpr std::uint32_t kImageVersion = 3;
 inline constexpr std::uint64_t kPageSize = 4096;
 
 // The section is laid out as:
 //
 //   [Header][RootEntry × root_count][ModuleEntry × module_count][ModuleReloc × reloc_count]
-//   [SymbolEntry × symbol_count][GlobalReloc × global_count]
+//   [SymbolEntry × symbol_count][GlobalReloc × global_count][ChunkEntry × chunk_count]
 //   [strings][arena-pointer bitmap] ... zero padding to a page ... [arena bytes]
 //
 // All offsets are from the first byte of the section. The arena starts on a page boundary, so
 // the runtime can map the section with one mmap and find the arena at `preferred_base` when
-// the mapping lands where the bake ran.
+// the mapping lands where the bake ran. A compressed arena (Compression::zstd) is stored as
+// chunks from arena_offset on and decompressed into anonymous memory at startup.
 struct Header {
   char magic[8];                  // kMagic
   std::uint32_t version;          // kImageVersion
@@ -36,6 +37,11 @@ struct Header {
   std::uint64_t symbols_offset;   // SymbolEntry[symbol_count]
   std::uint64_t globals_offset;   // GlobalReloc[global_count]
   std::uint64_t global_count;
+  std::uint64_t chunks_offset;    // ChunkEntry[chunk_count], for a compressed arena
+  std::uint64_t stored_size;      // bytes of arena data stored at arena_offset: arena_size, or
+                                  // the compressed chunks' total
+  std::uint32_t compression;      // Compression
+  std::uint32_t chunk_count;
   std::uint64_t bitmap_offset;    // one bit per arena word: 1 = holds an arena pointer
   std::uint32_t root_count;
   std::uint32_t module_count;
@@ -51,7 +57,7 @@ struct Header {
   std::uint64_t arena_checksum;   // checksum() of the arena bytes, checked on FASTBOOT_VERIFY=1
   std::uint64_t header_checksum;  // checksum() of this header up to this field
 };
-static_assert(sizeof(Header) == 224);
+static_assert(sizeof(Header) == 248);
 static_assert(offsetof(Header, header_checksum) == sizeof(Header) - 8);
 
 // One per root: where its object starts in the arena and what type it was baked as.
@@ -79,6 +85,20 @@ struct ModuleEntry {
   std::uint8_t build_id[32];
 };
 static_assert(sizeof(ModuleEntry) == 64);
+
+enum class Compression : std::uint32_t {
+  none = 0,  // the arena's bytes are stored as they are, and mapped
+  zstd = 1,  // stored as independent zstd frames (ChunkEntry), decompressed at startup
+};
+
+// One independently compressed piece of the arena.
+struct ChunkEntry {
+  std::uint64_t stored_offset;  // from arena_offset
+  std::uint64_t stored_size;
+  std::uint64_t raw_offset;     // into the arena
+  std::uint64_t raw_size;
+};
+static_assert(sizeof(ChunkEntry) == 32);
 
 inline constexpr std::uint32_t kNoSymbol = 0xffffffff;
 

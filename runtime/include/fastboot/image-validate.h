@@ -22,7 +22,14 @@ inline const char* validate_header(const Header& h, std::uint64_t section_size) 
   if (header_checksum(h) != h.header_checksum) return "header checksum mismatch";
   if (h.section_size != section_size) return "section size differs from the header's";
   if (h.arena_offset % kPageSize || h.preferred_base % kPageSize) return "arena is not page-aligned";
-  if (!in_bounds(h.arena_offset, h.arena_size, section_size)) return "arena outside the section";
+  if (h.compression == std::uint32_t(Compression::none)) {
+    if (h.stored_size != h.arena_size) return "stored arena size differs from the arena size";
+  } else if (h.compression != std::uint32_t(Compression::zstd)) {
+    return "unknown compression";
+  } else if (h.arena_size > (std::uint64_t(1) << 40)) {
+    return "impossible arena size";
+  }
+  if (!in_bounds(h.arena_offset, h.stored_size, section_size)) return "arena outside the section";
   if (h.build_id_size > sizeof(h.build_id)) return "bad build-id size";
   const std::uint64_t tables = h.arena_offset;
   auto table = [&](std::uint64_t off, std::uint64_t count, std::uint64_t entry) {
@@ -33,6 +40,7 @@ inline const char* validate_header(const Header& h, std::uint64_t section_size) 
       !table(h.relocs_offset, h.reloc_count, sizeof(ModuleReloc)) ||
       !table(h.symbols_offset, h.symbol_count, sizeof(SymbolEntry)) ||
       !table(h.globals_offset, h.global_count, sizeof(GlobalReloc)) ||
+      !table(h.chunks_offset, h.chunk_count, sizeof(ChunkEntry)) ||
       !table(h.bitmap_offset, h.bitmap_size / 8, 8) || !in_bounds(h.strings_offset, h.strings_size, tables))
     return "a table lies outside the section";
   if (h.bitmap_size != (h.arena_size / 8 + 63) / 64 * 8) return "bitmap size does not match the arena";
@@ -72,6 +80,20 @@ inline const char* validate_tables(const Header& h, const unsigned char* section
   for (std::uint64_t i = 0; i < h.global_count; ++i)
     if (globals[i].module >= h.module_count || globals[i].offset % 8 || globals[i].arena_offset > h.arena_size)
       return "a global relocation lies outside the tables";
+  // Compressed chunks: in order, covering the arena exactly, each stored inside the section.
+  if (h.compression == std::uint32_t(Compression::zstd)) {
+    auto* chunks = reinterpret_cast<const ChunkEntry*>(section + h.chunks_offset);
+    std::uint64_t raw = 0;
+    for (std::uint32_t i = 0; i < h.chunk_count; ++i) {
+      if (chunks[i].raw_offset != raw || chunks[i].raw_size > h.arena_size - raw ||
+          !in_bounds(chunks[i].stored_offset, chunks[i].stored_size, h.stored_size))
+        return "a compressed chunk lies outside the arena";
+      raw += chunks[i].raw_size;
+    }
+    if (raw != h.arena_size) return "compressed chunks do not cover the arena";
+  } else if (h.chunk_count != 0) {
+    return "chunks in an uncompressed image";
+  }
   return nullptr;
 }
 
