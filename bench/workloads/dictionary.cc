@@ -1,46 +1,22 @@
-// The system word list in a vector and two hash maps (the dictionary sample's data).
+// The system word list in a vector and two hash maps: the dictionary sample's data.
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/unordered_map.hpp>
 #include <cereal/types/vector.hpp>
 
-#include <algorithm>
-#include <unordered_map>
-#include <vector>
-
+#include "../../samples/dictionary/dictionary.h"
 #include "harness.h"
 
-struct Dictionary {
+template <class A>
+void serialize(A& ar, Dictionary& d) {
+  ar(d.words, d.index, d.anagrams);
+}
+
+struct DictionaryWorkload {
   using Data = Dictionary;
-  std::vector<std::string> words;
-  std::unordered_map<std::string, std::uint32_t> index;
-  std::unordered_map<std::string, std::vector<std::uint32_t>> anagrams;
-
-  template <class A>
-  void serialize(A& ar) { ar(words, index, anagrams); }
-
-  static Data build() {
-    std::ifstream in(WORDS_FILE);
-    Data d;
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty()) continue;
-      auto pos = static_cast<std::uint32_t>(d.words.size());
-      d.index.emplace(line, pos);
-      std::string key = line;
-      std::sort(key.begin(), key.end());
-      d.anagrams[key].push_back(pos);
-      d.words.push_back(std::move(line));
-    }
-    return d;
-  }
-  static void save(const Data& d, std::ostream& out) { cereal::BinaryOutputArchive archive(out);
-    archive(d); }
-  static Data load(std::istream& in) {
-    Data d;
-    cereal::BinaryInputArchive archive(in);
-    archive(d);
-    return d;
-  }
+  static Data build() { return Dictionary::load(WORDS_FILE); }
+  static void save(const Data& d, std::ostream& out) { workload::cereal_write<cereal::BinaryOutputArchive>(out, d); }
+  static Data load(std::istream& in) { return workload::cereal_read<cereal::BinaryInputArchive, Data>(in); }
   static std::uint64_t first(const Data& d) { return d.index.at("listen") + d.anagrams.size(); }
   static std::uint64_t query(const Data& d, std::uint64_t i) {
     return d.index.find(d.words[i % d.words.size()])->second;
@@ -53,6 +29,6 @@ struct Dictionary {
   }
 };
 
-static fastboot::root<Dictionary> dictionary{"dictionary", [] { return Dictionary::build(); }};
+static fastboot::root<Dictionary> dictionary{"dictionary", [] { return DictionaryWorkload::build(); }};
 
-int main(int argc, char** argv) { return workload::run<Dictionary>(argc, argv, dictionary); }
+int main(int argc, char** argv) { return workload::run<DictionaryWorkload>(argc, argv, dictionary); }

@@ -23,6 +23,20 @@
 
 namespace workload {
 
+// Writing and reading a whole structure with cereal's binary archive.
+template <class Archive, class Data>
+void cereal_write(std::ostream& out, const Data& d) {
+  Archive archive(out);
+  archive(d);
+}
+template <class Archive, class Data>
+Data cereal_read(std::istream& in) {
+  Data d;
+  Archive archive(in);
+  archive(d);
+  return d;
+}
+
 template <class W>
 int run(int argc, char** argv, const fastboot::root<typename W::Data>& root) {
   std::string mode = argc > 1 ? argv[1] : "";
@@ -41,6 +55,7 @@ int run(int argc, char** argv, const fastboot::root<typename W::Data>& root) {
     std::ifstream in(argv[2], std::ios::binary);
     typename W::Data data = W::load(in);
     std::printf("%llu\n", static_cast<unsigned long long>(W::first(data)));
+    std::fflush(stdout);
     std::_Exit(0);  // as the other variants: no teardown of the data
   }
   if (mode == "query" && argc > 2) {

@@ -54,14 +54,8 @@ struct Shapes {
     }
     return d;
   }
-  static void save(const Data& d, std::ostream& out) { cereal::BinaryOutputArchive archive(out);
-    archive(d); }
-  static Data load(std::istream& in) {
-    Data d;
-    cereal::BinaryInputArchive archive(in);
-    archive(d);
-    return d;
-  }
+  static void save(const Data& d, std::ostream& out) { workload::cereal_write<cereal::BinaryOutputArchive>(out, d); }
+  static Data load(std::istream& in) { return workload::cereal_read<cereal::BinaryInputArchive, Data>(in); }
   static std::uint64_t first(const Data& d) { return std::uint64_t(d[123456]->area()); }
   static std::uint64_t query(const Data& d, std::uint64_t i) { return std::uint64_t(d[i % d.size()]->area()); }
   static std::uint64_t touch_all(const Data& d) {

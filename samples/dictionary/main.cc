@@ -3,40 +3,14 @@
 // when unbaked; mapped from the executable when baked.
 #include <fastboot/fastboot.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <stdexcept>
-#include <string>
-#include <unordered_map>
-#include <vector>
+
+#include "dictionary.h"
 
 namespace {
 
-struct Dictionary {
-  std::vector<std::string> words;
-  std::unordered_map<std::string, std::uint32_t> index;                  // word -> position
-  std::unordered_map<std::string, std::vector<std::uint32_t>> anagrams;  // sorted letters -> words
-};
-
-Dictionary load(const char* path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(std::string("cannot open ") + path);
-  Dictionary d;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    auto pos = static_cast<std::uint32_t>(d.words.size());
-    d.index.emplace(line, pos);
-    std::string key = line;
-    std::sort(key.begin(), key.end());
-    d.anagrams[key].push_back(pos);
-    d.words.push_back(std::move(line));
-  }
-  return d;
-}
-
-fastboot::root<Dictionary> dictionary{"dictionary", [] { return load(WORDS_FILE); }};
+fastboot::root<Dictionary> dictionary{"dictionary", [] { return Dictionary::load(WORDS_FILE); }};
 
 }  // namespace
 
