@@ -81,7 +81,10 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   std::size_t i = 0;  // module pointers are grouped by module, in the order of res.modules
   for (const ResolvedModule& mod : res.modules) {
     img::ModuleEntry e{};
-    e.kind = mod.is_executable ? img::ModuleKind::executable : img::ModuleKind::shared_library;
+    // A program linked at a fixed address loads there every time: store its pointers applied.
+    bool fixed = mod.is_executable && a.modules[mod.module].bias == 0;
+    e.kind = fixed ? img::ModuleKind::executable_fixed
+                   : mod.is_executable ? img::ModuleKind::executable : img::ModuleKind::shared_library;
     e.name_offset = add_string(mod.name);
     e.build_id_size = std::uint32_t(std::min<std::size_t>(mod.build_id.size(), 32));
     std::memcpy(e.build_id, mod.build_id.data(), e.build_id_size);
@@ -120,8 +123,12 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   // The arena as the program will see it; module pointers hold run A's load addresses: zero
   // them so the image does not depend on ASLR.
   std::vector<std::uint8_t> raw = a.arena;
-  for (const img::ModuleReloc& r : relocs)
-    if (r.arena_offset + 8 <= raw.size()) std::memset(raw.data() + r.arena_offset, 0, 8);
+  for (const img::ModuleEntry& m : modules)
+    for (std::uint64_t i = m.first_reloc; i < m.first_reloc + m.reloc_count; ++i) {
+      if (relocs[i].arena_offset + 8 > raw.size()) continue;
+      std::uint64_t value = m.kind == img::ModuleKind::executable_fixed ? relocs[i].target : 0;
+      std::memcpy(raw.data() + relocs[i].arena_offset, &value, 8);
+    }
   std::vector<img::ChunkEntry> chunks;
   std::vector<std::uint8_t> stored;
   if (ctx.opts.compress) compress_arena(ctx, raw, &chunks, &stored);

@@ -134,6 +134,7 @@ struct Stats {
   uint64_t globals = 0;    // escaping references restored
   bool copied = false;     // the arena was read into anonymous memory (most pages written)
   bool decompressed = false;
+  uint64_t fixed = 0;      // pointers into a fixed-address executable, stored already applied
 };
 
 // Checks the tables (after mapping) and applies relocations. Returns a reason on failure.
@@ -145,10 +146,14 @@ bool mostly_written(const img::Header& h, const unsigned char* section, bool are
   if (arena_moves) return true;
   uint64_t pages = (h.arena_size + img::kPageSize - 1) / img::kPageSize, touched = 0, last = ~0ull;
   auto* relocs = reinterpret_cast<const img::ModuleReloc*>(section + h.relocs_offset);
-  for (uint64_t i = 0; i < h.reloc_count; ++i) {
-    uint64_t page = relocs[i].arena_offset / img::kPageSize;
-    touched += page != last;
-    last = page;
+  auto* modules = reinterpret_cast<const img::ModuleEntry*>(section + h.modules_offset);
+  for (uint32_t m = 0; m < h.module_count; ++m) {
+    if (modules[m].kind == img::ModuleKind::executable_fixed) continue;  // stored applied
+    for (uint64_t i = modules[m].first_reloc; i < modules[m].first_reloc + modules[m].reloc_count; ++i) {
+      uint64_t page = relocs[i].arena_offset / img::kPageSize;
+      touched += page != last;
+      last = page;
+    }
   }
   return touched * 2 > pages;
 }
@@ -217,7 +222,7 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
     const img::ModuleEntry& mod = modules[m];
     const char* name = strings + mod.name_offset;
     const LoadedModule* found = nullptr;
-    if (mod.kind == img::ModuleKind::executable) {
+    if (mod.kind == img::ModuleKind::executable || mod.kind == img::ModuleKind::executable_fixed) {
       found = &loaded.items[0];
     } else if (mod.kind == img::ModuleKind::shared_library) {
       for (unsigned i = 1; i < loaded.count && !found; ++i)
@@ -232,7 +237,11 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
     resolved[m] = found;
     const img::ModuleReloc* first = relocs + mod.first_reloc;
     const img::ModuleReloc* last = first + mod.reloc_count;
-    if (mod.kind == img::ModuleKind::executable || same_build(*found, mod)) {
+    if (mod.kind == img::ModuleKind::executable_fixed && found->bias == 0) {
+      stats->fixed += mod.reloc_count;  // stored already applied: nothing to write
+      continue;
+    }
+    if (mod.kind != img::ModuleKind::shared_library || same_build(*found, mod)) {
       for (const img::ModuleReloc* r = first; r != last; ++r)
         *reinterpret_cast<uint64_t*>(arena + r->arena_offset) = found->bias + r->target;
       continue;
@@ -269,7 +278,7 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
   // Escaping references: globals that pointed into the heap the bake built point into the image.
   for (uint64_t i = 0; i < h.global_count; ++i) {
     const img::ModuleEntry& mod = modules[globals[i].module];
-    if (mod.kind != img::ModuleKind::executable && !same_build(*resolved[globals[i].module], mod)) {
+    if (mod.kind == img::ModuleKind::shared_library && !same_build(*resolved[globals[i].module], mod)) {
       snprintf(reason, sizeof(reason), "%s is another build (build-id differs); its globals cannot be restored",
                strings + mod.name_offset);
       return reason;
@@ -379,11 +388,11 @@ void load() {
   set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + mapped);
   log_line(log,
            "fastboot: image used: %.1f MiB arena at %p (%s), %u roots, %llu module "
-           "relocations (%llu by symbol), %llu arena relocations, %llu globals restored%s%s, %.0f us",
+           "relocations (%llu by symbol, %llu stored applied), %llu arena relocations, %llu globals restored%s%s, %.0f us",
            double(h.arena_size) / (1 << 20), static_cast<void*>(image.arena),
            at_preferred ? "preferred base" : "relocated", h.root_count,
            static_cast<unsigned long long>(h.reloc_count),
-           static_cast<unsigned long long>(stats.by_symbol),
+           static_cast<unsigned long long>(stats.by_symbol), static_cast<unsigned long long>(stats.fixed),
            static_cast<unsigned long long>(stats.arena_relocs),
            static_cast<unsigned long long>(stats.globals), stats.copied ? ", arena copied" : "",
            stats.decompressed ? ", arena decompressed" : "",

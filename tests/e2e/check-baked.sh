@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check-baked.sh <program> <expected-output> <roots>   (BAKED_MAPPING: the mapping the plain
-# baked run must report, "preferred base" unless the program takes that address itself)
+# baked run must report, "preferred base" unless the program takes that address itself;
+# BAKED_LOG: a regular expression the baked run's FASTBOOT_LOG line must also match)
 # The program's output, minus its status line, must equal <expected-output> unbaked, baked and
 # baked at a random base. Unbaked, <roots> initializers run; baked, none, and the image is used.
 set -u
@@ -20,6 +21,7 @@ grep -qx "status: baked=0 inits=$roots" "$tmp/unbaked" || fail "unbaked: $(grep 
 grep -qx "status: baked=1 inits=0" "$tmp/baked" || fail "baked: $(grep status: "$tmp/baked") (an initializer ran)"
 grep -qx "status: baked=1 inits=0" "$tmp/random" || fail "randomized: $(grep status: "$tmp/random")"
 grep -q "^fastboot: image used: .*(${BAKED_MAPPING:-preferred base})" "$tmp/baked.err" || fail "baked: $(cat "$tmp/baked.err")"
+if [ -n "${BAKED_LOG:-}" ]; then grep -Eq "$BAKED_LOG" "$tmp/baked.err" || fail "baked: no '$BAKED_LOG' in: $(cat "$tmp/baked.err")"; fi
 grep -q "^fastboot: image used: .*(relocated)" "$tmp/random.err" || fail "randomized: $(cat "$tmp/random.err")"
 grep -q "^fastboot: image not used: disabled by FASTBOOT_DISABLE" "$tmp/unbaked.err" && fail "FASTBOOT_LOG leaked into the unbaked run"
 # A damaged image is never used: flip the header's arena_size and expect the initializers.

@@ -11,7 +11,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 LD_LIBRARY_PATH=$v2 FASTBOOT_LOG=1 "$exe" >"$tmp/v2" 2>"$tmp/v2.err" || fail "v2 run exited $?"
 grep -v '^status:' "$tmp/v2" | diff -u "$expected" - || fail "v2: output differs"
 grep -qx "status: baked=1 inits=0" "$tmp/v2" || fail "v2: $(grep status: "$tmp/v2"): $(cat "$tmp/v2.err")"
-grep -Eq "\(([1-9][0-9]*) by symbol\)" "$tmp/v2.err" || fail "v2: no pointer resolved by symbol: $(cat "$tmp/v2.err")"
+grep -Eq "\(([1-9][0-9]*) by symbol" "$tmp/v2.err" || fail "v2: no pointer resolved by symbol: $(cat "$tmp/v2.err")"
 
 LD_LIBRARY_PATH=$hidden FASTBOOT_LOG=1 "$exe" >"$tmp/hidden" 2>"$tmp/hidden.err" || fail "hidden run exited $?"
 grep -v '^status:' "$tmp/hidden" | diff -u "$expected" - || fail "hidden: output differs"

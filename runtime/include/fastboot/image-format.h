@@ -73,6 +73,8 @@ static_assert(sizeof(RootEntry) == 40);
 enum class ModuleKind : std::uint32_t {
   executable = 0,     // the program itself; relocated by its load bias
   shared_library = 1, // a DSO, identified by soname and build-id
+  executable_fixed = 2,  // a program linked at a fixed address (not PIE): its pointers are
+                         // stored already applied, and patched only if its load bias is not 0
 };
 
 // A module the arena points into, with its run of relocations in the reloc table.

@@ -66,7 +66,9 @@ inline const char* validate_tables(const Header& h, const unsigned char* section
   auto* symbols = reinterpret_cast<const SymbolEntry*>(section + h.symbols_offset);
   for (std::uint32_t m = 0; m < h.module_count; ++m) {
     const ModuleEntry& mod = modules[m];
-    if (mod.kind != ModuleKind::executable && mod.kind != ModuleKind::shared_library) return "unknown module kind";
+    if (mod.kind != ModuleKind::executable && mod.kind != ModuleKind::shared_library &&
+        mod.kind != ModuleKind::executable_fixed)
+      return "unknown module kind";
     if (mod.first_reloc > h.reloc_count || mod.reloc_count > h.reloc_count - mod.first_reloc ||
         mod.name_offset >= h.strings_size || mod.build_id_size > sizeof(mod.build_id))
       return "a module entry lies outside the tables";
