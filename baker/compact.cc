@@ -1,5 +1,7 @@
 #include "compact.h"
 
+#include "parallel.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -38,30 +40,57 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     return moved[i] + (t - it->offset);
   };
 
+  // Copy the kept allocations and move their arena pointers: a parallel loop, each part with
+  // the bitmap words of its own (new) offset range, merged in order.
   std::vector<std::uint8_t> arena(new_size, 0);
+  struct Part {
+    std::uint64_t first_word = 0;
+    std::vector<std::uint64_t> bits;
+    std::uint64_t pointers = 0, dangling = 0, first_dangling = 0;
+  };
+  std::vector<Part> parts(parallel_parts());
+  parallel_for(allocs.size(), [&](std::size_t begin, std::size_t end, std::size_t p) {
+    Part& part = parts[p];
+    std::uint64_t lo = ~0ull, hi = 0;
+    for (std::size_t i = begin; i < end; ++i)
+      if (moved[i] != ~0ull) {
+        lo = std::min(lo, moved[i]);
+        hi = std::max(hi, moved[i] + allocs[i].size);
+      }
+    if (lo == ~0ull) return;
+    part.first_word = lo / 8 / 64;
+    part.bits.assign(hi / 8 / 64 - part.first_word + 1, 0);
+    for (std::size_t i = begin; i < end; ++i) {
+      if (moved[i] == ~0ull) continue;
+      const auto& alloc = allocs[i];
+      std::uint64_t n = std::min<std::uint64_t>(alloc.size, a.arena.size() - alloc.offset);
+      std::memcpy(arena.data() + moved[i], a.arena.data() + alloc.offset, n);
+      // Allocations start 16-aligned, so their words keep their 8-alignment when moved.
+      for (std::uint64_t off = alloc.offset; off + 8 <= alloc.offset + n; off += 8) {
+        if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
+        std::uint64_t v;
+        std::memcpy(&v, a.arena.data() + off, 8);
+        std::uint64_t target = remap(v - a.arena_base);
+        if (target == ~0ull) {
+          if (!part.dangling++) part.first_dangling = off;
+          continue;
+        }
+        std::uint64_t to = moved[i] + (off - alloc.offset), value = a.arena_base + target;
+        std::memcpy(arena.data() + to, &value, 8);
+        part.bits[to / 8 / 64 - part.first_word] |= 1ull << (to / 8 % 64);
+        ++part.pointers;
+      }
+    }
+  });
   std::vector<std::uint64_t> bitmap((new_size / 8 + 63) / 64, 0);
   std::uint64_t arena_pointers = 0;
-  for (std::size_t i = 0; i < allocs.size(); ++i) {
-    if (moved[i] == ~0ull) continue;
-    const auto& alloc = allocs[i];
-    std::uint64_t n = std::min<std::uint64_t>(alloc.size, a.arena.size() - alloc.offset);
-    std::memcpy(arena.data() + moved[i], a.arena.data() + alloc.offset, n);
-    // Allocations start 16-aligned, so their words keep their 8-alignment when moved.
-    for (std::uint64_t off = alloc.offset; off + 8 <= alloc.offset + n; off += 8) {
-      if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
-      std::uint64_t v;
-      std::memcpy(&v, a.arena.data() + off, 8);
-      std::uint64_t target = remap(v - a.arena_base);
-      if (target == ~0ull) {
-        error(ctx) << "internal: a reachable pointer at arena offset " << fmt::format("{:#x}", off)
-                   << " targets memory compaction dropped";
-        continue;
-      }
-      std::uint64_t to = moved[i] + (off - alloc.offset), value = a.arena_base + target;
-      std::memcpy(arena.data() + to, &value, 8);
-      bitmap[to / 8 / 64] |= 1ull << (to / 8 % 64);
-      ++arena_pointers;
-    }
+  for (const Part& part : parts) {
+    for (std::size_t w = 0; w < part.bits.size() && part.first_word + w < bitmap.size(); ++w)
+      bitmap[part.first_word + w] |= part.bits[w];
+    arena_pointers += part.pointers;
+    if (part.dangling)
+      error(ctx) << "internal: " << part.dangling << " reachable pointer(s), the first at arena offset "
+                 << fmt::format("{:#x}", part.first_dangling) << ", target memory compaction dropped";
   }
 
   std::vector<ModulePointer> module_pointers;

@@ -4,6 +4,8 @@
 // it. Anything else that differs would also be wrong after relocation, so it is an error.
 #include "diff.h"
 
+#include "parallel.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -138,38 +140,63 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b) {
     }
   }
 
-  out.bitmap.assign((size / 8 + 63) / 64, 0);
-  for (std::size_t i = 0; i < a.allocs.size(); ++i) {
-    const auto& alloc = a.allocs[i];
-    if (alloc.flags & protocol::kAllocFreed) continue;
-    std::uint64_t end = std::min(size, alloc.offset + alloc.size);
-    for (std::uint64_t off = alloc.offset & ~7ull; off < end; off += 8) {
-      std::uint64_t va = load_word(a.arena, off), vb = load_word(b.arena, off);
-      if (off + 8 > size) {  // a partial last word holds no pointer
-        if (va == vb) ++out.data_words;
-        else out.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb)});
-        continue;
+  // A parallel loop over the allocations. Each part keeps its own results and the bitmap words
+  // of its own offset range; merging them in part order gives what one loop would.
+  struct Part {
+    std::uint64_t first_word = 0;  // bitmap index of bits[0]
+    std::vector<std::uint64_t> bits;
+    std::vector<ModulePointer> module_pointers;
+    std::vector<BadWord> bad;
+    std::uint64_t arena_pointers = 0, data_words = 0;
+  };
+  std::vector<Part> parts(parallel_parts());
+  parallel_for(a.allocs.size(), [&](std::size_t begin, std::size_t end_index, std::size_t p) {
+    Part& part = parts[p];
+    if (begin == end_index) return;
+    std::uint64_t lo = a.allocs[begin].offset, hi = std::min(size, a.allocs[end_index - 1].offset + a.allocs[end_index - 1].size);
+    part.first_word = lo / 8 / 64;
+    part.bits.assign(hi / 8 / 64 - part.first_word + 1, 0);
+    for (std::size_t i = begin; i < end_index; ++i) {
+      const auto& alloc = a.allocs[i];
+      if (alloc.flags & protocol::kAllocFreed) continue;
+      std::uint64_t end = std::min(size, alloc.offset + alloc.size);
+      for (std::uint64_t off = alloc.offset & ~7ull; off < end; off += 8) {
+        std::uint64_t va = load_word(a.arena, off), vb = load_word(b.arena, off);
+        if (off + 8 > size) {  // a partial last word holds no pointer
+          if (va == vb) ++part.data_words;
+          else part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb)});
+          continue;
+        }
+        if (va == vb) {
+          int m = any_same_base ? modules.find(va) : -1;
+          if (m >= 0 && same_base[m])
+            part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
+          else
+            ++part.data_words;
+          continue;
+        }
+        if (vb - va == arena_shift && va - a.arena_base <= size) {
+          part.bits[off / 8 / 64 - part.first_word] |= 1ull << (off / 8 % 64);
+          ++part.arena_pointers;
+          continue;
+        }
+        int m = modules.find(va);
+        if (m >= 0 && vb - va == module_shift[m]) {
+          part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
+          continue;
+        }
+        part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb)});
       }
-      if (va == vb) {
-        int m = any_same_base ? modules.find(va) : -1;
-        if (m >= 0 && same_base[m])
-          out.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
-        else
-          ++out.data_words;
-        continue;
-      }
-      if (vb - va == arena_shift && va - a.arena_base <= size) {
-        out.bitmap[off / 8 / 64] |= 1ull << (off / 8 % 64);
-        ++out.arena_pointers;
-        continue;
-      }
-      int m = modules.find(va);
-      if (m >= 0 && vb - va == module_shift[m]) {
-        out.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
-        continue;
-      }
-      out.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb)});
     }
+  });
+  out.bitmap.assign((size / 8 + 63) / 64, 0);
+  for (Part& part : parts) {
+    for (std::size_t w = 0; w < part.bits.size() && part.first_word + w < out.bitmap.size(); ++w)
+      out.bitmap[part.first_word + w] |= part.bits[w];
+    out.module_pointers.insert(out.module_pointers.end(), part.module_pointers.begin(), part.module_pointers.end());
+    out.bad.insert(out.bad.end(), part.bad.begin(), part.bad.end());
+    out.arena_pointers += part.arena_pointers;
+    out.data_words += part.data_words;
   }
   std::stable_sort(out.module_pointers.begin(), out.module_pointers.end(),
                    [](auto& x, auto& y) { return x.module < y.module; });
