@@ -113,9 +113,8 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.root_count = std::uint32_t(roots.size());
   h.modules_offset = h.roots_offset + roots.size() * sizeof(img::RootEntry);
   h.module_count = std::uint32_t(modules.size());
-  h.relocs_offset = h.modules_offset + modules.size() * sizeof(img::ModuleEntry);
   h.reloc_count = relocs.size();
-  h.symbols_offset = h.relocs_offset + relocs.size() * sizeof(img::ModuleReloc);
+  h.symbols_offset = h.modules_offset + modules.size() * sizeof(img::ModuleEntry);
   h.symbol_count = std::uint32_t(symbols.size());
   h.globals_offset = h.symbols_offset + symbols.size() * sizeof(img::SymbolEntry);
   h.global_count = globals.size();
@@ -137,7 +136,9 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.chunk_count = std::uint32_t(chunks.size());
   h.strings_offset = h.chunks_offset + chunks.size() * sizeof(img::ChunkEntry);
   h.strings_size = strings.size();
-  h.bitmap_offset = align_up(h.strings_offset + h.strings_size, 8);
+  // The relocations last among the tables: under their own checksum, read only when applied.
+  h.relocs_offset = align_up(h.strings_offset + h.strings_size, 8);
+  h.bitmap_offset = h.relocs_offset + relocs.size() * sizeof(img::ModuleReloc);
   h.bitmap_size = (a.arena.size() / 8 + 63) / 64 * 8;
   h.arena_offset = align_up(h.bitmap_offset + h.bitmap_size, img::kPageSize);
   h.arena_size = a.arena.size();
@@ -164,7 +165,8 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   if (ctx.opts.compress) place(h.arena_offset, stored, stored.size());
   else place(h.arena_offset, raw, raw.size());
 
-  h.tables_checksum = img::checksum(out.data() + h.roots_offset, h.bitmap_offset - h.roots_offset);
+  h.tables_checksum = img::checksum(out.data() + h.roots_offset, h.relocs_offset - h.roots_offset);
+  h.relocs_checksum = img::checksum(out.data() + h.relocs_offset, h.reloc_count * sizeof(img::ModuleReloc));
   h.bitmap_checksum = img::checksum(out.data() + h.bitmap_offset, h.bitmap_size);
   h.arena_checksum = img::checksum(raw.data(), raw.size());  // of the arena as decompressed
   h.header_checksum = img::header_checksum(h);

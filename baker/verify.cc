@@ -164,6 +164,7 @@ std::string image_problem(Context& ctx, const std::string& path) {
       std::memcmp(h.build_id, info->build_id.data(), info->build_id.size()) != 0)
     return "the image belongs to another build of this program (build-id differs)";
   if (const char* why = fastboot::image::validate_tables(h, section)) return why;
+  if (const char* why = fastboot::image::validate_relocs(h, section)) return why;
   if (fastboot::image::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
     return "relocation bitmap checksum mismatch";
   std::vector<unsigned char> raw;  // the arena as the program sees it

@@ -158,6 +158,16 @@ bool mostly_written(const img::Header& h, const unsigned char* section, bool are
   return touched * 2 > pages;
 }
 
+// False only when every module pointer is stored already applied (a fixed-address program at
+// its address): then the relocation table is never read.
+bool applies_relocations(const img::Header& h, const unsigned char* section, const ModuleList& loaded) {
+  auto* modules = reinterpret_cast<const img::ModuleEntry*>(section + h.modules_offset);
+  for (uint32_t m = 0; m < h.module_count; ++m)
+    if (modules[m].reloc_count && !(modules[m].kind == img::ModuleKind::executable_fixed && loaded.items[0].bias == 0))
+      return true;
+  return false;
+}
+
 // Replaces the file mapping of the arena with anonymous memory holding the same bytes.
 bool copy_arena(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset) {
   unsigned char* arena = section + h.arena_offset;
@@ -362,6 +372,7 @@ void load() {
   }
   Stats stats;
   if (!why) why = img::validate_tables(h, section);
+  if (!why && applies_relocations(h, section, loaded)) why = img::validate_relocs(h, section);
   if (!why && compressed) {
     why = decompress_arena(h, section, fd, sec.offset);
     stats.decompressed = true;

@@ -22,11 +22,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // explores the offsets and counts behind them (the checks themselves are one comparison).
   h.header_checksum = img::header_checksum(h);
   if (img::validate_header(h, size)) return 0;
-  h.tables_checksum = img::checksum(section + h.roots_offset, h.bitmap_offset - h.roots_offset);
+  h.tables_checksum = img::checksum(section + h.roots_offset, h.relocs_offset - h.roots_offset);
+  h.relocs_checksum = img::checksum(section + h.relocs_offset, h.reloc_count * sizeof(img::ModuleReloc));
   h.bitmap_checksum = img::checksum(section + h.bitmap_offset, h.bitmap_size);
   h.header_checksum = img::header_checksum(h);
   std::memcpy(section, &h, sizeof(h));
-  if (img::validate_header(h, size) || img::validate_tables(h, section)) return 0;
+  if (img::validate_header(h, size) || img::validate_tables(h, section) || img::validate_relocs(h, section)) return 0;
 
   // A compressed arena: decompress it after the tables, as the loader does (small ones only).
   std::vector<std::uint64_t> expanded;

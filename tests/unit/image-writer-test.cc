@@ -47,7 +47,8 @@ TEST(ImageWriter, HeaderIsConsistentAndChecksummed) {
   EXPECT_EQ(h.arena_offset % img::kPageSize, 0u);
   EXPECT_EQ(h.preferred_base, kBaseA);
   EXPECT_EQ(h.arena_size, r.a.arena.size());
-  EXPECT_EQ(h.tables_checksum, img::checksum(w.bytes.data() + h.roots_offset, h.bitmap_offset - h.roots_offset));
+  EXPECT_EQ(h.tables_checksum, img::checksum(w.bytes.data() + h.roots_offset, h.relocs_offset - h.roots_offset));
+  EXPECT_EQ(h.relocs_checksum, img::checksum(w.bytes.data() + h.relocs_offset, h.reloc_count * sizeof(img::ModuleReloc)));
   EXPECT_EQ(h.bitmap_checksum, img::checksum(w.bytes.data() + h.bitmap_offset, h.bitmap_size));
   EXPECT_EQ(h.bitmap_offset % 8, 0u);
   EXPECT_EQ(h.arena_checksum, img::checksum(w.bytes.data() + h.arena_offset, h.arena_size));

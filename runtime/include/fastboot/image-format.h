@@ -9,14 +9,14 @@
 namespace fastboot::image {
 
 inline constexpr char kMagic[8] = {'F', 'A', 'S', 'T', 'B', 'O', 'O', 'T'};
-inline constexpr std::uint32_t kImageVersion = 3;
+inline constexpr std::uint32_t kImageVersion = 4;
 inline constexpr std::uint64_t kPageSize = 4096;
 
 // The section is laid out as:
 //
-//   [Header][RootEntry × root_count][ModuleEntry × module_count][ModuleReloc × reloc_count]
-//   [SymbolEntry × symbol_count][GlobalReloc × global_count][ChunkEntry × chunk_count]
-//   [strings][arena-pointer bitmap] ... zero padding to a page ... [arena bytes]
+//   [Header][RootEntry × root_count][ModuleEntry × module_count][SymbolEntry × symbol_count]
+//   [GlobalReloc × global_count][ChunkEntry × chunk_count][strings][ModuleReloc × reloc_count]
+//   [arena-pointer bitmap] ... zero padding to a page ... [arena bytes]
 //
 // All offsets are from the first byte of the section. The arena starts on a page boundary, so
 // the runtime can map the section with one mmap and find the arena at `preferred_base` when
@@ -52,12 +52,14 @@ struct Header {
   std::uint8_t build_id[32];      // GNU build-id of the executable this image belongs to
   std::uint32_t build_id_size;    // bytes used in build_id; 0 = none recorded
   std::uint32_t symbol_count;     // entries in SymbolEntry[]
-  std::uint64_t tables_checksum;  // checksum() of [roots_offset, bitmap_offset): checked at startup
+  std::uint64_t tables_checksum;  // checksum() of [roots_offset, relocs_offset): checked at startup
+  std::uint64_t relocs_checksum;  // checksum() of the module relocations: checked before applying
+                                  // any (a fixed-address program at its address applies none)
   std::uint64_t bitmap_checksum;  // checksum() of the bitmap: checked before relocating with it
   std::uint64_t arena_checksum;   // checksum() of the arena bytes, checked on FASTBOOT_VERIFY=1
   std::uint64_t header_checksum;  // checksum() of this header up to this field
 };
-static_assert(sizeof(Header) == 248);
+static_assert(sizeof(Header) == 256);
 static_assert(offsetof(Header, header_checksum) == sizeof(Header) - 8);
 
 // One per root: where its object starts in the arena and what type it was baked as.

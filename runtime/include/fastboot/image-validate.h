@@ -45,14 +45,15 @@ inline const char* validate_header(const Header& h, std::uint64_t section_size) 
     return "a table lies outside the section";
   if (h.bitmap_size != (h.arena_size / 8 + 63) / 64 * 8) return "bitmap size does not match the arena";
   if (h.strings_size == 0) return "empty string table";
-  if (h.bitmap_offset < h.roots_offset) return "bitmap before the tables";
+  if (h.relocs_offset < h.roots_offset || h.bitmap_offset < h.relocs_offset + h.reloc_count * sizeof(ModuleReloc))
+    return "tables out of order";
   return nullptr;
 }
 
 // The tables of a section whose header passed validate_header(): their checksum, and every
 // index and offset in them. Returns a reason, or null.
 inline const char* validate_tables(const Header& h, const unsigned char* section) {
-  if (checksum(section + h.roots_offset, h.bitmap_offset - h.roots_offset) != h.tables_checksum)
+  if (checksum(section + h.roots_offset, h.relocs_offset - h.roots_offset) != h.tables_checksum)
     return "table checksum mismatch";
   const char* strings = reinterpret_cast<const char*>(section + h.strings_offset);
   if (strings[h.strings_size - 1] != 0) return "string table is not terminated";
@@ -62,8 +63,6 @@ inline const char* validate_tables(const Header& h, const unsigned char* section
         !in_bounds(roots[i].object_offset, roots[i].size, h.arena_size) || roots[i].object_offset % roots[i].align)
       return "a root lies outside the arena";
   auto* modules = reinterpret_cast<const ModuleEntry*>(section + h.modules_offset);
-  auto* relocs = reinterpret_cast<const ModuleReloc*>(section + h.relocs_offset);
-  auto* symbols = reinterpret_cast<const SymbolEntry*>(section + h.symbols_offset);
   for (std::uint32_t m = 0; m < h.module_count; ++m) {
     const ModuleEntry& mod = modules[m];
     if (mod.kind != ModuleKind::executable && mod.kind != ModuleKind::shared_library &&
@@ -72,11 +71,6 @@ inline const char* validate_tables(const Header& h, const unsigned char* section
     if (mod.first_reloc > h.reloc_count || mod.reloc_count > h.reloc_count - mod.first_reloc ||
         mod.name_offset >= h.strings_size || mod.build_id_size > sizeof(mod.build_id))
       return "a module entry lies outside the tables";
-    for (std::uint64_t i = mod.first_reloc; i < mod.first_reloc + mod.reloc_count; ++i)
-      if (relocs[i].arena_offset % 8 || h.arena_size < 8 || relocs[i].arena_offset > h.arena_size - 8 ||
-          (relocs[i].symbol != kNoSymbol &&
-           (relocs[i].symbol >= h.symbol_count || symbols[relocs[i].symbol].name_offset >= h.strings_size)))
-        return "a relocation lies outside the tables";
   }
   auto* globals = reinterpret_cast<const GlobalReloc*>(section + h.globals_offset);
   for (std::uint64_t i = 0; i < h.global_count; ++i)
@@ -96,6 +90,21 @@ inline const char* validate_tables(const Header& h, const unsigned char* section
   } else if (h.chunk_count != 0) {
     return "chunks in an uncompressed image";
   }
+  return nullptr;
+}
+
+// The module relocations of a section whose tables passed validate_tables(): their checksum and
+// every offset and symbol index. Only needed when relocations are applied.
+inline const char* validate_relocs(const Header& h, const unsigned char* section) {
+  if (checksum(section + h.relocs_offset, h.reloc_count * sizeof(ModuleReloc)) != h.relocs_checksum)
+    return "relocation checksum mismatch";
+  auto* relocs = reinterpret_cast<const ModuleReloc*>(section + h.relocs_offset);
+  auto* symbols = reinterpret_cast<const SymbolEntry*>(section + h.symbols_offset);
+  for (std::uint64_t i = 0; i < h.reloc_count; ++i)
+    if (relocs[i].arena_offset % 8 || h.arena_size < 8 || relocs[i].arena_offset > h.arena_size - 8 ||
+        (relocs[i].symbol != kNoSymbol &&
+         (relocs[i].symbol >= h.symbol_count || symbols[relocs[i].symbol].name_offset >= h.strings_size)))
+      return "a relocation lies outside the tables";
   return nullptr;
 }
 
