@@ -103,6 +103,14 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
     Timer t(ctx, "diff and classify");
     c = classify(ctx, a, b);
   }
+  if (ctx.opts.verbose && c.leftover_words)
+    note(ctx) << c.leftover_words << " word" << (c.leftover_words == 1 ? "" : "s") << " differed between the bake "
+              << "runs only by halves of addresses (leftover bytes of registers and stack in padding or "
+              << "unused union storage); baked with the first run's bytes";
+  if (ctx.opts.verbose && c.stack_words)
+    note(ctx) << c.stack_words << (c.stack_words == 1 ? " word holds" : " words hold") << " addresses in the "
+              << "initializers' stack frames, which are gone when an initializer returns: leftover bytes, "
+              << "or pointers that dangle in the unbaked program too; baked as they are";
 
   // Escaping references: globals the initializers pointed at the heap are restored at startup;
   // baked pointers to library state the bake initialized are refused.

@@ -14,7 +14,13 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   stats.arena_before = a.arena.size();
   const auto& allocs = a.allocs;
 
-  // New offsets: the kept allocations in their old order, each at its own alignment.
+  // New offsets: the kept allocations in their old order, each at its own alignment and at the
+  // same offset modulo kKeepLowBits as before. A word that differed between the runs by exactly
+  // the arena shift is taken for an arena pointer, but its low byte may be a real member (a bool
+  // written over a leftover pointer in a stack temporary, as in std::regex's states): the shift
+  // is a multiple of 4096 and cannot tell. Moving its target by a multiple of 256 leaves that
+  // byte as it was; the cost is at most 255 bytes per run of dropped allocations.
+  constexpr std::uint64_t kKeepLowBits = 256;
   std::vector<std::uint64_t> moved(allocs.size(), ~0ull);
   std::uint64_t cursor = 0;
   for (std::size_t i = 0; i < allocs.size(); ++i) {
@@ -23,7 +29,8 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
       continue;
     }
     std::uint64_t align = std::max<std::uint64_t>(16, protocol::alloc_alignment(allocs[i].flags));
-    cursor = (cursor + align - 1) / align * align;
+    if (align >= kKeepLowBits) cursor = (cursor + align - 1) / align * align;
+    else cursor += (allocs[i].offset - cursor) % kKeepLowBits;
     moved[i] = cursor;
     cursor += std::max<std::uint64_t>(allocs[i].size, 1);
     stats.live_bytes += allocs[i].size;

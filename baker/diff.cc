@@ -45,6 +45,55 @@ std::uint64_t load_word(const std::vector<std::uint8_t>& arena, std::uint64_t of
   return v;
 }
 
+// The places an address can point into in both runs, each as its span in run A and in run B:
+// the arena (its used part), each module, the main thread's stack and heap.
+struct RegionPair {
+  std::uint64_t a_lo, a_hi, b_lo, b_hi;
+};
+
+std::vector<RegionPair> region_pairs(const Dump& a, const Dump& b) {
+  std::vector<RegionPair> out;
+  std::uint64_t size = std::max<std::uint64_t>(a.arena.size(), 1);
+  out.push_back({a.arena_base, a.arena_base + size, b.arena_base, b.arena_base + size});
+  for (std::size_t m = 0; m < a.modules.size() && m < b.modules.size(); ++m) {
+    const auto& sa = a.modules[m].segments;
+    const auto& sb = b.modules[m].segments;
+    if (sa.empty() || sb.empty()) continue;
+    out.push_back({sa.front().start, sa.back().end, sb.front().start, sb.back().end});
+  }
+  for (const char* name : {"[stack]", "[heap]"}) {
+    auto find = [&](const Dump& d) {
+      for (const auto& m : d.maps)
+        if (m.name == name) return &m;
+      return static_cast<const Dump::Mapping*>(nullptr);
+    };
+    const Dump::Mapping *ma = find(a), *mb = find(b);
+    if (ma && mb) out.push_back({ma->start, ma->end, mb->start, mb->end});
+  }
+  return out;
+}
+
+// True when two 4-byte halves, one from each run, can be the same half of an address in the same
+// place: both upper halves of addresses in the region, or both lower halves at the same offset.
+bool halves_of_one_address(const std::vector<RegionPair>& regions, std::uint32_t ha, std::uint32_t hb) {
+  for (const RegionPair& r : regions) {
+    if (ha >= (r.a_lo >> 32) && ha <= ((r.a_hi - 1) >> 32) && hb >= (r.b_lo >> 32) && hb <= ((r.b_hi - 1) >> 32))
+      return true;
+    std::uint32_t oa = ha - std::uint32_t(r.a_lo), ob = hb - std::uint32_t(r.b_lo);
+    if (oa == ob && oa < r.a_hi - r.a_lo) return true;
+  }
+  return false;
+}
+
+// True when every half in which a differing word differs is a leftover half of an address.
+bool leftover_halves(const std::vector<RegionPair>& regions, std::uint64_t va, std::uint64_t vb) {
+  for (unsigned shift : {0u, 32u}) {
+    auto ha = std::uint32_t(va >> shift), hb = std::uint32_t(vb >> shift);
+    if (ha != hb && !halves_of_one_address(regions, ha, hb)) return false;
+  }
+  return true;
+}
+
 bool looks_like_address(std::uint64_t v) { return v >= 0x10000 && v < 0x800000000000; }
 
 const Dump::Mapping* mapping_of(const Dump& d, std::uint64_t v) {
@@ -66,7 +115,8 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   const Dump::Mapping* mb = mapping_of(b, vb);
   if (ma && mb) {
     if (ma->name == "[stack]" && mb->name == "[stack]")
-      return "it is a pointer to the stack (a frame that is gone when the initializer returns)";
+      return "it is an address in the main thread's stack (the program's arguments and environment), "
+             "which is not part of the image";
     if (ma->name.empty() || ma->name == "[heap]" || ma->name.rfind("[anon", 0) == 0)
       return "it is a pointer into memory the initializer did not allocate on the baking thread "
              "(another thread's heap, or memory allocated before the bake)";
@@ -80,6 +130,12 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   if (va >= 1000000 && vb >= 1000000 && diff < 10000000000ull && diff < std::min(va, vb) / 100)
     return fmt::format("it looks like a clock reading (the runs differ by {}, close to each other); "
                        "times belong at startup, not in a baked value", diff);
+  if (std::uint32_t(va) == std::uint32_t(vb) || (va >> 32) == (vb >> 32))
+    return fmt::format("only its {} 4 bytes differ, as leftover bytes of registers or stack in padding or "
+                       "unused union storage do (the baker could not match them to half an address); if "
+                       "no code reads them, build the code that allocates this object with -g so the "
+                       "baker sees its padding, or value-initialize the object",
+                       (va >> 32) == (vb >> 32) ? "lower" : "upper");
   return "it is a value that differs between runs and is no address of the baking process (an "
          "address-derived hash, a random number, or uninitialized memory)";
 }
@@ -127,6 +183,8 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b) {
   const std::uint64_t size = a.arena.size();
   const std::uint64_t arena_shift = b.arena_base - a.arena_base;
   ModuleMap modules(a);
+  const std::vector<RegionPair> regions = region_pairs(a, b);
+  const std::uint64_t stack_lo = ctx.opts.stack_base, stack_size = protocol::kBakeStackSize;
 
   std::vector<std::uint64_t> module_shift(a.modules.size());
   std::vector<bool> same_base(a.modules.size());
@@ -147,7 +205,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b) {
     std::vector<std::uint64_t> bits;
     std::vector<ModulePointer> module_pointers;
     std::vector<BadWord> bad;
-    std::uint64_t arena_pointers = 0, data_words = 0;
+    std::uint64_t arena_pointers = 0, data_words = 0, stack_words = 0, leftover_words = 0;
   };
   std::vector<Part> parts(parallel_parts());
   parallel_for(a.allocs.size(), [&](std::size_t begin, std::size_t end_index, std::size_t p) {
@@ -169,10 +227,12 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b) {
         }
         if (va == vb) {
           int m = any_same_base ? modules.find(va) : -1;
-          if (m >= 0 && same_base[m])
+          if (m >= 0 && same_base[m]) {
             part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
-          else
-            ++part.data_words;
+            continue;
+          }
+          ++part.data_words;
+          if (va - stack_lo < stack_size) ++part.stack_words;
           continue;
         }
         if (vb - va == arena_shift && va - a.arena_base <= size) {
@@ -185,6 +245,11 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b) {
           part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
           continue;
         }
+        if (leftover_halves(regions, va, vb)) {
+          ++part.leftover_words;
+          ++part.data_words;
+          continue;
+        }
         part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb)});
       }
     }
@@ -195,8 +260,10 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b) {
       out.bitmap[part.first_word + w] |= part.bits[w];
     out.module_pointers.insert(out.module_pointers.end(), part.module_pointers.begin(), part.module_pointers.end());
     out.bad.insert(out.bad.end(), part.bad.begin(), part.bad.end());
+    out.leftover_words += part.leftover_words;
     out.arena_pointers += part.arena_pointers;
     out.data_words += part.data_words;
+    out.stack_words += part.stack_words;
   }
   std::stable_sort(out.module_pointers.begin(), out.module_pointers.end(),
                    [](auto& x, auto& y) { return x.module < y.module; });

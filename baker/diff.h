@@ -31,6 +31,13 @@ struct Classification {
   std::vector<ModulePointer> module_pointers;  // sorted by module, then offset
   std::vector<BadWord> bad;
   std::vector<std::uint32_t> range_checked;  // modules at the same address in both runs
+  // Words that differed only in 4-byte halves that are each half of an address in the same place
+  // of both runs (the arena, a module, the stack): leftovers of registers and stack in padding
+  // or unused union storage. They are data with run A's bytes; run A's address space is the same
+  // in every bake, so those bytes are too. (Zeroing them would be wrong: a half can share its
+  // bytes with a real member, such as a bool beside three leftover bytes.)
+  std::uint64_t leftover_words = 0;
+  std::uint64_t stack_words = 0;  // equal in both runs, inside the initializers' (gone) frames
 };
 
 // Both runs must have made the same allocations in the same order. Records an error naming

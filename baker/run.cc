@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,12 +32,17 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base) {
+// Run A starts with address-space randomization off, so every address it sees (modules, stack,
+// heap) is the same in every bake and the leftovers its padding copies are too: the image is
+// reproducible. Run B keeps randomization on, so a value that depends on where something was
+// mapped differs between the runs and is caught.
+Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base, bool fixed_layout) {
   Process p;
   p.dump = fmt::format("{}/run-{}.dump", dir, tag);
   p.trace = fmt::format("{}/run-{}.trace", dir, tag);
   p.log = fmt::format("{}/run-{}.log", dir, tag);
   std::string base_text = fmt::format("{:x}", base);
+  std::string stack_text = fmt::format("{:x}", ctx.opts.stack_base);
   const std::string& program = ctx.opts.program;
   p.pid = fork();
   if (p.pid == 0) {
@@ -57,6 +63,9 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     setenv(protocol::kEnvOutput, p.dump.c_str(), 1);
     setenv(protocol::kEnvTrace, p.trace.c_str(), 1);
     setenv(protocol::kEnvBase, base_text.c_str(), 1);
+    setenv(protocol::kEnvStack, stack_text.c_str(), 1);
+    int persona = personality(0xffffffff);
+    if (persona != -1) personality(fixed_layout ? (persona | ADDR_NO_RANDOMIZE) : (persona & ~ADDR_NO_RANDOMIZE));
     unsetenv("FASTBOOT_DISABLE");
     unsetenv("FASTBOOT_RANDOMIZE");
     execl(program.c_str(), program.c_str(), static_cast<char*>(nullptr));
@@ -118,8 +127,8 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   Process a, b;
   {
     Timer t(ctx, "  baking processes");
-    a = spawn(ctx, dir, 'a', ctx.opts.base_a);
-    b = spawn(ctx, dir, 'b', ctx.opts.base_b);
+    a = spawn(ctx, dir, 'a', ctx.opts.base_a, true);
+    b = spawn(ctx, dir, 'b', ctx.opts.base_b, false);
     for (Process* p : {&a, &b})
       if (p->pid > 0) waitpid(p->pid, &p->status, 0);
   }

@@ -4,6 +4,7 @@
 // dump of the arena, its allocations, the roots and the loaded modules for the baker.
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
@@ -303,20 +304,8 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   if (close(fd) != 0) fail(proto::kExitSetup, "cannot write the dump ", path);
 }
 
-[[noreturn]] void bake_main(const char* output) {
-  trace_path = getenv(proto::kEnvTrace);
-  const char* base_text = getenv(proto::kEnvBase);
-  if (!base_text) fail(proto::kExitSetup, proto::kEnvBase, " is not set");
-  uintptr_t base = strtoull(base_text, nullptr, 16);
-  if (base == 0 || base % 4096) fail(proto::kExitSetup, "bad arena base ", base_text);
-
-  for (detail::root_base* a = first_root(); a; a = a->next)
-    for (detail::root_base* b = a->next; b; b = b->next)
-      if (strcmp(a->name, b->name) == 0)
-        fail(proto::kExitSetup, "two roots are named '", a->name, "'; root names must be unique");
-
-  constexpr size_t kReserve = size_t(64) << 30;
-  if (!arena_begin(base, kReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
+// Runs the initializers and writes the dump; never returns.
+[[noreturn]] void bake(const char* output) {
   active = true;
   prepare_cxx_runtime();
 #if !FASTBOOT_WRAPPED_ALLOCATOR
@@ -350,6 +339,42 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   uint64_t global_count = collect_changed_globals(before, &globals);
   write_dump(output, globals, global_count);
   _exit(proto::kExitOk);
+}
+
+void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
+
+[[noreturn]] void bake_main(const char* output) {
+  trace_path = getenv(proto::kEnvTrace);
+  const char* base_text = getenv(proto::kEnvBase);
+  if (!base_text) fail(proto::kExitSetup, proto::kEnvBase, " is not set");
+  uintptr_t base = strtoull(base_text, nullptr, 16);
+  if (base == 0 || base % 4096) fail(proto::kExitSetup, "bad arena base ", base_text);
+
+  for (detail::root_base* a = first_root(); a; a = a->next)
+    for (detail::root_base* b = a->next; b; b = b->next)
+      if (strcmp(a->name, b->name) == 0)
+        fail(proto::kExitSetup, "two roots are named '", a->name, "'; root names must be unique");
+
+  constexpr size_t kReserve = size_t(64) << 30;
+  if (!arena_begin(base, kReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
+
+  // The initializers run on a thread whose stack, and so its thread-local storage, sits at the
+  // address the baker chose, the same in both runs: register and stack leftovers that padding
+  // copies from there are the same bytes in both, and in every bake.
+  const char* stack_text = getenv(proto::kEnvStack);
+  if (!stack_text) bake(output);
+  uintptr_t stack = strtoull(stack_text, nullptr, 16);
+  void* mem = stack % 4096 ? MAP_FAILED
+                           : mmap(reinterpret_cast<void*>(stack), proto::kBakeStackSize, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+  if (mem != reinterpret_cast<void*>(stack)) fail(proto::kExitSetup, "cannot map the bake stack at ", stack_text);
+  pthread_attr_t attr;
+  pthread_t thread;
+  if (pthread_attr_init(&attr) != 0 || pthread_attr_setstack(&attr, mem, proto::kBakeStackSize) != 0 ||
+      pthread_create(&thread, &attr, bake_thread, const_cast<char*>(output)) != 0)
+    fail(proto::kExitSetup, "cannot start the baking thread");
+  pthread_join(thread, nullptr);  // the baking thread ends the process
+  _exit(proto::kExitSetup);
 }
 
 }  // namespace

@@ -10,6 +10,10 @@ namespace fastboot::protocol {
 inline constexpr const char* kEnvOutput = "FASTBOOT_BAKE_OUTPUT";  // dump file to write
 inline constexpr const char* kEnvBase = "FASTBOOT_BAKE_BASE";      // arena base, hex
 inline constexpr const char* kEnvTrace = "FASTBOOT_BAKE_TRACE";    // progress file, appended
+// Where the initializers' stack (and the baking thread's thread-local storage) lives, hex: the
+// same address in both runs, so leftovers of stack addresses in padding agree between them.
+inline constexpr const char* kEnvStack = "FASTBOOT_BAKE_STACK";
+inline constexpr std::uint64_t kBakeStackSize = std::uint64_t(1) << 30;  // reserved, not committed
 
 // Trace lines, one per event: "begin <root>", "end <root>", "throw <root>\t<what>",
 // "fd <root>\t<number>\t<path>" (a descriptor the initializer left open), "error <message>".
