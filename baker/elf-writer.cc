@@ -58,9 +58,11 @@ void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, co
   std::unique_ptr<llvm::MCStreamer> streamer(target->createMCObjectStreamer(
       triple, mc, std::move(backend), std::move(writer), std::move(emitter), *subtarget));
 
-  // Flags 0: not SHF_ALLOC, so the section is in the file but in no loadable segment, and
-  // adding it moves nothing the bake saw.
-  streamer->switchSection(mc.getELFSection(".fastboot", llvm::ELF::SHT_PROGBITS, 0));
+  // Not SHF_ALLOC: every linker (GNU ld, gold, lld, mold) places the section after all loadable
+  // content, in no segment, at its 4096-byte alignment in the file, so adding it moves nothing
+  // the bake saw and no linker script is needed. SHF_GNU_RETAIN keeps GNU ld's --gc-sections
+  // from dropping it (nothing refers to it).
+  streamer->switchSection(mc.getELFSection(".fastboot", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
   streamer->emitValueToAlignment(llvm::Align(4096));
   streamer->emitBytes(llvm::StringRef(reinterpret_cast<const char*>(image.data()), image.size()));
   streamer->switchSection(mc.getELFSection(".note.GNU-stack", llvm::ELF::SHT_PROGBITS, 0));

@@ -28,7 +28,7 @@ std::string summarize(std::vector<std::string> names) {
 }  // namespace
 
 bool is_system_runtime(const Module& m) {
-  static const std::regex pattern(R"((libc|libm|libstdc\+\+|libgcc_s|libpthread|libdl|librt|ld-linux-x86-64)\.so[.0-9]*)");
+  static const std::regex pattern(R"((libc|libm|libstdc\+\+|libc\+\+|libc\+\+abi|libunwind|libgcc_s|libpthread|libdl|librt|ld-linux-x86-64)\.so[.0-9]*)");
   return !m.is_executable && std::regex_match(base_name(m.name), pattern);
 }
 
@@ -124,10 +124,11 @@ void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classifica
     const auto* alloc = &*alloc_it;
     std::string root = alloc->root < a.roots.size() ? a.roots[alloc->root].name : "?";
     error(ctx) << "root '" << root << "': word at arena offset " << fmt::format("{:#x}", p.arena_offset)
-               << " points to " << (ds.name.empty() ? "data" : ds.name) << " in " << label(m)
+               << " points to " << (ds.name.empty() ? fmt::format("data at {}+{:#x}", label(m), p.target) : ds.name + " in " + label(m))
                << ", which the bake itself initialized; the baked program would find it "
                << "uninitialized. Initialize it before the bake (in a static initializer), or "
-               << "keep this pointer out of the root";
+               << "keep this pointer out of the root (if the word is padding no code reads, it is "
+               << "leftover bytes: value-initialize the object, or build the code that allocates it with -g)";
   }
 }
 

@@ -7,6 +7,11 @@
 # run in WORKING_DIRECTORY (default: the target's binary directory). A failed bake fails the
 # build and leaves no executable behind. COMPRESS stores the image zstd-compressed: a smaller
 # executable, and a start that decompresses the whole arena instead of mapping it.
+#
+# Works with any generator (Ninja, Unix Makefiles, Ninja Multi-Config: the configurations of a
+# multi-config build share the depfile) and any linker the compiler driver runs (-fuse-ld=bfd,
+# gold, lld or mold). A link that must name every section (--orphan-handling=error) can add
+# LINKER:-T,${FASTBOOT_LINKER_SCRIPT}, which places the section for GNU ld and lld.
 function(fastboot_bake target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "COMPRESS" "WORKING_DIRECTORY" "DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
@@ -55,10 +60,10 @@ function(fastboot_bake target)
   set_target_properties(${target} PROPERTIES
     C_LINKER_LAUNCHER "${launcher}"
     CXX_LINKER_LAUNCHER "${launcher}")
-  # The image belongs to one build of the program, identified by its GNU build-id.
-  target_link_options(${target} PRIVATE "LINKER:-T,${FASTBOOT_LINKER_SCRIPT}" "LINKER:--build-id=sha1")
-  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
-    ${depends} "${FASTBOOT_BAKE_EXECUTABLE}" "${FASTBOOT_LINKER_SCRIPT}")
+  # The image belongs to one build of the program, identified by its GNU build-id. Its section
+  # needs no linker script: GNU ld, gold, lld and mold all place it after the loadable content.
+  target_link_options(${target} PRIVATE "LINKER:--build-id=sha1")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${depends} "${FASTBOOT_BAKE_EXECUTABLE}")
   if(TARGET fastboot_bake)  # this build tree: build the baker and the -static runtime first
     add_dependencies(${target} fastboot_bake fastboot_runtime_wrapped)
   endif()

@@ -12,9 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
-
-#include <mutex>
 
 #include "fastboot/image-format.h"
 #include "fastboot/image-validate.h"
@@ -33,7 +32,7 @@ struct Image {
   unsigned char* arena = nullptr;
 };
 Image image;
-std::once_flag once;
+pthread_once_t once = PTHREAD_ONCE_INIT;
 
 bool env_flag(const char* name) {
   const char* v = getenv(name);
@@ -220,7 +219,8 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
   // Baked values may point at the C++ runtime's classic locale, which the bake initialized
   // before its snapshot: initialize it here too, before anything reads those values.
   for (uint32_t m = 0; m < h.module_count; ++m)
-    if (strncmp(strings + modules[m].name_offset, "libstdc++.", 10) == 0) {
+    if (strncmp(strings + modules[m].name_offset, "libstdc++.", 10) == 0 ||
+        strncmp(strings + modules[m].name_offset, "libc++.", 7) == 0) {
       prepare_cxx_runtime();
       break;
     }
@@ -413,7 +413,7 @@ void load() {
 }  // namespace
 
 bool image_loaded() {
-  std::call_once(once, load);
+  pthread_once(&once, load);
   return image.loaded;
 }
 

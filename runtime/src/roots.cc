@@ -1,5 +1,6 @@
 // The registry of roots and the slow path of a root's first access.
-#include <locale>
+#include <pthread.h>
+
 #include <new>
 
 #include "runtime.h"
@@ -13,7 +14,15 @@ detail::root_base* tail;
 namespace rt {
 detail::root_base* first_root() { return head; }
 
-void prepare_cxx_runtime() { (void)std::locale::classic(); }
+// std::locale::classic() of libstdc++ and of libc++, whichever the program has: weak
+// references, so the runtime links against neither.
+extern "C" const void* fastboot_classic_locale_gnu() __asm__("_ZNSt6locale7classicEv") __attribute__((weak));
+extern "C" const void* fastboot_classic_locale_llvm() __asm__("_ZNSt3__16locale7classicEv") __attribute__((weak));
+
+void prepare_cxx_runtime() {
+  if (fastboot_classic_locale_gnu) (void)fastboot_classic_locale_gnu();
+  if (fastboot_classic_locale_llvm) (void)fastboot_classic_locale_llvm();
+}
 }  // namespace rt
 
 namespace detail {
@@ -24,8 +33,14 @@ void register_root(root_base& r) noexcept {
   tail = &r;
 }
 
+static_assert(sizeof(pthread_mutex_t) <= sizeof(root_base::lock) && alignof(pthread_mutex_t) <= 8);
+
 const void* resolve(root_base& r) {
-  std::lock_guard<std::mutex> guard(r.lock);
+  struct Guard {
+    pthread_mutex_t* m;
+    explicit Guard(pthread_mutex_t* mutex) : m(mutex) { pthread_mutex_lock(m); }
+    ~Guard() { pthread_mutex_unlock(m); }
+  } guard(reinterpret_cast<pthread_mutex_t*>(r.lock));
   if (const void* v = r.value.load(std::memory_order_acquire)) return v;
   const void* v;
   if (rt::baking()) {

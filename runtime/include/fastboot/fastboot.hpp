@@ -15,12 +15,14 @@
 //    program behaves as if unbaked.
 // A root is never destroyed at exit. Declare roots at namespace scope with unique names, and
 // do not touch a root from a static initializer of another translation unit.
+//
+// This header names no type of the C++ standard library in what the runtime shares with user
+// code, so one runtime serves programs built against libstdc++ and against libc++.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -49,7 +51,9 @@ struct root_base {
   void* init;                                 // the initializer, type-erased
   void (*construct)(void* init, void* where);  // runs init, constructs the value at where
   std::atomic<const void*> value{nullptr};
-  std::mutex lock;
+  // The first access's lock, owned by the runtime (a pthread mutex; all zeros is its initial
+  // state), kept opaque so that no standard library's std::mutex is part of the interface.
+  alignas(8) unsigned char lock[40] = {};
   root_base* next = nullptr;
 };
 
