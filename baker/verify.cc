@@ -116,7 +116,7 @@ void verify_baked(Context& ctx, const std::string& unbaked, const std::string& b
   }
   if (after->image_offset % 4096)
     error(ctx) << baked << ": .fastboot is at file offset " << after->image_offset
-               << ", not page-aligned; link with linker-scripts/fastboot.ld";
+               << ", not page-aligned; a linker script that places .fastboot must align it to 4096 (see linker-scripts/fastboot.ld)";
   if (after->image_size != image.size())
     error(ctx) << baked << ": .fastboot holds " << after->image_size << " bytes, the image is "
                << image.size();
