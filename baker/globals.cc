@@ -27,8 +27,14 @@ std::string summarize(std::vector<std::string> names) {
 
 }  // namespace
 
+bool is_sanitizer_state(const std::string& symbol) {
+  for (const char* prefix : {"__asan", "__ubsan", "__tsan", "__lsan", "__msan", "__sanitizer"})
+    if (symbol.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
 bool is_system_runtime(const Module& m) {
-  static const std::regex pattern(R"((libc|libm|libstdc\+\+|libc\+\+|libc\+\+abi|libunwind|libgcc_s|libpthread|libdl|librt|ld-linux-x86-64)\.so[.0-9]*)");
+  static const std::regex pattern(R"((libc|libm|libstdc\+\+|libc\+\+|libc\+\+abi|libunwind|libgcc_s|libasan|libubsan|libtsan|liblsan|libpthread|libdl|librt|ld-linux-x86-64)\.so[.0-9]*)");
   return !m.is_executable && std::regex_match(base_name(m.name), pattern);
 }
 
@@ -103,9 +109,14 @@ void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classifica
   for (const auto& g : a.globals) changed[g.module].push_back(g.offset);
   AllocIndex index(a.allocs, a.arena.size());
   // A baked pointer into writable data that the bake changed points at state the baked program
-  // does not have (it starts with the data as the executable holds it).
+  // does not have (it starts with the data as the executable holds it). Not checked: the state
+  // of the C and C++ runtime libraries and of sanitizer runtimes, which build it themselves in
+  // every process (stdio's buffers, caches); the one piece baked values need built first, the
+  // classic locale, is prepared before the bake and before the image is used. Leftover bytes
+  // of pointers into that state (registers spilled into padding) would otherwise be refused.
   for (const ModulePointer& p : c.module_pointers) {
     const Module& m = a.modules[p.module];
+    if (is_system_runtime(m)) continue;
     std::size_t alloc_index = index.at_or_before(p.arena_offset);
     if (alloc_index == AllocIndex::kNone || !reachable[alloc_index]) continue;
     auto alloc_it = a.allocs.begin() + std::ptrdiff_t(alloc_index);
@@ -116,6 +127,7 @@ void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classifica
       writable |= (s.flags & 2) && m.bias + p.target >= s.start && m.bias + p.target < s.end;
     if (!writable) continue;
     auto ds = sym.data_symbol(m, p.target);
+    if (is_sanitizer_state(ds.name)) continue;
     std::uint64_t lo = ds.size ? ds.start : (p.target & ~7ull);
     std::uint64_t hi = ds.size ? ds.start + ds.size : lo + 8;
     bool touched = std::any_of(it->second.begin(), it->second.end(),

@@ -27,7 +27,10 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
 void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classification& c,
                                    const std::vector<bool>& reachable);  // Reachability::reached
 
-// The C and C++ runtime libraries: their internal state is theirs to rebuild, never restored.
+// The C and C++ runtime libraries and the sanitizer runtimes: their internal state is theirs to
+// rebuild, never restored.
 bool is_system_runtime(const Module& m);
+// Data of a sanitizer runtime linked into the program itself (UBSan's type cache, say).
+bool is_sanitizer_state(const std::string& symbol);
 
 }  // namespace fastboot::baker
