@@ -102,6 +102,12 @@ const Dump::Mapping* mapping_of(const Dump& d, std::uint64_t v) {
   return nullptr;
 }
 
+// For a whole address of memory the image does not hold: it may be a copy of one that no code
+// reads, left in padding.
+constexpr const char* kLeftoverHint =
+    "; if no code reads this word (padding, or a union member not in use), it is leftover bytes of "
+    "registers or stack: value-initialize the object, or build the code that allocates it with -g";
+
 std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std::uint64_t va,
                      std::uint64_t vb) {
   std::uint64_t size = a.arena.size();
@@ -115,12 +121,12 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   const Dump::Mapping* mb = mapping_of(b, vb);
   if (ma && mb) {
     if (ma->name == "[stack]" && mb->name == "[stack]")
-      return "it is an address in the main thread's stack (the program's arguments and environment), "
-             "which is not part of the image";
+      return std::string("it is an address in the main thread's stack (the program's arguments and "
+                         "environment), which is not part of the image") + kLeftoverHint;
     if (ma->name.empty() || ma->name == "[heap]" || ma->name.rfind("[anon", 0) == 0)
-      return "it is a pointer into memory the initializer did not allocate on the baking thread "
-             "(another thread's heap, or memory allocated before the bake)";
-    return fmt::format("it points into {}, which is not part of the image", ma->name);
+      return std::string("it is a pointer into memory the initializer did not allocate on the baking thread "
+             "(another thread's heap, or memory allocated before the bake)") + kLeftoverHint;
+    return fmt::format("it points into {}, which is not part of the image{}", ma->name, kLeftoverHint);
   }
   // A dump without a memory map: go by the range of the value.
   if (a.maps.empty() && looks_like_address(va) && looks_like_address(vb))
