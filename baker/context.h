@@ -28,7 +28,7 @@ struct Options {
   std::uint64_t base_b = 0x7ea5a5a5a000;
   // The initializers' stack, at this address in both runs (protocol::kBakeStackSize bytes):
   // an address in it is in a frame that is gone when the initializer returns.
-  std::uint64_t stack_base = 0x7ec000000000;
+  std::uint64_t stack_base = 0x7ed000000000;
   bool verbose = false;
   bool compress = false;          // store the arena as zstd chunks, decompressed at startup
   std::string depfile;            // where `link` writes the files the initializers read

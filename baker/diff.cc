@@ -22,8 +22,10 @@ struct SegmentRef {
 class ModuleMap {
  public:
   explicit ModuleMap(const Dump& a) {
+    // Up to the end of the segment's last page: the mapping goes that far and moves with the
+    // module (the dynamic loader keeps its first allocations, link maps among them, there).
     for (std::uint32_t m = 0; m < a.modules.size(); ++m)
-      for (const Segment& s : a.modules[m].segments) segs_.push_back({s.start, s.end, m});
+      for (const Segment& s : a.modules[m].segments) segs_.push_back({s.start, (s.end + 4095) & ~4095ull, m});
     std::sort(segs_.begin(), segs_.end(), [](auto& x, auto& y) { return x.start < y.start; });
   }
   // The module containing addr, one-past-the-end included; -1 if none.
@@ -124,14 +126,14 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
       return std::string("it is an address in the main thread's stack (the program's arguments and "
                          "environment), which is not part of the image") + kLeftoverHint;
     if (ma->name.empty() || ma->name == "[heap]" || ma->name.rfind("[anon", 0) == 0)
-      return std::string("it is a pointer into memory the initializer did not allocate on the baking thread "
-             "(another thread's heap, or memory allocated before the bake)") + kLeftoverHint;
+      return std::string("it is a pointer into memory the initializers did not allocate (memory allocated "
+                         "before the bake, or by a thread started before it)") + kLeftoverHint;
     return fmt::format("it points into {}, which is not part of the image{}", ma->name, kLeftoverHint);
   }
   // A dump without a memory map: go by the range of the value.
   if (a.maps.empty() && looks_like_address(va) && looks_like_address(vb))
-    return "it looks like a pointer to memory the initializer did not allocate on the baking "
-           "thread (the stack, another thread's heap, or memory allocated before the bake)";
+    return "it looks like a pointer to memory the initializers did not allocate (the stack, memory "
+           "allocated before the bake, or by a thread started before it)";
   std::uint64_t diff = va > vb ? va - vb : vb - va;
   if (va >= 1000000 && vb >= 1000000 && diff < 10000000000ull && diff < std::min(va, vb) / 100)
     return fmt::format("it looks like a clock reading (the runs differ by {}, close to each other); "

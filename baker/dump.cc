@@ -56,6 +56,67 @@ std::size_t AllocIndex::at_or_before(std::uint64_t t) const {
   return count == 0 ? kNone : count - 1;
 }
 
+// The regions lay far apart in the process. Put them one after another, each at a page boundary,
+// and move every word that points into a region, every allocation and every root with it. The
+// moves are multiples of 4096, like a relocation, so they never change the low bits of a word
+// (see compact.cc on why that matters). Both runs have the same regions, so both move alike.
+bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions) {
+  if (regions.empty()) return false;
+  if (regions.size() == 1 && regions[0].offset == 0) return regions[0].size == d.arena.size();
+  struct Move {
+    std::uint64_t old_start, new_start, size;
+  };
+  std::vector<Move> moves;
+  std::uint64_t packed = 0, written = 0;
+  for (const auto& r : regions) {
+    if (!moves.empty() && r.offset < moves.back().old_start + moves.back().size) return false;
+    moves.push_back({r.offset, packed, r.size});
+    written += r.size;
+    packed = (packed + r.size + 4095) / 4096 * 4096;
+  }
+  if (written != d.arena.size()) return false;
+  std::vector<std::uint8_t> arena(packed, 0);
+  std::uint64_t from = 0;
+  for (const Move& m : moves) {
+    std::memcpy(arena.data() + m.new_start, d.arena.data() + from, m.size);
+    from += m.size;
+  }
+  // The region an old offset lies in, one past its end included; nullptr if none.
+  auto find = [&](std::uint64_t off) -> const Move* {
+    auto it = std::upper_bound(moves.begin(), moves.end(), off, [](std::uint64_t v, const Move& m) { return v < m.old_start; });
+    if (it == moves.begin()) return nullptr;
+    --it;
+    return off <= it->old_start + it->size ? &*it : nullptr;
+  };
+  auto move_address = [&](std::uint64_t& v) {
+    if (v < d.arena_base) return;
+    if (const Move* m = find(v - d.arena_base)) v -= m->old_start - m->new_start;
+  };
+  for (std::uint64_t off = 0; off + 8 <= arena.size(); off += 8) {
+    std::uint64_t v;
+    std::memcpy(&v, arena.data() + off, 8);
+    std::uint64_t moved = v;
+    move_address(moved);
+    if (moved != v) std::memcpy(arena.data() + off, &moved, 8);
+  }
+  for (auto& a : d.allocs) {
+    const Move* m = find(a.offset);
+    if (!m || a.offset == m->old_start + m->size) return false;
+    a.offset -= m->old_start - m->new_start;
+  }
+  for (auto& root : d.roots) {
+    const Move* m = find(root.object_offset);
+    if (!m) return false;
+    root.object_offset -= m->old_start - m->new_start;
+  }
+  for (auto& g : d.globals) {
+    move_address(g.before);
+    move_address(g.after);
+  }
+  d.arena = std::move(arena);
+  return true;
+}
+
 std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   // Dumps of large heaps are gigabytes: map the file rather than read it into a buffer.
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -88,6 +149,7 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   d.globals = r.take<protocol::DumpGlobal>(h.global_count);
   auto strings = r.take<char>(h.strings_size);
   auto maps = r.take<char>(h.maps_size);
+  auto regions = r.take<protocol::DumpRegion>(h.region_count);
   d.arena = r.take<std::uint8_t>(h.arena_size);
   if (!r.ok || r.pos != r.size) {
     error(ctx) << path << ": truncated or oversized dump";
@@ -117,6 +179,10 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
       m.name = name;
       d.maps.push_back(std::move(m));
     }
+  }
+  if (!close_region_gaps(d, regions)) {
+    error(ctx) << path << ": the dump's arena regions are inconsistent";
+    return std::nullopt;
   }
   return d;
 }

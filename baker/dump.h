@@ -59,6 +59,12 @@ class AllocIndex {
   std::vector<std::uint32_t> bucket_;  // per bucket: index + 1 of that allocation, 0 for none
 };
 
+// The arena of a dump comes as regions: the baking thread's, then one per thread the
+// initializers started (see runtime/src/runtime.h). Makes d.arena one contiguous arena, each
+// region at the next page boundary, and moves addresses, allocations and roots with them; false
+// if the regions do not fit the dump.
+bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions);
+
 // Reads and checks a dump; records an error and returns nothing if it is malformed.
 std::optional<Dump> read_dump(Context& ctx, const std::string& path);
 

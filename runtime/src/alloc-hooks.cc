@@ -1,14 +1,19 @@
 // The allocator hooks. The program's malloc family and every operator new/delete land here:
-// while a thread is capturing (during a bake) they allocate from the arena, a bump allocator at
+// while a thread is capturing (during a bake) they allocate from the arena, bump allocators at
 // a fixed base; otherwise they forward to the next allocator in line (glibc's, or one the user
 // preloaded). free() and friends ignore memory of the mapped image, so baked objects can be
 // mutated and destroyed like heap objects.
+//
+// The arena is split into regions: the baking thread's, then one per thread the initializers
+// start, numbered in the order they were started. A thread bumps only in its own region, so
+// where an object lands depends on what its thread did, not on how the threads interleaved.
 #include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <new>
 
@@ -36,8 +41,12 @@ struct NextAllocator {
 // What this thread's allocations do: forward (the hot path), go to the arena (during a bake),
 // or come from the bootstrap buffer (while dlsym finds the next allocator). One TLS byte, so
 // the hot path tests one thing.
-enum Mode : unsigned char { kForward = 0, kCapture = 1, kResolving = 2 };
+// kWorker: a thread an initializer started; it captures while an initializer runs.
+enum Mode : unsigned char { kForward = 0, kCapture = 1, kResolving = 2, kWorker = 3 };
 thread_local unsigned char mode __attribute__((tls_model("initial-exec")));
+thread_local unsigned region_index __attribute__((tls_model("initial-exec")));  // 0: the baking thread
+// True while an initializer runs: workers capture only then.
+std::atomic<bool> window{false};
 
 // dlsym may allocate before the next allocator is known: serve that from a static buffer.
 alignas(64) char bootstrap[16 * 1024];
@@ -130,16 +139,29 @@ NextAllocator next = {first_malloc, first_free, first_calloc, first_realloc, fir
 
 // --- the arena ----------------------------------------------------------------------------
 
-struct Arena {
-  uintptr_t base = 0;
-  size_t reserve = 0;
+struct Region {
   size_t used = 0;
-  uint32_t root = 0;
-  AllocRecord* records = nullptr;
+  AllocRecord* records = nullptr;  // sorted by offset
   size_t count = 0;
   size_t capacity = 0;  // in records
 };
+
+struct Arena {
+  uintptr_t base = 0;
+  size_t reserve = 0;
+  uint32_t root = 0;
+  Region regions[kArenaRegions];
+  std::atomic_flag lock = ATOMIC_FLAG_INIT;  // workers and the baking thread share the records
+};
 Arena arena;
+
+struct Locked {
+  Locked() {
+    while (arena.lock.test_and_set(std::memory_order_acquire)) {
+    }
+  }
+  ~Locked() { arena.lock.clear(std::memory_order_release); }
+};
 
 // Memory that is not the next allocator's: the arena during a bake, the image after, and the
 // bootstrap buffer. Unsigned subtraction makes each range test one compare (null is in none).
@@ -152,41 +174,47 @@ inline bool is_foreign(const void* p) {
 }
 
 inline bool in_arena(const void* p) {
-  return reinterpret_cast<uintptr_t>(p) - arena.base < arena.used && arena.base != 0;
+  return reinterpret_cast<uintptr_t>(p) - arena.base < arena.reserve && arena.base != 0;
 }
 
-bool grow_records() {
-  size_t cap = arena.capacity ? arena.capacity * 2 : 65536;
+// This thread's allocations go to the arena now.
+inline bool capturing() { return mode == kCapture || (mode == kWorker && window.load(std::memory_order_relaxed)); }
+
+bool grow_records(Region& r) {
+  size_t cap = r.capacity ? r.capacity * 2 : 4096;
   void* mem;
-  if (arena.records) {
-    mem = mremap(arena.records, arena.capacity * sizeof(AllocRecord), cap * sizeof(AllocRecord),
-                 MREMAP_MAYMOVE);
+  if (r.records) {
+    mem = mremap(r.records, r.capacity * sizeof(AllocRecord), cap * sizeof(AllocRecord), MREMAP_MAYMOVE);
   } else {
-    mem = mmap(nullptr, cap * sizeof(AllocRecord), PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    mem = mmap(nullptr, cap * sizeof(AllocRecord), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   }
   if (mem == MAP_FAILED) return false;
-  arena.records = static_cast<AllocRecord*>(mem);
-  arena.capacity = cap;
+  r.records = static_cast<AllocRecord*>(mem);
+  r.capacity = cap;
   return true;
 }
 
-// The record of the allocation that starts at p (records are sorted by offset).
+// The record of the allocation that starts at p (the caller holds the lock).
 AllocRecord* find_record(const void* p) {
   uint64_t off = reinterpret_cast<uintptr_t>(p) - arena.base;
-  size_t lo = 0, hi = arena.count;
+  unsigned index = 0;
+  uint64_t start = 0;
+  arena_region_of(off, &index, &start);
+  const Region& r = arena.regions[index];
+  size_t lo = 0, hi = r.count;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (arena.records[mid].offset < off) lo = mid + 1;
+    if (r.records[mid].offset < off) lo = mid + 1;
     else hi = mid;
   }
-  if (lo < arena.count && arena.records[lo].offset == off) return &arena.records[lo];
+  if (lo < r.count && r.records[lo].offset == off) return &r.records[lo];
   return nullptr;
 }
 
 // Freed arena memory is never reused; it is zeroed so the image does not carry stale bytes.
 void arena_free(void* p) {
-  if (mode != kCapture) return;
+  if (!capturing()) return;
+  Locked guard;
   AllocRecord* r = find_record(p);
   if (!r || (r->flags & 1)) return;
   r->flags |= 1;
@@ -195,6 +223,7 @@ void arena_free(void* p) {
 
 size_t foreign_size(void* p) {
   if (in_arena(p)) {
+    Locked guard;
     AllocRecord* r = find_record(p);
     return r ? r->size : 0;
   }
@@ -209,8 +238,24 @@ size_t foreign_extent(void* p) {
   return reinterpret_cast<uintptr_t>(bootstrap) + sizeof(bootstrap) - a;
 }
 
+// Code whose allocations are never captured: a threading runtime's own bookkeeping (OpenMP's
+// teams and pools), which lives as long as its threads and is no part of any root.
+struct SiteRange {
+  uintptr_t lo, hi;
+};
+SiteRange uncaptured[8];
+unsigned uncaptured_count;
+
+bool uncaptured_site(const void* site) {
+  auto a = reinterpret_cast<uintptr_t>(site);
+  for (unsigned i = 0; i < uncaptured_count; ++i)
+    if (a - uncaptured[i].lo < uncaptured[i].hi - uncaptured[i].lo) return true;
+  return false;
+}
+
 __attribute__((noinline)) void* special_alloc(size_t size, size_t align, void* site) {
-  if (mode == kCapture) return arena_alloc(size, align, 0, site);
+  if (capturing() && !uncaptured_site(site)) return arena_alloc(size, align, 0, site);
+  if (mode == kCapture || mode == kWorker) return align <= 16 ? next.malloc(size) : next.memalign(align, size);
   return bootstrap_alloc(size, align);
 }
 
@@ -229,7 +274,7 @@ inline void release(void* p) {
 
 void* reallocate(void* p, size_t size, void* site) {
   if (!p) return allocate(size, 16, site);
-  if (is_foreign(p) || mode == kCapture) {
+  if (is_foreign(p) || capturing()) {
     size_t old = is_foreign(p) ? foreign_extent(p) : next.usable_size(p);
     void* q = allocate(size, 16, site);
     if (!q) return nullptr;
@@ -263,10 +308,20 @@ bool arena_begin(uintptr_t base, size_t reserve) {
   arena.reserve = reserve;
   foreign_lo = base;
   foreign_span = reserve;
-  return grow_records();
+  return grow_records(arena.regions[0]);
 }
 
 void arena_capture(bool on) { mode = on ? kCapture : kForward; }
+void arena_never_capture(uintptr_t lo, uintptr_t hi) {
+  if (uncaptured_count < sizeof(uncaptured) / sizeof(uncaptured[0])) uncaptured[uncaptured_count++] = {lo, hi};
+}
+void arena_window(bool open) { window.store(open, std::memory_order_release); }
+bool arena_window_open() { return window.load(std::memory_order_acquire); }
+void arena_join_as_worker(unsigned index) {
+  region_index = index;
+  mode = kWorker;
+}
+void arena_leave() { mode = kForward; }
 bool auditing() { return mode == kCapture; }
 
 uint32_t arena_set_root(uint32_t root) {
@@ -279,12 +334,16 @@ void* arena_alloc(size_t size, size_t align, uint32_t flags, void* site) {
   if (align < 16) align = 16;
   if (align & (align - 1)) return nullptr;
   if (size == 0) size = 1;
-  size_t off = (arena.used + align - 1) & ~(align - 1);
-  if (off + size > arena.reserve || off + size < off) return nullptr;
-  if (arena.count == arena.capacity && !grow_records()) return nullptr;
+  unsigned index = mode == kWorker ? region_index : 0;
+  uint64_t start = arena_region_start(index), limit = arena_region_start(index + 1);
+  Locked guard;
+  Region& r = arena.regions[index];
+  size_t off = (start + r.used + align - 1) & ~(align - 1);
+  if (off + size > limit || off + size < off) return nullptr;
+  if (r.count == r.capacity && !grow_records(r)) return nullptr;
   flags |= uint32_t(__builtin_ctzll(align)) << 8;  // kAllocAlignShift: compaction keeps the alignment
-  arena.records[arena.count++] = {off, size, reinterpret_cast<uint64_t>(site), arena.root, flags};
-  arena.used = off + size;
+  r.records[r.count++] = {off, size, reinterpret_cast<uint64_t>(site), arena.root, flags};
+  r.used = off + size - start;
   return reinterpret_cast<void*>(arena.base + off);
 }
 
@@ -294,10 +353,19 @@ void arena_state_range(uintptr_t* lo, uintptr_t* hi) {
 }
 
 uintptr_t arena_base() { return arena.base; }
-size_t arena_used() { return arena.used; }
-const AllocRecord* arena_records(size_t* count) {
-  *count = arena.count;
-  return arena.records;
+const AllocRecord* arena_region(unsigned index, size_t* used, size_t* count) {
+  const Region& r = arena.regions[index];
+  *used = r.used;
+  *count = r.count;
+  return r.records;
+}
+void arena_lock(bool on) {
+  if (on) {
+    while (arena.lock.test_and_set(std::memory_order_acquire)) {
+    }
+  } else {
+    arena.lock.clear(std::memory_order_release);
+  }
 }
 
 void set_image_range(uintptr_t lo, uintptr_t hi) {

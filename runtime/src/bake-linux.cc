@@ -265,14 +265,28 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   mc.strings = &strings;
   for_each_module(collect_module, &mc);
 
-  size_t alloc_count;
-  const AllocRecord* records = arena_records(&alloc_count);
+  // Workers may still run (a pool outlives the initializers): hold the arena still while it is
+  // written. They no longer capture; the lock only keeps frees from marking records meanwhile.
+  arena_lock(true);
   static_assert(sizeof(AllocRecord) == sizeof(proto::DumpAlloc));
+  Buffer regions;
+  uint64_t region_count = 0, alloc_count = 0, arena_bytes = 0;
+  for (unsigned i = 0; i < kArenaRegions; ++i) {
+    size_t used, count;
+    arena_region(i, &used, &count);
+    if (i > 0 && used == 0) continue;
+    proto::DumpRegion region{arena_region_start(i), used};
+    regions.append(&region, sizeof(region));
+    ++region_count;
+    alloc_count += count;
+    arena_bytes += used;
+  }
 
   proto::DumpHeader h{};
   memcpy(h.magic, proto::kDumpMagic, sizeof(h.magic));
   h.arena_base = arena_base();
-  h.arena_size = arena_used();
+  h.arena_size = arena_bytes;
+  h.region_count = region_count;
   h.alloc_count = alloc_count;
   h.root_count = root_count;
   h.module_count = mc.module_count;
@@ -293,14 +307,21 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(proto::kExitSetup, "cannot create the dump ", path);
   write_all(fd, &h, sizeof(h));
-  write_all(fd, records, alloc_count * sizeof(AllocRecord));
+  for (unsigned i = 0; i < kArenaRegions; ++i) {
+    size_t used, count;
+    const AllocRecord* records = arena_region(i, &used, &count);
+    if (count) write_all(fd, records, count * sizeof(AllocRecord));
+  }
   write_all(fd, roots.data, roots.size);
   write_all(fd, mc.modules.data, mc.modules.size);
   write_all(fd, mc.segments.data, mc.segments.size);
   write_all(fd, globals.data, globals.size);
   write_all(fd, strings.data, strings.size);
   write_all(fd, maps.data, maps.size);
-  write_all(fd, reinterpret_cast<const void*>(arena_base()), arena_used());
+  write_all(fd, regions.data, regions.size);
+  auto* table = reinterpret_cast<const proto::DumpRegion*>(regions.data);
+  for (uint64_t i = 0; i < region_count; ++i)
+    write_all(fd, reinterpret_cast<const void*>(arena_base() + table[i].offset), table[i].size);
   if (close(fd) != 0) fail(proto::kExitSetup, "cannot write the dump ", path);
 }
 
@@ -310,6 +331,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   prepare_cxx_runtime();
 #if !FASTBOOT_WRAPPED_ALLOCATOR
   prepare_audit();
+  prepare_threads();
 #endif
   SnapshotSet before;
   for_each_module(snapshot_module, &before);
@@ -319,9 +341,11 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
     trace("begin", r->name);
     FdSet fds_before = open_fds();
     try {
+      arena_window(true);
       arena_capture(true);
       (void)detail::resolve(*r);
       arena_capture(false);
+      arena_window(false);
     } catch (const std::exception& e) {
       arena_capture(false);
       trace("throw", r->name, e.what());
@@ -355,8 +379,7 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
       if (strcmp(a->name, b->name) == 0)
         fail(proto::kExitSetup, "two roots are named '", a->name, "'; root names must be unique");
 
-  constexpr size_t kReserve = size_t(64) << 30;
-  if (!arena_begin(base, kReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
+  if (!arena_begin(base, kArenaReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
 
   // The initializers run on a thread whose stack, and so its thread-local storage, sits at the
   // address the baker chose, the same in both runs: register and stack leftovers that padding

@@ -18,18 +18,42 @@ struct AllocRecord {
   std::uint32_t flags;
 };
 
+// The arena's regions: the baking thread's (64 GiB), then 512 MiB for each of the first 128
+// threads the initializers start, in the order they were started.
+inline constexpr unsigned kArenaRegions = 129;
+inline constexpr std::uint64_t kArenaReserve = std::uint64_t(128) << 30;
+inline constexpr std::uint64_t arena_region_start(unsigned index) {
+  return index == 0 ? 0 : (std::uint64_t(64) << 30) + std::uint64_t(index - 1) * (std::uint64_t(512) << 20);
+}
+inline void arena_region_of(std::uint64_t offset, unsigned* index, std::uint64_t* start) {
+  *index = offset < arena_region_start(1) ? 0 : 1 + unsigned((offset - arena_region_start(1)) >> 29);
+  if (*index >= kArenaRegions) *index = kArenaRegions - 1;
+  *start = arena_region_start(*index);
+}
+
 // Reserves the arena at exactly `base`; false if the range is taken.
 bool arena_begin(std::uintptr_t base, std::size_t reserve);
 // Routes this thread's allocations to the arena (true) or the system allocator (false).
 void arena_capture(bool on);
+// Allocations called from code in [lo, hi) never go to the arena (a threading runtime's own).
+void arena_never_capture(std::uintptr_t lo, std::uintptr_t hi);
+// Opens or closes the window in which threads the initializers started capture too.
+void arena_window(bool open);
+bool arena_window_open();
+// Makes this thread a worker of the bake with its own region (1 .. kArenaRegions - 1), or
+// returns it to the system allocator.
+void arena_join_as_worker(unsigned index);
+void arena_leave();
 // Tags the arena allocations that follow with a root index; returns the previous tag.
 std::uint32_t arena_set_root(std::uint32_t root);
 void* arena_alloc(std::size_t size, std::size_t align, std::uint32_t flags, void* site);
 // The arena's own bookkeeping, which changes during a bake and is not the program's state.
 void arena_state_range(std::uintptr_t* lo, std::uintptr_t* hi);
 std::uintptr_t arena_base();
-std::size_t arena_used();
-const AllocRecord* arena_records(std::size_t* count);
+// Region `index`'s bytes used (from its start) and its records, sorted by offset. Hold the
+// arena's lock (arena_lock) while reading them if workers may still allocate.
+const AllocRecord* arena_region(unsigned index, std::size_t* used, std::size_t* count);
+void arena_lock(bool on);
 
 // Memory that free() and friends must leave alone: the mapped image.
 void set_image_range(std::uintptr_t lo, std::uintptr_t hi);
@@ -53,6 +77,12 @@ bool auditing();
 // Traces "audit <kind>\t<what>" for the baker; audit_at resolves a path relative to a dirfd.
 void audit(const char* kind, const char* what);
 void audit_at(const char* kind, int dir, const char* path);
+
+// --- threads-linux.cc ---------------------------------------------------------------------
+
+// Finds the next pthread_create before the bake starts, and keeps the allocations of OpenMP's
+// runtime (libgomp) and of the dynamic loader out of the arena.
+void prepare_threads();
 
 // --- audit-linux.cc -----------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-// An object allocated by another thread: not in the arena, so not in the image.
+// An object allocated by a thread that started before the bake (during static initialization):
+// not in the arena, so not in the image. (Threads the initializers start are captured.)
 #include <fastboot/fastboot.hpp>
 
 #include <memory>
@@ -9,9 +10,15 @@ struct Holder {
   std::string* from_worker = nullptr;
 };
 
+static std::string* made_early = [] {
+  std::string* s = nullptr;
+  std::thread([&] { s = new std::string("made by a thread started before the bake, on its own heap"); }).join();
+  return s;
+}();
+
 static fastboot::root<std::unique_ptr<Holder>> holder{"holder", [] {
   auto h = std::make_unique<Holder>();
-  std::thread([&] { h->from_worker = new std::string("made by a worker thread, on its own heap"); }).join();
+  h->from_worker = made_early;
   return h;
 }};
 

@@ -24,15 +24,18 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitSetup = 90;   // bad environment, arena not mappable, duplicate names
 inline constexpr int kExitThrow = 91;   // an initializer threw
 
-inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '3'};
+inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '4'};
 
 // The dump: [DumpHeader][DumpAlloc × alloc_count][DumpRoot × root_count]
 //           [DumpModule × module_count][DumpSegment × segment_count]
-//           [DumpGlobal × global_count][strings][maps text][arena bytes]
+//           [DumpGlobal × global_count][strings][maps text][DumpRegion × region_count]
+//           [arena bytes: each region's bytes in turn]
+// The arena is split into regions (the baking thread's, then one per thread the initializers
+// started); only the used part of each region that holds anything is written.
 struct DumpHeader {
   char magic[8];
   std::uint64_t arena_base;     // address of arena byte 0 in this run
-  std::uint64_t arena_size;     // bytes used
+  std::uint64_t arena_size;     // bytes written (the regions' used bytes)
   std::uint64_t alloc_count;
   std::uint64_t root_count;
   std::uint64_t module_count;
@@ -40,8 +43,15 @@ struct DumpHeader {
   std::uint64_t strings_size;
   std::uint64_t global_count;
   std::uint64_t maps_size;  // bytes of /proc/self/maps, read at the end of the bake
+  std::uint64_t region_count;
 };
-static_assert(sizeof(DumpHeader) == 80);
+static_assert(sizeof(DumpHeader) == 88);
+
+struct DumpRegion {
+  std::uint64_t offset;  // of the region's first byte in the arena
+  std::uint64_t size;    // bytes used; arena_size is the sum over the regions
+};
+static_assert(sizeof(DumpRegion) == 16);
 
 // DumpAlloc::flags: bits 0-1 as below; bits 8-15 hold log2 of the alignment the allocation
 // asked for (at least 16), which compaction keeps.

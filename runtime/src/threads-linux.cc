@@ -1,0 +1,84 @@
+// Threads the initializers start during a bake, directly or through a library (std::thread,
+// std::async, OpenMP, TBB): each gets a region of the arena of its own, numbered in the order
+// the threads were started, and captures its allocations while an initializer runs. Outside a
+// bake, pthread_create only forwards. Not built into the runtime for -static programs.
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <atomic>
+
+#include "runtime.h"
+
+namespace fastboot::rt {
+namespace {
+
+using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+CreateFn real_create;
+
+// What a new worker needs before it runs the caller's function: handed over in a fixed table,
+// since pthread_create must not allocate on a capturing thread.
+struct Start {
+  void* (*fn)(void*);
+  void* arg;
+  unsigned region;
+  std::atomic<bool> busy;
+};
+Start starts[256];
+std::atomic<unsigned> workers_started{0};
+
+void* start_worker(void* slot) {
+  auto* s = static_cast<Start*>(slot);
+  void* (*fn)(void*) = s->fn;
+  void* arg = s->arg;
+  unsigned region = s->region;
+  s->busy.store(false, std::memory_order_release);
+  arena_join_as_worker(region);
+  void* result = fn(arg);
+  arena_leave();
+  return result;
+}
+
+// OpenMP's runtime keeps its teams and pools; the dynamic loader allocates a new thread's TLS
+// vector (and link maps for dlopen). Neither is ever part of a root.
+bool skip_threading_runtime(const ModuleInfo& m, void*) {
+  if (!strstr(m.name, "libgomp.so") && !strstr(m.name, "ld-linux")) return true;
+  auto* ph = static_cast<const ElfW(Phdr)*>(m.phdrs);
+  for (unsigned i = 0; i < m.phnum; ++i)
+    if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X))
+      arena_never_capture(m.bias + ph[i].p_vaddr, m.bias + ph[i].p_vaddr + ph[i].p_memsz);
+  return true;
+}
+
+}  // namespace
+
+void prepare_threads() {
+  if (!real_create) real_create = reinterpret_cast<CreateFn>(dlsym(RTLD_NEXT, "pthread_create"));
+  if (baking()) for_each_module(skip_threading_runtime, nullptr);
+}
+
+}  // namespace fastboot::rt
+
+using namespace fastboot::rt;
+
+extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
+  prepare_threads();
+  if (!real_create) return EAGAIN;
+  if (!baking() || !arena_window_open()) return real_create(thread, attr, fn, arg);
+  // Started while an initializer runs: a worker of the bake, with the next region.
+  unsigned region = workers_started.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (region >= kArenaRegions) return real_create(thread, attr, fn, arg);  // not captured
+  for (Start& s : starts) {
+    bool expected = false;
+    if (!s.busy.compare_exchange_strong(expected, true, std::memory_order_acquire)) continue;
+    s.fn = fn;
+    s.arg = arg;
+    s.region = region;
+    int rc = real_create(thread, attr, start_worker, &s);
+    if (rc != 0) s.busy.store(false, std::memory_order_release);
+    return rc;
+  }
+  return real_create(thread, attr, fn, arg);
+}
