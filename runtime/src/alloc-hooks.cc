@@ -405,10 +405,10 @@ void* HOOK(calloc)(size_t n, size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  if (mode == kForward) return next.calloc(n, size);
   // The arena is fresh anonymous memory that is never reused: already zero. The bootstrap
-  // buffer is static: also zero.
-  return allocate(total, 16, SITE);
+  // buffer is static: also zero. Anything else comes from the next allocator's calloc.
+  if ((capturing() && !uncaptured_site(SITE)) || mode == kResolving) return allocate(total, 16, SITE);
+  return next.calloc(n, size);
 }
 
 void* HOOK(realloc)(void* p, size_t size) { return reallocate(p, size, SITE); }
