@@ -12,6 +12,7 @@
 #include "dump.h"
 #include "globals.h"
 #include "image-writer.h"
+#include "match.h"
 #include "padding.h"
 #include "reach.h"
 #include "resolve.h"
@@ -83,6 +84,13 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
                << "tell its own build from another; link it with -Wl,--build-id (fastboot_bake does)";
   checkpoint(ctx);
 
+  // Match: threads that split their work by timing allocate in other places in each run. Pair
+  // the runs' objects by walking both heaps from the roots, and put run B in run A's layout.
+  HeapMatch match = match_heaps(ctx, a, b);
+  if (match.used && ctx.opts.verbose)
+    note(ctx) << "the bake runs' threads allocated in different orders; " << a.allocs.size() - match.unmatched
+              << " allocations were paired by walking both heaps from the roots";
+
   // Diff: the runs must have allocated identically, or no word-by-word comparison means anything.
   check_same_shape(ctx, a, b);
   checkpoint(ctx);
@@ -101,7 +109,7 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
   Classification c;
   {
     Timer t(ctx, "diff and classify");
-    c = classify(ctx, a, b);
+    c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
   }
   if (ctx.opts.verbose && c.leftover_words)
     note(ctx) << c.leftover_words << " word" << (c.leftover_words == 1 ? "" : "s") << " differed between the bake "
@@ -135,7 +143,7 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
   // From here on, every reachable word of the arena is classified and relocatable.
 
   // Compact: keep only what the baked program can reach, packed.
-  CompactionStats compaction = compact(ctx, a, c, globals, reach);
+  CompactionStats compaction = compact(ctx, a, c, globals, reach, match.used ? &match : nullptr);
   checkpoint(ctx);
 
   // Resolve: name each module pointed into, and the exported symbol behind each pointer into a

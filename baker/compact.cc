@@ -8,7 +8,7 @@
 namespace fastboot::baker {
 
 CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<GlobalRestore>& globals,
-                        const Reachability& reach) {
+                        const Reachability& reach, const HeapMatch* match) {
   Timer timer(ctx, "compact");
   CompactionStats stats;
   stats.arena_before = a.arena.size();
@@ -20,17 +20,31 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   // written over a leftover pointer in a stack temporary, as in std::regex's states): the shift
   // is a multiple of 4096 and cannot tell. Moving its target by a multiple of 256 leaves that
   // byte as it was; the cost is at most 255 bytes per run of dropped allocations.
+  //
+  // When the runs' threads allocated in different orders (match), the allocations whose offsets
+  // agree modulo 256 in both runs go first, in run A's order, each at its old offset modulo 256
+  // as above; the others follow in the order the match reached them, at their alignment only (a
+  // word like that cannot have passed for a pointer into them: its two runs' values would have
+  // pointed at different places in them).
   constexpr std::uint64_t kKeepLowBits = 256;
+  std::vector<std::size_t> order;
+  std::vector<bool> listed(allocs.size(), false);
+  for (std::size_t i = 0; i < allocs.size(); ++i)
+    if (reach.reached[i] && (!match || match->keep_low_bits[i])) order.push_back(i), listed[i] = true;
+  if (match) {
+    for (std::size_t i : match->order)
+      if (reach.reached[i] && !listed[i]) order.push_back(i), listed[i] = true;
+    for (std::size_t i = 0; i < allocs.size(); ++i)
+      if (reach.reached[i] && !listed[i]) order.push_back(i), listed[i] = true;
+  }
+  stats.dropped_allocations = allocs.size() - order.size();
   std::vector<std::uint64_t> moved(allocs.size(), ~0ull);
   std::uint64_t cursor = 0;
-  for (std::size_t i = 0; i < allocs.size(); ++i) {
-    if (!reach.reached[i]) {
-      ++stats.dropped_allocations;
-      continue;
-    }
+  for (std::size_t i : order) {
     std::uint64_t align = std::max<std::uint64_t>(16, protocol::alloc_alignment(allocs[i].flags));
-    if (align >= kKeepLowBits) cursor = (cursor + align - 1) / align * align;
-    else cursor += (allocs[i].offset - cursor) % kKeepLowBits;
+    bool keep = !match || match->keep_low_bits[i];
+    if (align >= kKeepLowBits || !keep) cursor = (cursor + align - 1) / align * align;
+    else cursor += (allocs[i].offset - cursor) % kKeepLowBits;  // unsigned: right modulo 256 either way
     moved[i] = cursor;
     cursor += std::max<std::uint64_t>(allocs[i].size, 1);
     stats.live_bytes += allocs[i].size;
@@ -115,6 +129,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
       k.offset = moved[i];
       kept.push_back(k);
     }
+  if (match) std::sort(kept.begin(), kept.end(), [](const auto& x, const auto& y) { return x.offset < y.offset; });
   a.allocs = std::move(kept);
   a.arena = std::move(arena);
   c.bitmap = std::move(bitmap);

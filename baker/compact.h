@@ -11,6 +11,7 @@
 #include "diff.h"
 #include "dump.h"
 #include "globals.h"
+#include "match.h"
 #include "reach.h"
 
 namespace fastboot::baker {
@@ -22,8 +23,9 @@ struct CompactionStats {
 };
 
 // Rewrites a's arena, allocations and roots, c's bitmap and module pointers, and the globals'
-// targets, in place.
+// targets, in place. With `match` (the runs' threads allocated in different orders), the kept
+// allocations are laid out in the order the match reached them, which is the same in every bake.
 CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<GlobalRestore>& globals,
-                        const Reachability& reach);
+                        const Reachability& reach, const HeapMatch* match = nullptr);
 
 }  // namespace fastboot::baker

@@ -186,12 +186,17 @@ void check_same_shape(Context& ctx, const Dump& a, const Dump& b) {
                  << b.modules[i].name;
 }
 
-Classification classify(Context& ctx, const Dump& a, const Dump& b) {
+Classification classify(Context& ctx, const Dump& a, const Dump& b,
+                        const std::map<std::uint64_t, std::string>* unpaired) {
   Classification out;
   const std::uint64_t size = a.arena.size();
   const std::uint64_t arena_shift = b.arena_base - a.arena_base;
   ModuleMap modules(a);
   const std::vector<RegionPair> regions = region_pairs(a, b);
+  // With threads started by the initializers, a difference may be theirs: say so first.
+  const std::string threads = a.threads_started || b.threads_started
+                                  ? "the threads the initializers started produced different heaps: "
+                                  : "";
   const std::uint64_t stack_lo = ctx.opts.stack_base, stack_size = protocol::kBakeStackSize;
 
   std::vector<std::uint64_t> module_shift(a.modules.size());
@@ -230,7 +235,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b) {
         std::uint64_t va = load_word(a.arena, off), vb = load_word(b.arena, off);
         if (off + 8 > size) {  // a partial last word holds no pointer
           if (va == vb) ++part.data_words;
-          else part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb)});
+          else part.bad.push_back({off, va, vb, i, threads + describe(a, b, modules, va, vb)});
           continue;
         }
         if (va == vb) {
@@ -258,7 +263,8 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b) {
           ++part.data_words;
           continue;
         }
-        part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb)});
+        auto why = unpaired ? unpaired->find(off) : decltype(unpaired->end()){};
+        part.bad.push_back({off, va, vb, i, threads + (unpaired && why != unpaired->end() ? why->second : describe(a, b, modules, va, vb))});
       }
     }
   });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,9 @@ struct Classification {
 // the first difference otherwise.
 void check_same_shape(Context& ctx, const Dump& a, const Dump& b);
 
-// Classifies every word of every live allocation.
-Classification classify(Context& ctx, const Dump& a, const Dump& b);
+// Classifies every word of every live allocation. `unpaired`: words whose targets the heap
+// match could not pair (match.h), with the reason the error gives.
+Classification classify(Context& ctx, const Dump& a, const Dump& b,
+                        const std::map<std::uint64_t, std::string>* unpaired = nullptr);
 
 }  // namespace fastboot::baker

@@ -41,6 +41,8 @@ struct Dump {
   };
   std::vector<Mapping> maps;  // the baking process's memory map at the end of the bake
   std::vector<std::uint8_t> arena;
+  std::size_t worker_regions = 0;   // arena regions of threads the initializers started
+  std::uint64_t threads_started = 0;  // threads the initializers started
 };
 
 // Finds the allocation holding an arena offset in constant time: a table of the last allocation

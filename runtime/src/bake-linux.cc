@@ -287,6 +287,9 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   h.arena_base = arena_base();
   h.arena_size = arena_bytes;
   h.region_count = region_count;
+#if !FASTBOOT_WRAPPED_ALLOCATOR
+  h.threads_started = threads_started();
+#endif
   h.alloc_count = alloc_count;
   h.root_count = root_count;
   h.module_count = mc.module_count;

@@ -80,6 +80,8 @@ void audit_at(const char* kind, int dir, const char* path);
 
 // --- threads-linux.cc ---------------------------------------------------------------------
 
+// How many threads the initializers started.
+unsigned threads_started();
 // Finds the next pthread_create before the bake starts, and keeps the allocations of OpenMP's
 // runtime (libgomp) and of the dynamic loader out of the arena.
 void prepare_threads();

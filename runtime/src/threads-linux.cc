@@ -54,6 +54,8 @@ bool skip_threading_runtime(const ModuleInfo& m, void*) {
 
 }  // namespace
 
+unsigned threads_started() { return workers_started.load(std::memory_order_relaxed); }
+
 void prepare_threads() {
   if (!real_create) real_create = reinterpret_cast<CreateFn>(dlsym(RTLD_NEXT, "pthread_create"));
   if (baking()) for_each_module(skip_threading_runtime, nullptr);

@@ -44,8 +44,9 @@ struct DumpHeader {
   std::uint64_t global_count;
   std::uint64_t maps_size;  // bytes of /proc/self/maps, read at the end of the bake
   std::uint64_t region_count;
+  std::uint64_t threads_started;  // by the initializers, during the bake
 };
-static_assert(sizeof(DumpHeader) == 88);
+static_assert(sizeof(DumpHeader) == 96);
 
 struct DumpRegion {
   std::uint64_t offset;  // of the region's first byte in the arena
