@@ -110,15 +110,21 @@ constexpr const char* kLeftoverHint =
     "; if no code reads this word (padding, or a union member not in use), it is leftover bytes of "
     "registers or stack: value-initialize the object, or build the code that allocates it with -g";
 
+// `threads`: the initializers started threads, so a difference may be a race between them.
 std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std::uint64_t va,
-                     std::uint64_t vb) {
+                     std::uint64_t vb, bool threads) {
+  const std::string race = threads ? "the threads the initializers started produced different heaps: " : "";
   std::uint64_t size = a.arena.size();
   if (va - a.arena_base <= size && vb - b.arena_base <= size)
-    return "it points into the arena, but to different objects in the two runs";
+    return race + "it points into the arena, but to different objects in the two runs";
   int m = modules.find(va);
   if (m >= 0)
     return fmt::format("it points into {} in one run but not by the same shift in the other",
                        a.modules[m].name);
+  for (const auto& s : a.thread_stacks)
+    if (va >= s.start && va < s.end)
+      return fmt::format("it points into the stack or thread-local storage of thread {} the initializers "
+                         "started, which is not part of the image{}", s.thread, kLeftoverHint);
   const Dump::Mapping* ma = mapping_of(a, va);
   const Dump::Mapping* mb = mapping_of(b, vb);
   if (ma && mb) {
@@ -139,13 +145,13 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
     return fmt::format("it looks like a clock reading (the runs differ by {}, close to each other); "
                        "times belong at startup, not in a baked value", diff);
   if (std::uint32_t(va) == std::uint32_t(vb) || (va >> 32) == (vb >> 32))
-    return fmt::format("only its {} 4 bytes differ, as leftover bytes of registers or stack in padding or "
+    return race + fmt::format("only its {} 4 bytes differ, as leftover bytes of registers or stack in padding or "
                        "unused union storage do (the baker could not match them to half an address); if "
                        "no code reads them, build the code that allocates this object with -g so the "
                        "baker sees its padding, or value-initialize the object",
                        (va >> 32) == (vb >> 32) ? "lower" : "upper");
-  return "it is a value that differs between runs and is no address of the baking process (an "
-         "address-derived hash, a random number, or uninitialized memory)";
+  return race + "it is a value that differs between runs and is no address of the baking process (an "
+                "address-derived hash, a random number, or uninitialized memory)";
 }
 
 }  // namespace
@@ -193,10 +199,8 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
   const std::uint64_t arena_shift = b.arena_base - a.arena_base;
   ModuleMap modules(a);
   const std::vector<RegionPair> regions = region_pairs(a, b);
-  // With threads started by the initializers, a difference may be theirs: say so first.
-  const std::string threads = a.threads_started || b.threads_started
-                                  ? "the threads the initializers started produced different heaps: "
-                                  : "";
+  // With threads started by the initializers, a difference may be theirs: the message says so.
+  const bool threads = a.threads_started || b.threads_started;
   const std::uint64_t stack_lo = ctx.opts.stack_base, stack_size = protocol::kBakeStackSize;
 
   std::vector<std::uint64_t> module_shift(a.modules.size());
@@ -235,7 +239,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
         std::uint64_t va = load_word(a.arena, off), vb = load_word(b.arena, off);
         if (off + 8 > size) {  // a partial last word holds no pointer
           if (va == vb) ++part.data_words;
-          else part.bad.push_back({off, va, vb, i, threads + describe(a, b, modules, va, vb)});
+          else part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb, threads)});
           continue;
         }
         if (va == vb) {
@@ -264,7 +268,10 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           continue;
         }
         auto why = unpaired ? unpaired->find(off) : decltype(unpaired->end()){};
-        part.bad.push_back({off, va, vb, i, threads + (unpaired && why != unpaired->end() ? why->second : describe(a, b, modules, va, vb))});
+        part.bad.push_back({off, va, vb, i,
+                            unpaired && why != unpaired->end()
+                                ? "the threads the initializers started produced different heaps: " + why->second
+                                : describe(a, b, modules, va, vb, threads)});
       }
     }
   });

@@ -150,6 +150,7 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   auto strings = r.take<char>(h.strings_size);
   auto maps = r.take<char>(h.maps_size);
   auto regions = r.take<protocol::DumpRegion>(h.region_count);
+  d.thread_stacks = r.take<protocol::DumpStack>(h.stack_count);
   d.arena = r.take<std::uint8_t>(h.arena_size);
   if (!r.ok || r.pos != r.size) {
     error(ctx) << path << ": truncated or oversized dump";

@@ -43,6 +43,7 @@ struct Dump {
   std::vector<std::uint8_t> arena;
   std::size_t worker_regions = 0;   // arena regions of threads the initializers started
   std::uint64_t threads_started = 0;  // threads the initializers started
+  std::vector<protocol::DumpStack> thread_stacks;  // their stacks (and thread-local storage)
 };
 
 // Finds the allocation holding an arena offset in constant time: a table of the last allocation

@@ -287,8 +287,16 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   h.arena_base = arena_base();
   h.arena_size = arena_bytes;
   h.region_count = region_count;
+  Buffer stacks;
 #if !FASTBOOT_WRAPPED_ALLOCATOR
   h.threads_started = threads_started();
+  for (unsigned i = 1; i <= h.threads_started && i < kArenaRegions; ++i) {
+    uintptr_t start, end;
+    if (!thread_stack(i, &start, &end)) continue;
+    proto::DumpStack st{i, start, end};
+    stacks.append(&st, sizeof(st));
+    ++h.stack_count;
+  }
 #endif
   h.alloc_count = alloc_count;
   h.root_count = root_count;
@@ -322,6 +330,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   write_all(fd, strings.data, strings.size);
   write_all(fd, maps.data, maps.size);
   write_all(fd, regions.data, regions.size);
+  write_all(fd, stacks.data, stacks.size);
   auto* table = reinterpret_cast<const proto::DumpRegion*>(regions.data);
   for (uint64_t i = 0; i < region_count; ++i)
     write_all(fd, reinterpret_cast<const void*>(arena_base() + table[i].offset), table[i].size);

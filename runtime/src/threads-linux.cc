@@ -28,6 +28,11 @@ struct Start {
 };
 Start starts[256];
 std::atomic<unsigned> workers_started{0};
+// Each worker's stack, so the baker can name a pointer into one.
+struct Stack {
+  std::atomic<uintptr_t> start, end;
+};
+Stack stacks[kArenaRegions];
 
 void* start_worker(void* slot) {
   auto* s = static_cast<Start*>(slot);
@@ -35,6 +40,16 @@ void* start_worker(void* slot) {
   void* arg = s->arg;
   unsigned region = s->region;
   s->busy.store(false, std::memory_order_release);
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* base = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &base, &size) == 0) {
+      stacks[region].start.store(reinterpret_cast<uintptr_t>(base), std::memory_order_relaxed);
+      stacks[region].end.store(reinterpret_cast<uintptr_t>(base) + size, std::memory_order_release);
+    }
+    pthread_attr_destroy(&attr);
+  }
   arena_join_as_worker(region);
   void* result = fn(arg);
   arena_leave();
@@ -55,6 +70,13 @@ bool skip_threading_runtime(const ModuleInfo& m, void*) {
 }  // namespace
 
 unsigned threads_started() { return workers_started.load(std::memory_order_relaxed); }
+
+bool thread_stack(unsigned i, uintptr_t* start, uintptr_t* end) {
+  if (i == 0 || i >= kArenaRegions) return false;
+  *end = stacks[i].end.load(std::memory_order_acquire);
+  *start = stacks[i].start.load(std::memory_order_relaxed);
+  return *end != 0;
+}
 
 void prepare_threads() {
   if (!real_create) real_create = reinterpret_cast<CreateFn>(dlsym(RTLD_NEXT, "pthread_create"));

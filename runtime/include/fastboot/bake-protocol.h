@@ -29,6 +29,7 @@ inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '4'};
 // The dump: [DumpHeader][DumpAlloc × alloc_count][DumpRoot × root_count]
 //           [DumpModule × module_count][DumpSegment × segment_count]
 //           [DumpGlobal × global_count][strings][maps text][DumpRegion × region_count]
+//           [DumpStack × stack_count]
 //           [arena bytes: each region's bytes in turn]
 // The arena is split into regions (the baking thread's, then one per thread the initializers
 // started); only the used part of each region that holds anything is written.
@@ -45,8 +46,17 @@ struct DumpHeader {
   std::uint64_t maps_size;  // bytes of /proc/self/maps, read at the end of the bake
   std::uint64_t region_count;
   std::uint64_t threads_started;  // by the initializers, during the bake
+  std::uint64_t stack_count;      // DumpStack entries: the stacks of those threads
 };
-static_assert(sizeof(DumpHeader) == 96);
+static_assert(sizeof(DumpHeader) == 104);
+
+// The stack (with its thread-local storage, which glibc keeps at the stack's top) of a thread
+// the initializers started, numbered from 1 in start order.
+struct DumpStack {
+  std::uint64_t thread;
+  std::uint64_t start, end;
+};
+static_assert(sizeof(DumpStack) == 24);
 
 struct DumpRegion {
   std::uint64_t offset;  // of the region's first byte in the arena
