@@ -37,8 +37,9 @@ int run_command(const std::vector<std::string>& command) {
 
 namespace {
 
-// A -static program cannot define malloc next to libc.a's: it gets the runtime built for
-// --wrap=malloc (libfastboot-runtime-static.a, beside the usual one) and the --wrap flags.
+// A -static program cannot define malloc (or pthread_create) next to libc.a's: it gets the
+// runtime built for --wrap=malloc (libfastboot-runtime-static.a, beside the usual one) and the
+// --wrap flags.
 std::vector<std::string> for_static_link(const std::vector<std::string>& command) {
   if (std::find(command.begin(), command.end(), "-static") == command.end()) return command;
   std::vector<std::string> out;
@@ -49,7 +50,7 @@ std::vector<std::string> for_static_link(const std::vector<std::string>& command
   }
   std::string wrap = "-Wl";
   for (const char* f : {"malloc", "free", "calloc", "realloc", "reallocarray", "memalign", "aligned_alloc",
-                        "posix_memalign", "valloc", "pvalloc", "malloc_usable_size"})
+                        "posix_memalign", "valloc", "pvalloc", "malloc_usable_size", "pthread_create"})
     wrap += std::string(",--wrap=") + f;
   out.push_back(wrap);
   return out;

@@ -63,7 +63,7 @@ class Matcher {
   // have paired what they can, and those whose object also points into the allocation that ends
   // there (a vector's end beside its begin) wait longest. Then it reads as the next allocation if
   // that is already this pair or can become one; else it may be the end of the one before, which
-  // needs no pairing of its own. `inside`: what the holding object points into (run A).
+  // needs no pairing of its own. `inside`: what the holding object points into (run A), sorted.
   void follow(std::uint64_t va, std::uint64_t vb, bool defer, const std::vector<std::size_t>* inside = nullptr) {
     Target ta[2], tb[2];
     int na = sa_.targets(va, ta), nb = sb_.targets(vb, tb);
@@ -73,7 +73,7 @@ class Matcher {
     const Target* x1 = find_reading(ta, na, 1);
     const Target* y1 = find_reading(tb, nb, 1);
     if (defer && (na > 1 || nb > 1)) {
-      bool holder_points_into_end = x1 && inside && std::find(inside->begin(), inside->end(), x1->alloc) != inside->end();
+      bool holder_points_into_end = x1 && inside && std::binary_search(inside->begin(), inside->end(), x1->alloc);
       (holder_points_into_end ? late_ : early_).push_back({va, vb});
       return;
     }
@@ -119,6 +119,7 @@ class Matcher {
           for (int q = 0; q < n; ++q)
             if (!t[q].end) inside.push_back(t[q].alloc);
         }
+        std::sort(inside.begin(), inside.end());
         for (std::uint64_t k = 0; k + 8 <= x.size; k += 8)
           follow(sa_.word(x.offset + k), sb_.word(y.offset + k), true, &inside);
       }

@@ -288,7 +288,6 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   h.arena_size = arena_bytes;
   h.region_count = region_count;
   Buffer stacks;
-#if !FASTBOOT_WRAPPED_ALLOCATOR
   h.threads_started = threads_started();
   for (unsigned i = 1; i <= h.threads_started && i < kArenaRegions; ++i) {
     uintptr_t start, end;
@@ -297,7 +296,6 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
     stacks.append(&st, sizeof(st));
     ++h.stack_count;
   }
-#endif
   h.alloc_count = alloc_count;
   h.root_count = root_count;
   h.module_count = mc.module_count;
@@ -343,8 +341,8 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   prepare_cxx_runtime();
 #if !FASTBOOT_WRAPPED_ALLOCATOR
   prepare_audit();
-  prepare_threads();
 #endif
+  prepare_threads();
   SnapshotSet before;
   for_each_module(snapshot_module, &before);
 

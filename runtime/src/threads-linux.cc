@@ -1,7 +1,8 @@
 // Threads the initializers start during a bake, directly or through a library (std::thread,
 // std::async, OpenMP, TBB): each gets a region of the arena of its own, numbered in the order
 // the threads were started, and captures its allocations while an initializer runs. Outside a
-// bake, pthread_create only forwards. Not built into the runtime for -static programs.
+// bake, pthread_create only forwards. A -static program reaches this through
+// --wrap=pthread_create (this file built with FASTBOOT_WRAPPED_ALLOCATOR).
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -16,7 +17,12 @@ namespace fastboot::rt {
 namespace {
 
 using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+#if FASTBOOT_WRAPPED_ALLOCATOR
+extern "C" int __real_pthread_create(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+CreateFn real_create = __real_pthread_create;
+#else
 CreateFn real_create;
+#endif
 
 // What a new worker needs before it runs the caller's function: handed over in a fixed table,
 // since pthread_create must not allocate on a capturing thread.
@@ -79,7 +85,9 @@ bool thread_stack(unsigned i, uintptr_t* start, uintptr_t* end) {
 }
 
 void prepare_threads() {
+#if !FASTBOOT_WRAPPED_ALLOCATOR
   if (!real_create) real_create = reinterpret_cast<CreateFn>(dlsym(RTLD_NEXT, "pthread_create"));
+#endif
   if (baking()) for_each_module(skip_threading_runtime, nullptr);
 }
 
@@ -87,7 +95,13 @@ void prepare_threads() {
 
 using namespace fastboot::rt;
 
-extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
+#if FASTBOOT_WRAPPED_ALLOCATOR
+#define PTHREAD_CREATE __wrap_pthread_create
+#else
+#define PTHREAD_CREATE pthread_create
+#endif
+
+extern "C" int PTHREAD_CREATE(pthread_t* thread, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
   prepare_threads();
   if (!real_create) return EAGAIN;
   if (!baking() || !arena_window_open()) return real_create(thread, attr, fn, arg);
