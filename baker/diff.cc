@@ -110,6 +110,12 @@ constexpr const char* kLeftoverHint =
     "; if no code reads this word (padding, or a union member not in use), it is leftover bytes of "
     "registers or stack: value-initialize the object, or build the code that allocates it with -g";
 
+std::string worker_stack(const protocol::DumpStack& s) {
+  return fmt::format("it points into the stack or thread-local storage of thread {} the initializers started, "
+                     "which {}is not part of the image{}", s.thread, s.exited ? "" : "was still running and ",
+                     kLeftoverHint);
+}
+
 // `threads`: the initializers started threads, so a difference may be a race between them.
 std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std::uint64_t va,
                      std::uint64_t vb, bool threads) {
@@ -122,9 +128,7 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
     return fmt::format("it points into {} in one run but not by the same shift in the other",
                        a.modules[m].name);
   for (const auto& s : a.thread_stacks)
-    if (va >= s.start && va < s.end)
-      return fmt::format("it points into the stack or thread-local storage of thread {} the initializers "
-                         "started, which is not part of the image{}", s.thread, kLeftoverHint);
+    if (va >= s.start && va < s.end) return worker_stack(s);
   const Dump::Mapping* ma = mapping_of(a, va);
   const Dump::Mapping* mb = mapping_of(b, vb);
   if (ma && mb) {
@@ -250,6 +254,17 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           }
           ++part.data_words;
           if (va - stack_lo < stack_size) ++part.stack_words;
+          // Workers' stacks are at fixed addresses too: a finished worker's holds only frames
+          // that are gone, but a running one's (a pool's) is live, and not in the image.
+          for (const auto& st : a.thread_stacks)
+            if (va >= st.start && va < st.end) {
+              if (st.exited) {
+                ++part.stack_words;
+              } else {
+                --part.data_words;
+                part.bad.push_back({off, va, vb, i, worker_stack(st)});
+              }
+            }
           continue;
         }
         if (vb - va == arena_shift && va - a.arena_base <= size) {

@@ -291,8 +291,9 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   h.threads_started = threads_started();
   for (unsigned i = 1; i <= h.threads_started && i < kArenaRegions; ++i) {
     uintptr_t start, end;
-    if (!thread_stack(i, &start, &end)) continue;
-    proto::DumpStack st{i, start, end};
+    bool exited;
+    if (!thread_stack(i, &start, &end, &exited)) continue;
+    proto::DumpStack st{i, start, end, exited ? 1u : 0u, 0};
     stacks.append(&st, sizeof(st));
     ++h.stack_count;
   }

@@ -81,9 +81,9 @@ void audit_at(const char* kind, int dir, const char* path);
 // --- threads-linux.cc ---------------------------------------------------------------------
 
 // How many threads the initializers started, and the stack of thread i (1-based; false if it
-// was not recorded).
+// was not recorded) and whether its function has returned.
 unsigned threads_started();
-bool thread_stack(unsigned i, std::uintptr_t* start, std::uintptr_t* end);
+bool thread_stack(unsigned i, std::uintptr_t* start, std::uintptr_t* end, bool* exited);
 // Finds the next pthread_create before the bake starts, and keeps the allocations of OpenMP's
 // runtime (libgomp) and of the dynamic loader out of the arena.
 void prepare_threads();

@@ -8,6 +8,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <atomic>
 
@@ -34,10 +35,37 @@ struct Start {
 };
 Start starts[256];
 std::atomic<unsigned> workers_started{0};
-// Each worker's stack, so the baker can name a pointer into one.
+// Each worker's stack, so the baker can name a pointer into one, and whether its function has
+// returned (then the stack holds only frames that are gone, like the baking thread's).
 struct Stack {
   std::atomic<uintptr_t> start, end;
+  std::atomic<bool> exited;
 };
+
+// A worker's stack lies at a fixed address of its own, the same in both runs (like the baking
+// thread's): register and stack leftovers a worker copies into padding agree between the runs.
+constexpr uintptr_t kWorkerStacks = 0x7ee000000000;
+constexpr size_t kWorkerStackSize = size_t(64) << 20;
+
+// A fixed stack for worker `region`, honouring the caller's detach state; false to let the
+// caller's attributes stand (a stack of its own, or no room).
+bool fixed_stack(unsigned region, const pthread_attr_t* given, pthread_attr_t* out) {
+  void* own = nullptr;
+  size_t own_size = 0;
+  if (given && pthread_attr_getstack(given, &own, &own_size) == 0 && own) return false;
+  void* want = reinterpret_cast<void*>(kWorkerStacks + uintptr_t(region) * kWorkerStackSize);
+  void* mem = mmap(want, kWorkerStackSize, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+  if (mem != want) {
+    if (mem != MAP_FAILED) munmap(mem, kWorkerStackSize);
+    return false;
+  }
+  int detach = PTHREAD_CREATE_JOINABLE;
+  if (given) pthread_attr_getdetachstate(given, &detach);
+  if (pthread_attr_init(out) != 0) return false;
+  pthread_attr_setdetachstate(out, detach);
+  return pthread_attr_setstack(out, mem, kWorkerStackSize) == 0;
+}
 Stack stacks[kArenaRegions];
 
 void* start_worker(void* slot) {
@@ -59,6 +87,7 @@ void* start_worker(void* slot) {
   arena_join_as_worker(region);
   void* result = fn(arg);
   arena_leave();
+  stacks[region].exited.store(true, std::memory_order_release);
   return result;
 }
 
@@ -77,10 +106,11 @@ bool skip_threading_runtime(const ModuleInfo& m, void*) {
 
 unsigned threads_started() { return workers_started.load(std::memory_order_relaxed); }
 
-bool thread_stack(unsigned i, uintptr_t* start, uintptr_t* end) {
+bool thread_stack(unsigned i, uintptr_t* start, uintptr_t* end, bool* exited) {
   if (i == 0 || i >= kArenaRegions) return false;
   *end = stacks[i].end.load(std::memory_order_acquire);
   *start = stacks[i].start.load(std::memory_order_relaxed);
+  *exited = stacks[i].exited.load(std::memory_order_acquire);
   return *end != 0;
 }
 
@@ -114,7 +144,10 @@ extern "C" int PTHREAD_CREATE(pthread_t* thread, const pthread_attr_t* attr, voi
     s.fn = fn;
     s.arg = arg;
     s.region = region;
-    int rc = real_create(thread, attr, start_worker, &s);
+    pthread_attr_t fixed;
+    bool own_stack = fixed_stack(region, attr, &fixed);
+    int rc = real_create(thread, own_stack ? &fixed : attr, start_worker, &s);
+    if (own_stack) pthread_attr_destroy(&fixed);
     if (rc != 0) s.busy.store(false, std::memory_order_release);
     return rc;
   }

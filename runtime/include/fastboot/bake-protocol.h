@@ -55,8 +55,10 @@ static_assert(sizeof(DumpHeader) == 104);
 struct DumpStack {
   std::uint64_t thread;
   std::uint64_t start, end;
+  std::uint32_t exited;  // its function had returned when the dump was written
+  std::uint32_t reserved;
 };
-static_assert(sizeof(DumpStack) == 24);
+static_assert(sizeof(DumpStack) == 32);
 
 struct DumpRegion {
   std::uint64_t offset;  // of the region's first byte in the arena
