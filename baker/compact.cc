@@ -37,6 +37,22 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     for (std::size_t i = 0; i < allocs.size(); ++i)
       if (reach.reached[i] && !listed[i]) order.push_back(i), listed[i] = true;
   }
+  // Glued allocations (match.h) follow each other, wherever the first one goes.
+  if (match && !match->glued.empty()) {
+    std::vector<std::size_t> after(allocs.size(), ~std::size_t(0));
+    std::vector<bool> follows(allocs.size(), false);
+    for (auto [x, y] : match->glued)
+      if (reach.reached[x] && reach.reached[y] && !match->keep_low_bits[x] && !match->keep_low_bits[y] &&
+          after[x] == ~std::size_t(0) && !follows[y])
+        after[x] = y, follows[y] = true;
+    std::vector<std::size_t> glued_order;
+    for (std::size_t i : order) {
+      if (follows[i]) continue;
+      for (std::size_t k = i, steps = 0; k != ~std::size_t(0) && steps <= allocs.size(); k = after[k], ++steps)
+        glued_order.push_back(k);
+    }
+    if (glued_order.size() == order.size()) order = std::move(glued_order);
+  }
   stats.dropped_allocations = allocs.size() - order.size();
   std::vector<std::uint64_t> moved(allocs.size(), ~0ull);
   std::uint64_t cursor = 0;
@@ -92,6 +108,10 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
         std::uint64_t v;
         std::memcpy(&v, a.arena.data() + off, 8);
         std::uint64_t target = remap(v - a.arena_base);
+        if (match && std::binary_search(match->end_words.begin(), match->end_words.end(), off)) {
+          std::size_t e = index.at_or_before(v - a.arena_base - 1);  // the allocation ending there
+          if (e != AllocIndex::kNone && moved[e] != ~0ull) target = moved[e] + allocs[e].size;
+        }
         if (target == ~0ull) {
           if (!part.dangling++) part.first_dangling = off;
           continue;

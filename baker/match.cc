@@ -129,6 +129,48 @@ class Matcher {
     }
   }
 
+  // The paired allocations breadth first from the roots (then the restored globals' targets),
+  // following in each object, in order, the words whose targets the two runs agree on. Unlike
+  // the order pairs were made in, this does not depend on which addresses happened to be
+  // ambiguous in run A's layout, so it is the same in every bake.
+  // Also lists the words (run A arena offsets) that the runs agree point one past the end of
+  // an allocation where another begins: compaction must keep them at that end.
+  // When both readings of such a word agree in both runs, the bytes cannot tell which was meant:
+  // `glued` lists (the allocation that ends there, the one that begins), to stay side by side.
+  std::vector<std::size_t> logical_order(const Dump& a, const Dump& b, std::vector<std::uint64_t>* end_words,
+                                         std::vector<std::pair<std::size_t, std::size_t>>* glued) const {
+    std::vector<std::size_t> order;
+    std::vector<bool> seen(a.allocs.size(), false);
+    auto visit = [&](std::uint64_t va, std::uint64_t vb, std::uint64_t word) {
+      Target ta[2], tb[2];
+      int na = sa_.targets(va, ta), nb = sb_.targets(vb, tb);
+      const Target* agreed[2] = {nullptr, nullptr};
+      int n = 0;
+      for (int x = 0; x < na; ++x)
+        for (int y = 0; y < nb; ++y)
+          if (pair_a_[ta[x].alloc] == tb[y].alloc && ta[x].interior == tb[y].interior && n < 2) agreed[n++] = &ta[x];
+      if (n == 0) return;
+      if (n == 2) glued->push_back({agreed[1]->alloc, agreed[0]->alloc});  // targets(): start first, then end
+      else if (agreed[0]->end && na > 1 && word != kNone) end_words->push_back(word);
+      std::size_t next = agreed[0]->alloc;
+      if (!seen[next]) seen[next] = true, order.push_back(next);
+    };
+    for (std::size_t r = 0; r < a.roots.size(); ++r)
+      visit(a.arena_base + a.roots[r].object_offset, b.arena_base + b.roots[r].object_offset, kNone);
+    for (const auto& g : a.globals)
+      for (const auto& h : b.globals)
+        if (g.module == h.module && g.offset == h.offset) visit(g.after, h.after, kNone);
+    for (std::size_t next = 0; next < order.size(); ++next) {
+      std::size_t i = order[next];
+      const auto& x = a.allocs[i];
+      const auto& y = b.allocs[pair_a_[i]];
+      for (std::uint64_t k = 0; k + 8 <= x.size; k += 8)
+        visit(sa_.word(x.offset + k), sb_.word(y.offset + k), x.offset + k);
+    }
+    std::sort(end_words->begin(), end_words->end());
+    return order;
+  }
+
   // Why two words that are arena addresses in both runs could not be paired; empty if they were.
   std::string why_unpaired(std::uint64_t va, std::uint64_t vb) const {
     Target ta[2], tb[2];
@@ -188,6 +230,8 @@ HeapMatch match_heaps(Context& ctx, const Dump& a, Dump& b) {
     if (auto it = b_globals.find({g.module, g.offset}); it != b_globals.end()) m.follow(g.after, it->second, false);
   m.walk();
 
+  out.order = m.logical_order(a, b, &out.end_words, &out.glued);
+
   // Run B in run A's layout: each paired object at its partner's offset, its pointers moved.
   std::vector<std::uint8_t> arena(a.arena.size(), 0);
   for (std::size_t i = 0; i < a.allocs.size(); ++i) {
@@ -210,7 +254,6 @@ HeapMatch match_heaps(Context& ctx, const Dump& a, Dump& b) {
   out.keep_low_bits.assign(a.allocs.size(), true);
   for (std::size_t i = 0; i < a.allocs.size(); ++i)
     if (m.pair_a_[i] != kNone) out.keep_low_bits[i] = (a.allocs[i].offset - b.allocs[m.pair_a_[i]].offset) % 256 == 0;
-  out.order = m.order_;
 
   for (auto& g : b.globals) {
     auto it = std::find_if(a.globals.begin(), a.globals.end(),

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "context.h"
@@ -24,6 +25,14 @@ struct HeapMatch {
   // it may be a real byte beside leftover pointer bytes that passed for a pointer (compact.cc),
   // and compaction must keep its offset modulo 256. The others may go anywhere.
   std::vector<bool> keep_low_bits;
+  // Words (run A arena offsets, sorted) that point one past the end of an allocation where the
+  // next one begins, as both runs agree (a vector's end): compaction, which separates the two,
+  // moves them with the allocation that ends there.
+  std::vector<std::uint64_t> end_words;
+  // Where both runs agree on both readings of such a word (a full vector followed by an object
+  // something else points to, or two nodes side by side), the allocation that ends there and the
+  // one that begins: compaction keeps them side by side, so the word means both still.
+  std::vector<std::pair<std::size_t, std::size_t>> glued;
   std::size_t unmatched = 0;  // run A allocations the walk did not pair
   // Words (run A arena offsets) whose targets the walk could not pair, and why: the diff reports
   // them with this reason.

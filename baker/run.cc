@@ -64,6 +64,7 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     setenv(protocol::kEnvTrace, p.trace.c_str(), 1);
     setenv(protocol::kEnvBase, base_text.c_str(), 1);
     setenv(protocol::kEnvStack, stack_text.c_str(), 1);
+    setenv(protocol::kEnvSkew, fixed_layout ? "0" : "10", 1);
     int persona = personality(0xffffffff);
     if (persona != -1) personality(fixed_layout ? (persona | ADDR_NO_RANDOMIZE) : (persona & ~ADDR_NO_RANDOMIZE));
     unsetenv("FASTBOOT_DISABLE");

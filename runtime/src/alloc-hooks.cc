@@ -47,6 +47,9 @@ thread_local unsigned char mode __attribute__((tls_model("initial-exec")));
 thread_local unsigned region_index __attribute__((tls_model("initial-exec")));  // 0: the baking thread
 // True while an initializer runs: workers capture only then.
 std::atomic<bool> window{false};
+// After the first thread the initializers start: allocations at offset `skew` modulo 32.
+std::atomic<bool> skewing{false};
+size_t skew;
 
 // dlsym may allocate before the next allocator is known: serve that from a static buffer.
 alignas(64) char bootstrap[16 * 1024];
@@ -312,6 +315,8 @@ bool arena_begin(uintptr_t base, size_t reserve) {
 }
 
 void arena_capture(bool on) { mode = on ? kCapture : kForward; }
+void arena_skew(size_t residue) { skew = residue; }
+void arena_threads_started() { skewing.store(true, std::memory_order_relaxed); }
 void arena_never_capture(uintptr_t lo, uintptr_t hi) {
   if (uncaptured_count < sizeof(uncaptured) / sizeof(uncaptured[0])) uncaptured[uncaptured_count++] = {lo, hi};
 }
@@ -339,6 +344,13 @@ void* arena_alloc(size_t size, size_t align, uint32_t flags, void* site) {
   Locked guard;
   Region& r = arena.regions[index];
   size_t off = (start + r.used + align - 1) & ~(align - 1);
+  // Once threads run, where an object lands depends on timing. From then on every allocation
+  // sits at a run-specific offset modulo 32 (arena_skew), so no word can pass for a pointer by a
+  // run-to-run coincidence of low bits, and never right at the end of the one before, so no
+  // address is both an end and a start; the baker may then lay those objects out in an order of
+  // its own, the same in every bake (baker/match.cc, compact.cc).
+  if (skewing.load(std::memory_order_relaxed) && align < 32)
+    off = ((start + r.used + 1 - skew + 31) & ~size_t(31)) + skew;
   if (off + size > limit || off + size < off) return nullptr;
   if (r.count == r.capacity && !grow_records(r)) return nullptr;
   flags |= uint32_t(__builtin_ctzll(align)) << 8;  // kAllocAlignShift: compaction keeps the alignment

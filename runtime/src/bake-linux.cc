@@ -390,6 +390,7 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
       if (strcmp(a->name, b->name) == 0)
         fail(proto::kExitSetup, "two roots are named '", a->name, "'; root names must be unique");
 
+  if (const char* skew = getenv(proto::kEnvSkew)) arena_skew(strtoull(skew, nullptr, 16) % 32 & ~size_t(15));
   if (!arena_begin(base, kArenaReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
 
   // The initializers run on a thread whose stack, and so its thread-local storage, sits at the

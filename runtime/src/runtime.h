@@ -37,6 +37,10 @@ bool arena_begin(std::uintptr_t base, std::size_t reserve);
 void arena_capture(bool on);
 // Allocations called from code in [lo, hi) never go to the arena (a threading runtime's own).
 void arena_never_capture(std::uintptr_t lo, std::uintptr_t hi);
+// This run's offset modulo 32 for allocations made after the initializers started threads
+// (0 in run A, 16 in run B), and the moment they do.
+void arena_skew(std::size_t residue);
+void arena_threads_started();
 // Opens or closes the window in which threads the initializers started capture too.
 void arena_window(bool open);
 bool arena_window_open();

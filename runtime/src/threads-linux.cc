@@ -136,6 +136,7 @@ extern "C" int PTHREAD_CREATE(pthread_t* thread, const pthread_attr_t* attr, voi
   if (!real_create) return EAGAIN;
   if (!baking() || !arena_window_open()) return real_create(thread, attr, fn, arg);
   // Started while an initializer runs: a worker of the bake, with the next region.
+  arena_threads_started();
   unsigned region = workers_started.fetch_add(1, std::memory_order_relaxed) + 1;
   if (region >= kArenaRegions) return real_create(thread, attr, fn, arg);  // not captured
   for (Start& s : starts) {

@@ -31,6 +31,7 @@ int main() {
   const auto& l = *lines;
   std::size_t chars = 0;
   for (const auto& s : l) chars += s.size();
-  std::printf("%zu lines, %zu characters, first '%s', last '%s'\n", l.size(), chars, l.front().c_str(), l.back().c_str());
+  std::printf("%zu lines (capacity %zu), %zu characters, first '%s', last '%s'\n", l.size(), l.capacity(), chars,
+              l.front().c_str(), l.back().c_str());
   print_status();
 }

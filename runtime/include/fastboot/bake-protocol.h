@@ -13,6 +13,8 @@ inline constexpr const char* kEnvTrace = "FASTBOOT_BAKE_TRACE";    // progress f
 // Where the initializers' stack (and the baking thread's thread-local storage) lives, hex: the
 // same address in both runs, so leftovers of stack addresses in padding agree between them.
 inline constexpr const char* kEnvStack = "FASTBOOT_BAKE_STACK";
+// This run's offset modulo 32 for allocations made once the initializers started threads, hex.
+inline constexpr const char* kEnvSkew = "FASTBOOT_BAKE_SKEW";
 inline constexpr std::uint64_t kBakeStackSize = std::uint64_t(1) << 30;  // reserved, not committed
 
 // Trace lines, one per event: "begin <root>", "end <root>", "throw <root>\t<what>",
