@@ -315,6 +315,12 @@ bool arena_begin(uintptr_t base, size_t reserve) {
 }
 
 void arena_capture(bool on) { mode = on ? kCapture : kForward; }
+unsigned char arena_pause() {
+  unsigned char old = mode;
+  mode = kForward;
+  return old;
+}
+void arena_resume(unsigned char old) { mode = old; }
 void arena_skew(size_t residue) { skew = residue; }
 void arena_threads_started() { skewing.store(true, std::memory_order_relaxed); }
 void arena_never_capture(uintptr_t lo, uintptr_t hi) {
@@ -327,7 +333,7 @@ void arena_join_as_worker(unsigned index) {
   mode = kWorker;
 }
 void arena_leave() { mode = kForward; }
-bool auditing() { return mode == kCapture; }
+bool auditing() { return capturing(); }
 
 uint32_t arena_set_root(uint32_t root) {
   uint32_t old = arena.root;

@@ -415,19 +415,20 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
 }  // namespace
 
 void audit(const char* kind, const char* what) {
-  // Writing the trace must not itself be audited or allocate in the arena.
-  arena_capture(false);
+  // Writing the trace must not itself be audited or allocate in the arena. One write per line:
+  // workers may audit at the same time.
+  unsigned char mode = arena_pause();
   trace("audit", kind, what ? what : "(null)");
-  arena_capture(true);
+  arena_resume(mode);
 }
 
 void audit_at(const char* kind, int dir, const char* path) {
   if (!path || path[0] == '/' || dir == AT_FDCWD) return audit(kind, path);
   char link[64], base[2048], full[4096];
   snprintf(link, sizeof(link), "/proc/self/fd/%d", dir);
-  arena_capture(false);
+  unsigned char mode = arena_pause();
   ssize_t n = readlink(link, base, sizeof(base) - 1);
-  arena_capture(true);
+  arena_resume(mode);
   base[n > 0 ? n : 0] = 0;
   snprintf(full, sizeof(full), "%s/%s", base, path);
   audit(kind, full);

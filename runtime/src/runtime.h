@@ -35,6 +35,10 @@ inline void arena_region_of(std::uint64_t offset, unsigned* index, std::uint64_t
 bool arena_begin(std::uintptr_t base, std::size_t reserve);
 // Routes this thread's allocations to the arena (true) or the system allocator (false).
 void arena_capture(bool on);
+// Sends this thread's allocations to the system allocator for a moment (the bake's own work
+// inside a hook), then back to where they went.
+unsigned char arena_pause();
+void arena_resume(unsigned char mode);
 // Allocations called from code in [lo, hi) never go to the arena (a threading runtime's own).
 void arena_never_capture(std::uintptr_t lo, std::uintptr_t hi);
 // This run's offset modulo 32 for allocations made after the initializers started threads
@@ -76,7 +80,8 @@ bool baking();
 // Builds r's value in the arena (the baking process's resolve()).
 void* bake_root(detail::root_base& r);
 
-// True on the baking thread while initializers run (the only calls the audit records).
+// True on the baking thread and the threads it started while initializers run (the calls the
+// audit records).
 bool auditing();
 // Traces "audit <kind>\t<what>" for the baker; audit_at resolves a path relative to a dirfd.
 void audit(const char* kind, const char* what);

@@ -1,6 +1,6 @@
 // An initializer that reads a file, an environment variable, a clock and the kernel's entropy,
-// keeping only values that are the same in every run (so the bake succeeds): the audit lists
-// all four.
+// keeping only values that are the same in every run (so the bake succeeds), and a thread it
+// starts that reads another file: the audit lists all five.
 #include <fastboot/fastboot.hpp>
 
 #include <sys/random.h>
@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fstream>
 #include <string>
+#include <thread>
 
 static fastboot::root<std::string> summary{"summary", [] {
   std::ifstream in("/etc/hostname");
@@ -16,8 +17,10 @@ static fastboot::root<std::string> summary{"summary", [] {
   bool clock_works = std::time(nullptr) > 0;
   unsigned char byte;
   bool entropy_works = getrandom(&byte, 1, 0) == 1;
+  bool worker_read = false;
+  std::thread([&] { worker_read = bool(std::ifstream("/etc/os-release")); }).join();
   return std::string(home ? "set" : "unset") + (clock_works ? " clock" : "") + (entropy_works ? " entropy" : "") +
-         (in ? " file" : "");
+         (in ? " file" : "") + (worker_read ? " worker" : "");
 }};
 
 int main() { return summary->empty(); }
