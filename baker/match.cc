@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 
 namespace fastboot::baker {
 
@@ -63,8 +64,8 @@ class Matcher {
   // have paired what they can, and those whose object also points into the allocation that ends
   // there (a vector's end beside its begin) wait longest. Then it reads as the next allocation if
   // that is already this pair or can become one; else it may be the end of the one before, which
-  // needs no pairing of its own. `inside`: what the holding object points into (run A), sorted.
-  void follow(std::uint64_t va, std::uint64_t vb, bool defer, const std::vector<std::size_t>* inside = nullptr) {
+  // needs no pairing of its own.
+  void follow(std::uint64_t va, std::uint64_t vb, bool defer) {
     Target ta[2], tb[2];
     int na = sa_.targets(va, ta), nb = sb_.targets(vb, tb);
     if (!na || !nb) return;
@@ -73,7 +74,11 @@ class Matcher {
     const Target* x1 = find_reading(ta, na, 1);
     const Target* y1 = find_reading(tb, nb, 1);
     if (defer && (na > 1 || nb > 1)) {
-      bool holder_points_into_end = x1 && inside && std::binary_search(inside->begin(), inside->end(), x1->alloc);
+      bool holder_points_into_end = false;
+      if (x1 && holder_ != kNone) {
+        const std::vector<std::size_t>& inside = holder_inside();
+        holder_points_into_end = std::binary_search(inside.begin(), inside.end(), x1->alloc);
+      }
       (holder_points_into_end ? late_ : early_).push_back({va, vb});
       return;
     }
@@ -106,23 +111,16 @@ class Matcher {
   // the ambiguous ones after the rest, in the order they were met.
   void walk() {
     std::size_t next = 0, next_early = 0, next_late = 0;
-    std::vector<std::size_t> inside;
     for (;;) {
       for (; next < order_.size(); ++next) {
         std::size_t i = order_[next], j = pair_a_[i];
         const auto& x = a_.allocs[i];
         const auto& y = b_.allocs[j];
-        inside.clear();
-        for (std::uint64_t k = 0; k + 8 <= x.size; k += 8) {
-          Target t[2];
-          int n = sa_.targets(sa_.word(x.offset + k), t);
-          for (int q = 0; q < n; ++q)
-            if (!t[q].end) inside.push_back(t[q].alloc);
-        }
-        std::sort(inside.begin(), inside.end());
-        for (std::uint64_t k = 0; k + 8 <= x.size; k += 8)
-          follow(sa_.word(x.offset + k), sb_.word(y.offset + k), true, &inside);
+        holder_ = i;
+        inside_ready_ = false;
+        for (std::uint64_t k = 0; k + 8 <= x.size; k += 8) follow(sa_.word(x.offset + k), sb_.word(y.offset + k), true);
       }
+      holder_ = kNone;
       if (next_early < early_.size()) follow(early_[next_early].first, early_[next_early].second, false), ++next_early;
       else if (next_late < late_.size()) follow(late_[next_late].first, late_[next_late].second, false), ++next_late;
       else break;
@@ -171,6 +169,24 @@ class Matcher {
     return order;
   }
 
+  // What the object being walked points into (run A), sorted: worked out the first time one of
+  // its words is ambiguous.
+  const std::vector<std::size_t>& holder_inside() {
+    if (!inside_ready_) {
+      inside_.clear();
+      const auto& x = a_.allocs[holder_];
+      for (std::uint64_t k = 0; k + 8 <= x.size; k += 8) {
+        Target t[2];
+        int n = sa_.targets(sa_.word(x.offset + k), t);
+        for (int q = 0; q < n; ++q)
+          if (!t[q].end) inside_.push_back(t[q].alloc);
+      }
+      std::sort(inside_.begin(), inside_.end());
+      inside_ready_ = true;
+    }
+    return inside_;
+  }
+
   // Why two words that are arena addresses in both runs could not be paired; empty if they were.
   std::string why_unpaired(std::uint64_t va, std::uint64_t vb) const {
     Target ta[2], tb[2];
@@ -206,6 +222,9 @@ class Matcher {
 
   std::vector<std::size_t> pair_a_, pair_b_, order_;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> early_, late_;  // ambiguous words
+  std::size_t holder_ = kNone;  // the object walk() is reading
+  bool inside_ready_ = false;
+  std::vector<std::size_t> inside_;
   const Dump &a_, &b_;
   Side sa_, sb_;
 };
@@ -222,6 +241,7 @@ HeapMatch match_heaps(Context& ctx, const Dump& a, Dump& b) {
   out.used = true;
 
   Matcher m(a, b);
+  std::optional<Timer> step(std::in_place, ctx, "  pair objects");
   for (std::size_t r = 0; r < a.roots.size(); ++r)
     m.follow(a.arena_base + a.roots[r].object_offset, b.arena_base + b.roots[r].object_offset, false);
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> b_globals;
@@ -229,8 +249,11 @@ HeapMatch match_heaps(Context& ctx, const Dump& a, Dump& b) {
   for (const auto& g : a.globals)
     if (auto it = b_globals.find({g.module, g.offset}); it != b_globals.end()) m.follow(g.after, it->second, false);
   m.walk();
-
-  out.order = m.logical_order(a, b, &out.end_words, &out.glued);
+  // With no ambiguous address met, the order pairs were made in is already the logical one.
+  step.emplace(ctx, "  order of the image");
+  if (m.early_.empty() && m.late_.empty()) out.order = m.order_;
+  else out.order = m.logical_order(a, b, &out.end_words, &out.glued);
+  step.emplace(ctx, "  rewrite run B");
 
   // Run B in run A's layout: each paired object at its partner's offset, its pointers moved.
   std::vector<std::uint8_t> arena(a.arena.size(), 0);
