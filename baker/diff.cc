@@ -110,16 +110,26 @@ constexpr const char* kLeftoverHint =
     "; if no code reads this word (padding, or a union member not in use), it is leftover bytes of "
     "registers or stack: value-initialize the object, or build the code that allocates it with -g";
 
+// The stack of a worker that holds address v, if any.
+const protocol::DumpStack* stack_of(const Dump& d, std::uint64_t v) {
+  for (const auto& s : d.thread_stacks)
+    if (v >= s.start && v < s.end) return &s;
+  return nullptr;
+}
+
 std::string worker_stack(const protocol::DumpStack& s) {
   return fmt::format("it points into the stack or thread-local storage of thread {} the initializers started, "
                      "which {}is not part of the image{}", s.thread, s.exited ? "" : "was still running and ",
                      kLeftoverHint);
 }
 
+// Said first of a difference a race between the initializers' threads may explain.
+constexpr const char* kRace = "the threads the initializers started produced different heaps: ";
+
 // `threads`: the initializers started threads, so a difference may be a race between them.
 std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std::uint64_t va,
                      std::uint64_t vb, bool threads) {
-  const std::string race = threads ? "the threads the initializers started produced different heaps: " : "";
+  const std::string race = threads ? kRace : "";
   std::uint64_t size = a.arena.size();
   if (va - a.arena_base <= size && vb - b.arena_base <= size)
     return race + "it points into the arena, but to different objects in the two runs";
@@ -127,8 +137,7 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   if (m >= 0)
     return fmt::format("it points into {} in one run but not by the same shift in the other",
                        a.modules[m].name);
-  for (const auto& s : a.thread_stacks)
-    if (va >= s.start && va < s.end) return worker_stack(s);
+  if (const protocol::DumpStack* s = stack_of(a, va)) return worker_stack(*s);
   const Dump::Mapping* ma = mapping_of(a, va);
   const Dump::Mapping* mb = mapping_of(b, vb);
   if (ma && mb) {
@@ -206,6 +215,10 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
   // With threads started by the initializers, a difference may be theirs: the message says so.
   const bool threads = a.threads_started || b.threads_started;
   const std::uint64_t stack_lo = ctx.opts.stack_base, stack_size = protocol::kBakeStackSize;
+  // The span of the workers' stacks, so most words are ruled out by one compare.
+  std::uint64_t stacks_lo = ~0ull, stacks_hi = 0;
+  for (const auto& st : a.thread_stacks) stacks_lo = std::min(stacks_lo, st.start), stacks_hi = std::max(stacks_hi, st.end);
+  const std::uint64_t stacks_span = stacks_hi > stacks_lo ? stacks_hi - stacks_lo : 0;
 
   std::vector<std::uint64_t> module_shift(a.modules.size());
   std::vector<bool> same_base(a.modules.size());
@@ -252,19 +265,17 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
             part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
             continue;
           }
-          ++part.data_words;
           if (va - stack_lo < stack_size) ++part.stack_words;
           // Workers' stacks are at fixed addresses too: a finished worker's holds only frames
           // that are gone, but a running one's (a pool's) is live, and not in the image.
-          for (const auto& st : a.thread_stacks)
-            if (va >= st.start && va < st.end) {
-              if (st.exited) {
-                ++part.stack_words;
-              } else {
-                --part.data_words;
-                part.bad.push_back({off, va, vb, i, worker_stack(st)});
-              }
+          if (const protocol::DumpStack* st = va - stacks_lo < stacks_span ? stack_of(a, va) : nullptr) {
+            if (!st->exited) {
+              part.bad.push_back({off, va, vb, i, worker_stack(*st)});
+              continue;
             }
+            ++part.stack_words;
+          }
+          ++part.data_words;
           continue;
         }
         if (vb - va == arena_shift && va - a.arena_base <= size) {
@@ -282,11 +293,11 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           ++part.data_words;
           continue;
         }
-        auto why = unpaired ? unpaired->find(off) : decltype(unpaired->end()){};
-        part.bad.push_back({off, va, vb, i,
-                            unpaired && why != unpaired->end()
-                                ? "the threads the initializers started produced different heaps: " + why->second
-                                : describe(a, b, modules, va, vb, threads)});
+        std::string kind;
+        if (unpaired)
+          if (auto why = unpaired->find(off); why != unpaired->end()) kind = kRace + why->second;
+        if (kind.empty()) kind = describe(a, b, modules, va, vb, threads);
+        part.bad.push_back({off, va, vb, i, std::move(kind)});
       }
     }
   });

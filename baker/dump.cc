@@ -181,7 +181,6 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
       d.maps.push_back(std::move(m));
     }
   }
-  d.worker_regions = regions.empty() ? 0 : regions.size() - 1;
   d.threads_started = h.threads_started;
   if (!close_region_gaps(d, regions)) {
     error(ctx) << path << ": the dump's arena regions are inconsistent";

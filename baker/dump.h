@@ -41,7 +41,6 @@ struct Dump {
   };
   std::vector<Mapping> maps;  // the baking process's memory map at the end of the bake
   std::vector<std::uint8_t> arena;
-  std::size_t worker_regions = 0;   // arena regions of threads the initializers started
   std::uint64_t threads_started = 0;  // threads the initializers started
   std::vector<protocol::DumpStack> thread_stacks;  // their stacks (and thread-local storage)
 };

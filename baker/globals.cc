@@ -114,9 +114,11 @@ void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classifica
   // every process (stdio's buffers, caches); the one piece baked values need built first, the
   // classic locale, is prepared before the bake and before the image is used. Leftover bytes
   // of pointers into that state (registers spilled into padding) would otherwise be refused.
+  std::vector<bool> system(a.modules.size());
+  for (std::size_t m = 0; m < a.modules.size(); ++m) system[m] = is_system_runtime(a.modules[m]);
   for (const ModulePointer& p : c.module_pointers) {
     const Module& m = a.modules[p.module];
-    if (is_system_runtime(m)) continue;
+    if (system[p.module]) continue;
     std::size_t alloc_index = index.at_or_before(p.arena_offset);
     if (alloc_index == AllocIndex::kNone || !reachable[alloc_index]) continue;
     auto alloc_it = a.allocs.begin() + std::ptrdiff_t(alloc_index);

@@ -15,6 +15,21 @@ namespace {
 
 constexpr std::size_t kNone = ~std::size_t(0);
 
+// A global the initializers changed in both runs: its word in each (in run A's order).
+struct GlobalPair {
+  const protocol::DumpGlobal* a;
+  protocol::DumpGlobal* b;
+};
+
+std::vector<GlobalPair> pair_globals(const Dump& a, Dump& b) {
+  std::map<std::pair<std::uint64_t, std::uint64_t>, protocol::DumpGlobal*> in_b;
+  for (auto& g : b.globals) in_b[{g.module, g.offset}] = &g;
+  std::vector<GlobalPair> out;
+  for (const auto& g : a.globals)
+    if (auto it = in_b.find({g.module, g.offset}); it != in_b.end()) out.push_back({&g, it->second});
+  return out;
+}
+
 struct Target {
   std::size_t alloc = kNone;
   std::uint64_t interior = 0;
@@ -72,7 +87,6 @@ class Matcher {
     const Target* x0 = find_reading(ta, na, 0);
     const Target* y0 = find_reading(tb, nb, 0);
     const Target* x1 = find_reading(ta, na, 1);
-    const Target* y1 = find_reading(tb, nb, 1);
     if (defer && (na > 1 || nb > 1)) {
       bool holder_points_into_end = false;
       if (x1 && holder_ != kNone) {
@@ -89,10 +103,9 @@ class Matcher {
       return x && y && x->interior == y->interior && pair_a_[x->alloc] == kNone && pair_b_[y->alloc] == kNone &&
              a_.allocs[x->alloc].size == b_.allocs[y->alloc].size;
     };
-    if (agree(x0, y0)) return;
-    if (can_pair(x0, y0)) return pair(x0->alloc, y0->alloc);
-    // An end never makes a pair: objects of one size side by side would pair at random.
-    (void)agree(x1, y1);
+    // Else the word may be an end (x1, y1), which needs nothing: an end never makes a pair,
+    // since objects of one size side by side would pair at random.
+    if (!agree(x0, y0) && can_pair(x0, y0)) pair(x0->alloc, y0->alloc);
   }
 
   static const Target* find_reading(const Target* t, int n, int reading) {
@@ -135,7 +148,8 @@ class Matcher {
   // an allocation where another begins: compaction must keep them at that end.
   // When both readings of such a word agree in both runs, the bytes cannot tell which was meant:
   // `glued` lists (the allocation that ends there, the one that begins), to stay side by side.
-  std::vector<std::size_t> logical_order(const Dump& a, const Dump& b, std::vector<std::uint64_t>* end_words,
+  std::vector<std::size_t> logical_order(const Dump& a, const Dump& b, const std::vector<GlobalPair>& globals,
+                                         std::vector<std::uint64_t>* end_words,
                                          std::vector<std::pair<std::size_t, std::size_t>>* glued) const {
     std::vector<std::size_t> order;
     std::vector<bool> seen(a.allocs.size(), false);
@@ -155,9 +169,7 @@ class Matcher {
     };
     for (std::size_t r = 0; r < a.roots.size(); ++r)
       visit(a.arena_base + a.roots[r].object_offset, b.arena_base + b.roots[r].object_offset, kNone);
-    for (const auto& g : a.globals)
-      for (const auto& h : b.globals)
-        if (g.module == h.module && g.offset == h.offset) visit(g.after, h.after, kNone);
+    for (const GlobalPair& g : globals) visit(g.a->after, g.b->after, kNone);
     for (std::size_t next = 0; next < order.size(); ++next) {
       std::size_t i = order[next];
       const auto& x = a.allocs[i];
@@ -244,15 +256,13 @@ HeapMatch match_heaps(Context& ctx, const Dump& a, Dump& b) {
   std::optional<Timer> step(std::in_place, ctx, "  pair objects");
   for (std::size_t r = 0; r < a.roots.size(); ++r)
     m.follow(a.arena_base + a.roots[r].object_offset, b.arena_base + b.roots[r].object_offset, false);
-  std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> b_globals;
-  for (const auto& g : b.globals) b_globals[{g.module, g.offset}] = g.after;
-  for (const auto& g : a.globals)
-    if (auto it = b_globals.find({g.module, g.offset}); it != b_globals.end()) m.follow(g.after, it->second, false);
+  const std::vector<GlobalPair> globals = pair_globals(a, b);
+  for (const GlobalPair& g : globals) m.follow(g.a->after, g.b->after, false);
   m.walk();
   // With no ambiguous address met, the order pairs were made in is already the logical one.
   step.emplace(ctx, "  order of the image");
   if (m.early_.empty() && m.late_.empty()) out.order = m.order_;
-  else out.order = m.logical_order(a, b, &out.end_words, &out.glued);
+  else out.order = m.logical_order(a, b, globals, &out.end_words, &out.glued);
   step.emplace(ctx, "  rewrite run B");
 
   // Run B in run A's layout: each paired object at its partner's offset, its pointers moved.
@@ -278,11 +288,8 @@ HeapMatch match_heaps(Context& ctx, const Dump& a, Dump& b) {
   for (std::size_t i = 0; i < a.allocs.size(); ++i)
     if (m.pair_a_[i] != kNone) out.keep_low_bits[i] = (a.allocs[i].offset - b.allocs[m.pair_a_[i]].offset) % 256 == 0;
 
-  for (auto& g : b.globals) {
-    auto it = std::find_if(a.globals.begin(), a.globals.end(),
-                           [&](const auto& x) { return x.module == g.module && x.offset == g.offset; });
-    g.after = m.translate(g.after, it == a.globals.end() ? 0 : it->after);
-  }
+  // Run B's globals are only ever read beside run A's (globals.cc), so only those are moved.
+  for (const GlobalPair& g : globals) g.b->after = m.translate(g.b->after, g.a->after);
   for (std::size_t r = 0; r < b.roots.size(); ++r) b.roots[r].object_offset = a.roots[r].object_offset;
   b.allocs = a.allocs;
   b.arena = std::move(arena);

@@ -159,11 +159,8 @@ struct Arena {
 Arena arena;
 
 struct Locked {
-  Locked() {
-    while (arena.lock.test_and_set(std::memory_order_acquire)) {
-    }
-  }
-  ~Locked() { arena.lock.clear(std::memory_order_release); }
+  Locked() { arena_lock(true); }
+  ~Locked() { arena_lock(false); }
 };
 
 // Memory that is not the next allocator's: the arena during a bake, the image after, and the
@@ -423,6 +420,7 @@ void* HOOK(calloc)(size_t n, size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
+  if (mode == kForward) return next.calloc(n, size);
   // The arena is fresh anonymous memory that is never reused: already zero. The bootstrap
   // buffer is static: also zero. Anything else comes from the next allocator's calloc.
   if ((capturing() && !uncaptured_site(SITE)) || mode == kResolving) return allocate(total, 16, SITE);

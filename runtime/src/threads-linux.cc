@@ -91,6 +91,14 @@ void* start_worker(void* slot) {
   return result;
 }
 
+// The next pthread_create; looked up on first use outside a bake.
+CreateFn next_create() {
+#if !FASTBOOT_WRAPPED_ALLOCATOR
+  if (!real_create) real_create = reinterpret_cast<CreateFn>(dlsym(RTLD_NEXT, "pthread_create"));
+#endif
+  return real_create;
+}
+
 // OpenMP's runtime keeps its teams and pools; the dynamic loader allocates a new thread's TLS
 // vector (and link maps for dlopen). Neither is ever part of a root.
 bool skip_threading_runtime(const ModuleInfo& m, void*) {
@@ -115,10 +123,8 @@ bool thread_stack(unsigned i, uintptr_t* start, uintptr_t* end, bool* exited) {
 }
 
 void prepare_threads() {
-#if !FASTBOOT_WRAPPED_ALLOCATOR
-  if (!real_create) real_create = reinterpret_cast<CreateFn>(dlsym(RTLD_NEXT, "pthread_create"));
-#endif
-  if (baking()) for_each_module(skip_threading_runtime, nullptr);
+  next_create();
+  for_each_module(skip_threading_runtime, nullptr);
 }
 
 }  // namespace fastboot::rt
@@ -132,8 +138,7 @@ using namespace fastboot::rt;
 #endif
 
 extern "C" int PTHREAD_CREATE(pthread_t* thread, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
-  prepare_threads();
-  if (!real_create) return EAGAIN;
+  if (!next_create()) return EAGAIN;
   if (!baking() || !arena_window_open()) return real_create(thread, attr, fn, arg);
   // Started while an initializer runs: a worker of the bake, with the next region.
   arena_threads_started();
