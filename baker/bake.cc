@@ -62,7 +62,7 @@ void report_audit(Context& ctx) {
 
 }  // namespace
 
-std::vector<std::uint8_t> bake_image(Context& ctx) {
+Baked bake_image(Context& ctx) {
   ScratchDir scratch;
   if (scratch.path.empty()) error(ctx) << "cannot create a scratch directory in " << std::filesystem::temp_directory_path().string();
   checkpoint(ctx);
@@ -97,9 +97,10 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
 
   // Padding and unused union bytes of typed allocations hold leftovers of registers and stack
   // that differ from run to run; no program reads them, so they are zeroed before the diff.
+  PaddingOracle types(a);
   {
     Timer t(ctx, "zero unread bytes");
-    for (const auto& [type, words] : zero_unread_bytes(a, b))
+    for (const auto& [type, words] : zero_unread_bytes(a, b, types))
       note(ctx) << words << " word" << (words == 1 ? "" : "s") << " of " << type << " objects differed between "
                 << "the bake runs only in padding or unused union bytes (leftovers of registers and "
                 << "stack); those bytes are zeroed in the image";
@@ -164,20 +165,28 @@ std::vector<std::uint8_t> bake_image(Context& ctx) {
               << "symbol; the image needs the same builds of those libraries at startup";
   checkpoint(ctx);
 
-  std::vector<std::uint8_t> image;
+  Baked baked;
+  baked.report = build_report(ctx, a, c, r, globals, compaction.arena_before - compaction.arena_after);
   {
     Timer t(ctx, "lay out image");
-    image = write_image(ctx, a, c, r, globals);
+    baked.image = write_image(ctx, a, c, r, globals);
   }
+  BakeReport& rep = baked.report;
+  rep.image_bytes = baked.image.size();
+  const RootReport* biggest = rep.biggest_root();
   fmt::print(stderr,
              "fastboot-bake: baked {} root{} of {}: {:.1f} KiB arena ({:.1f} KiB live in {} allocations; "
-             "{:.1f} KiB unreachable or freed dropped), {} arena pointers, {} pointers into {} module{}\n",
-             a.roots.size(), a.roots.size() == 1 ? "" : "s",
-             std::filesystem::path(ctx.opts.program).filename().string(), a.arena.size() / 1024.0,
+             "{:.1f} KiB unreachable or freed dropped), {} arena pointers, {} pointers into {} module{}; "
+             "biggest root '{}' ({}); start: {} pointer{} written{}, ~{:.2f} ms\n",
+             a.roots.size(), a.roots.size() == 1 ? "" : "s", rep.program, a.arena.size() / 1024.0,
              compaction.live_bytes / 1024.0, a.allocs.size(),
              (compaction.arena_before - compaction.arena_after) / 1024.0, c.arena_pointers,
-             c.module_pointers.size(), r.modules.size(), r.modules.size() == 1 ? "" : "s");
-  return image;
+             c.module_pointers.size(), r.modules.size(), r.modules.size() == 1 ? "" : "s",
+             biggest ? biggest->name : "", human_bytes(biggest ? biggest->bytes : 0), rep.patched_at_startup,
+             rep.patched_at_startup == 1 ? "" : "s",
+             rep.compressed ? fmt::format(", {} decompressed", human_bytes(rep.decompressed_bytes)) : "",
+             rep.estimated_start_ms);
+  return baked;
 }
 
 void print_timings(const Context& ctx) {

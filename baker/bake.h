@@ -5,12 +5,18 @@
 #include <vector>
 
 #include "context.h"
+#include "report.h"
 
 namespace fastboot::baker {
 
+struct Baked {
+  std::vector<std::uint8_t> image;  // the .fastboot section
+  BakeReport report;                // what it holds (the .fastboot.report section)
+};
+
 // Runs ctx.opts.program's initializers twice, classifies every word and lays out the image.
 // Throws BakeFailed (after printing every error) when the result could not be correct.
-std::vector<std::uint8_t> bake_image(Context& ctx);
+Baked bake_image(Context& ctx);
 
 // Prints the per-pass times collected in ctx (for --verbose).
 void print_timings(const Context& ctx);

@@ -26,7 +26,8 @@ extern "C" void LLVMInitializeX86TargetMC();
 
 namespace fastboot::baker {
 
-void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, const std::string& path) {
+void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, const std::vector<std::uint8_t>& report,
+                        const std::string& path) {
   Timer timer(ctx, "write object");
   LLVMInitializeX86TargetInfo();
   LLVMInitializeX86TargetMC();
@@ -65,6 +66,10 @@ void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, co
   streamer->switchSection(mc.getELFSection(".fastboot", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
   streamer->emitValueToAlignment(llvm::Align(4096));
   streamer->emitBytes(llvm::StringRef(reinterpret_cast<const char*>(image.data()), image.size()));
+  if (!report.empty()) {
+    streamer->switchSection(mc.getELFSection(".fastboot.report", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
+    streamer->emitBytes(llvm::StringRef(reinterpret_cast<const char*>(report.data()), report.size()));
+  }
   streamer->switchSection(mc.getELFSection(".note.GNU-stack", llvm::ELF::SHT_PROGBITS, 0));
   streamer->finish();
   os.close();

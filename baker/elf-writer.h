@@ -1,5 +1,6 @@
-// Writes the image as an ELF relocatable object holding one non-allocated, page-aligned
-// section `.fastboot`, for the linker to place in the final executable.
+// Writes the image as an ELF relocatable object holding a non-allocated, page-aligned section
+// `.fastboot`, for the linker to place in the final executable, and the bake report in a
+// non-allocated `.fastboot.report` (never mapped at run time; read by `fastboot-bake inspect`).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 namespace fastboot::baker {
 
-void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, const std::string& path);
+void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, const std::vector<std::uint8_t>& report,
+                        const std::string& path);
 
 }  // namespace fastboot::baker

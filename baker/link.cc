@@ -108,8 +108,9 @@ int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
   }
   ctx.opts.program = fs::absolute(unbaked).string();
   try {
-    std::vector<std::uint8_t> image = bake_image(ctx);
-    write_image_object(ctx, image, object);
+    Baked baked = bake_image(ctx);
+    const std::vector<std::uint8_t>& image = baked.image;
+    write_image_object(ctx, image, encode_report_section(baked.report), object);
     checkpoint(ctx);
 
     std::vector<std::string> relink = command;

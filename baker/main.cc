@@ -1,19 +1,10 @@
-// fastboot-bake: the command-line front of the baker library.
+// fastboot-bake: the command line of the baker library. Each command lives in commands/.
 #include <fmt/core.h>
 
-#include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include "bake.h"
-#include "context.h"
-#include "elf-writer.h"
-#include "fastboot/image-format.h"
-#include "link.h"
-#include "verify.h"
-
-using namespace fastboot::baker;
+#include "commands/commands.h"
 
 namespace {
 
@@ -29,21 +20,31 @@ commands:
   bake [options] <program> -o <image.o>
       Bake a linked program and write its image as an ELF relocatable object, to link into
       the same program (the link must otherwise be identical).
-  inspect <program>
-      Print what the .fastboot section of a baked program holds.
+  inspect <program> [--json] [--top <n>]
+      What the image of a baked program holds, per root: bytes and objects by allocated type
+      and by allocation site, the largest objects, pointers into each module, what is written
+      at startup, restored globals, what the initializers read. Read from the
+      bake report stored in the program (.fastboot.report, never loaded at run time; it
+      survives strip). --json prints the report (schema: docs/report-schema.md).
+  report <program> -o <report.html> [--json]
+      Write the report as one self-contained HTML page: a zoomable treemap of the heap
+      (root, type, allocation site) and the tables of inspect. --json writes the JSON instead.
+  diff <old> <new> [--max-growth <percent>] [--json] [--top <n>]
+      Compare two bakes (baked programs, or reports saved with inspect --json): per root and
+      allocation site, bytes and objects gained or lost, pointers, estimated start. Exit 1 when
+      a root present in both grew by more than <percent> of its bytes.
   verify <program>
       Exit 0 when the program's image is present, belongs to this very build (build-id), and
       passes every check the runtime makes plus the arena checksum; otherwise print why and
       exit 1. For CI: a program that fails this runs its initializers at startup.
 
-options:
+options of link and bake:
   --working-directory <dir>   run the initializers in <dir> (default: the current one)
   --depfile <file>            (link) write "<output>: <files the initializers read>" there
   --compress                  store the arena compressed (zstd): a smaller executable, and a
                               start that decompresses the whole arena instead of mapping it
   --verbose                   print the time each pass took
   --max-errors <n>            spell out at most <n> groups of unbakeable words (default 20)
-  -h, --help                  print this help
 
 Environment of a baked program:
   FASTBOOT_LOG=1        print one line on stderr: image used or why not, base, size, time
@@ -52,42 +53,16 @@ Environment of a baked program:
   FASTBOOT_VERIFY=1     also check the checksum of the whole arena before using it
 )";
 
-int inspect(const std::string& path) {
-  Context ctx(Options{path});
-  auto info = read_executable(ctx, path);
-  if (!info) {
-    for (auto& e : ctx.errors) fmt::print(stderr, "{}\n", e);
-    return 1;
-  }
-  if (!info->has_image) {
-    fmt::print("{}: no .fastboot section (not baked)\n", path);
-    return 1;
-  }
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(std::streamoff(info->image_offset));
-  fastboot::image::Header h{};
-  in.read(reinterpret_cast<char*>(&h), sizeof(h));
-  bool ok = in && std::memcmp(h.magic, fastboot::image::kMagic, 8) == 0 &&
-            fastboot::image::header_checksum(h) == h.header_checksum;
-  fmt::print("{}: .fastboot at file offset {:#x}, {} bytes{}\n", path, info->image_offset,
-             info->image_size, ok ? "" : " (header is corrupt)");
-  if (!ok) return 1;
-  fmt::print("  format version {}\n  arena {} bytes at preferred base {:#x}\n", h.version,
-             h.arena_size, h.preferred_base);
-  fmt::print("  {} roots, {} modules, {} module relocations, {} arena pointers\n", h.root_count,
-             h.module_count, h.reloc_count, h.arena_pointer_count);
-  std::vector<fastboot::image::RootEntry> roots(h.root_count);
-  std::vector<char> strings(h.strings_size);
-  in.seekg(std::streamoff(info->image_offset + h.roots_offset));
-  in.read(reinterpret_cast<char*>(roots.data()), std::streamsize(roots.size() * sizeof(roots[0])));
-  in.seekg(std::streamoff(info->image_offset + h.strings_offset));
-  in.read(strings.data(), std::streamsize(strings.size()));
-  for (const auto& r : roots)
-    if (r.name_offset < strings.size())
-      fmt::print("  root '{}': {} bytes at arena offset {:#x}\n", strings.data() + r.name_offset,
-                 r.size, r.object_offset);
-  return 0;
-}
+struct Command {
+  const char* name;
+  int (*run)(const std::vector<std::string>&);
+};
+
+const Command kCommands[] = {
+    {"link", fastboot::baker::commands::link},       {"bake", fastboot::baker::commands::bake},
+    {"inspect", fastboot::baker::commands::inspect}, {"report", fastboot::baker::commands::report},
+    {"diff", fastboot::baker::commands::diff},       {"verify", fastboot::baker::commands::verify},
+};
 
 }  // namespace
 
@@ -97,70 +72,18 @@ int main(int argc, char** argv) {
     fmt::print("{}", kUsage);
     return args.empty() ? 2 : 0;
   }
-  std::string command = args[0];
-  Options opts;
-  std::vector<std::string> positional, tail;
-  std::string object_out;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) {
-        fmt::print(stderr, "fastboot-bake: {} needs a value\n", a);
-        std::exit(2);
+  for (const Command& c : kCommands)
+    if (args[0] == c.name) {
+      std::vector<std::string> rest(args.begin() + 1, args.end());
+      for (const std::string& a : rest) {
+        if (a == "--") break;
+        if (a == "-h" || a == "--help") {
+          fmt::print("{}", kUsage);
+          return 0;
+        }
       }
-      return args[++i];
-    };
-    if (a == "--") {
-      tail.assign(args.begin() + long(i) + 1, args.end());
-      break;
+      return c.run(rest);
     }
-    if (a == "--working-directory") opts.working_directory = value();
-    else if (a == "--depfile") opts.depfile = value();
-    else if (a == "--compress") opts.compress = true;
-    else if (a == "--verbose") opts.verbose = true;
-    else if (a == "--max-errors") opts.max_errors = std::stoul(value());
-    else if (a == "-o") object_out = value();
-    else if (a == "-h" || a == "--help") {
-      fmt::print("{}", kUsage);
-      return 0;
-    } else if (!a.empty() && a[0] == '-') {
-      fmt::print(stderr, "fastboot-bake: unknown option {}\n{}", a, kUsage);
-      return 2;
-    } else positional.push_back(a);
-  }
-
-  if (command == "link") {
-    Context ctx(opts);
-    return link_and_bake(ctx, tail);
-  }
-  if (command == "bake") {
-    if (positional.size() != 1 || object_out.empty()) {
-      fmt::print(stderr, "fastboot-bake: bake needs <program> -o <image.o>\n");
-      return 2;
-    }
-    opts.program = positional[0];
-    Context ctx(opts);
-    try {
-      auto image = bake_image(ctx);
-      write_image_object(ctx, image, object_out);
-      checkpoint(ctx);
-    } catch (const BakeFailed&) {
-      return 1;
-    }
-    if (opts.verbose) print_timings(ctx);
-    return 0;
-  }
-  if (command == "inspect" && positional.size() == 1) return inspect(positional[0]);
-  if (command == "verify" && positional.size() == 1) {
-    Context ctx(opts);
-    std::string problem = image_problem(ctx, positional[0]);
-    if (!problem.empty()) {
-      fmt::print(stderr, "fastboot-bake: verify: {}: {}\n", positional[0], problem);
-      return 1;
-    }
-    fmt::print("{}: image ok\n", positional[0]);
-    return 0;
-  }
-  fmt::print(stderr, "fastboot-bake: unknown command '{}'\n{}", command, kUsage);
+  fmt::print(stderr, "fastboot-bake: unknown command '{}'\n{}", args[0], kUsage);
   return 2;
 }

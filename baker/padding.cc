@@ -229,34 +229,47 @@ PaddingOracle::ModuleDebugInfo* PaddingOracle::debug_info(const Module& m) {
   return it->second.get();
 }
 
+const Module* PaddingOracle::module_of(std::uint64_t site) const {
+  for (const Module& m : run_.modules)
+    for (const Segment& s : m.segments)
+      if (site >= s.start && site < s.end) return &m;
+  return nullptr;
+}
+
 const TypeLayout* PaddingOracle::layout_at(std::uint64_t site) {
   auto [it, fresh] = layouts_.try_emplace(site);
   if (!fresh) return it->second ? &*it->second : nullptr;
-  for (const Module& m : run_.modules) {
-    bool inside = false;
-    for (const Segment& s : m.segments) inside |= site >= s.start && site < s.end;
-    if (!inside) continue;
-    ModuleDebugInfo* info = debug_info(m);
-    if (!info || !info->dwarf) break;
-    llvm::DWARFDie type = strip_qualifiers(allocated_type(*info->dwarf, site - m.bias - 1));
-    if (!type) break;
-    auto size = byte_size(type);
-    if (!size || *size == 0 || *size > (1u << 20)) break;
-    TypeLayout layout;
-    layout.bytes.assign(*size, ByteUse::padding);
-    if (!mark(type, 0, false, layout, "", 0)) break;
-    std::stable_sort(layout.fields.begin(), layout.fields.end(),
-                     [](const auto& x, const auto& y) { return x.begin < y.begin; });
-    layout.type_name = spelled(type);
-    it->second = std::move(layout);
-    break;
-  }
-  return it->second ? &*it->second : nullptr;
+  const Module* m = module_of(site);
+  ModuleDebugInfo* info = m ? debug_info(*m) : nullptr;
+  if (!info || !info->dwarf) return nullptr;
+  llvm::DWARFDie type = strip_qualifiers(allocated_type(*info->dwarf, site - m->bias - 1));
+  if (!type) return nullptr;
+  auto size = byte_size(type);
+  if (!size || *size == 0 || *size > (1u << 20)) return nullptr;
+  TypeLayout layout;
+  layout.bytes.assign(*size, ByteUse::padding);
+  if (!mark(type, 0, false, layout, "", 0)) return nullptr;
+  std::stable_sort(layout.fields.begin(), layout.fields.end(),
+                   [](const auto& x, const auto& y) { return x.begin < y.begin; });
+  layout.type_name = spelled(type);
+  it->second = std::move(layout);
+  return &*it->second;
 }
 
-std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b) {
+const std::string& PaddingOracle::type_name_at(std::uint64_t site) {
+  auto [it, fresh] = names_.try_emplace(site);
+  if (!fresh) return it->second;
+  if (const TypeLayout* layout = layout_at(site)) return it->second = layout->type_name;
+  const Module* m = module_of(site);
+  ModuleDebugInfo* info = m ? debug_info(*m) : nullptr;
+  if (!info || !info->dwarf) return it->second;
+  if (llvm::DWARFDie type = strip_qualifiers(allocated_type(*info->dwarf, site - m->bias - 1)))
+    it->second = spelled(type);
+  return it->second;
+}
+
+std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOracle& oracle) {
   std::map<std::string, std::size_t> differed;
-  PaddingOracle oracle(a);
   const std::uint64_t arena_shift = b.arena_base - a.arena_base;
   auto consistent_pointer = [&](std::uint64_t va, std::uint64_t vb) {
     if (vb - va == arena_shift && va - a.arena_base <= a.arena.size()) return true;

@@ -48,20 +48,25 @@ class PaddingOracle {
   // The layout of the element type allocated at `site` (a return address of run A), if the
   // allocating module has debug info and the allocation went through a typed allocator.
   const TypeLayout* layout_at(std::uint64_t site);
-
+  // The name of the type allocated at `site`, even when its layout is not fully known; "" when
+  // debug information does not say.
+  const std::string& type_name_at(std::uint64_t site);
 
  private:
   struct ModuleDebugInfo;
   ModuleDebugInfo* debug_info(const Module& m);
 
+  const Module* module_of(std::uint64_t site) const;
+
   const Dump& run_;
   std::map<std::string, std::unique_ptr<ModuleDebugInfo>> modules_;
   std::map<std::uint64_t, std::optional<TypeLayout>> layouts_;  // by site
+  std::map<std::uint64_t, std::string> names_;                  // by site
 };
 
 // Zeroes, in both runs, the bytes of every typed allocation that its type's layout says no
 // program reads, so leftovers there neither fail the bake nor make two bakes differ. Returns,
 // per type, how many words differed between the runs only in such bytes.
-std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b);
+std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOracle& oracle);
 
 }  // namespace fastboot::baker

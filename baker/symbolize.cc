@@ -49,6 +49,21 @@ std::string Symbolizer::describe(std::uint64_t addr) {
   return fmt::format("{:#x}", addr);
 }
 
+std::string Symbolizer::function_at(std::uint64_t addr) {
+  for (const Module& m : run_.modules)
+    for (const Segment& s : m.segments) {
+      if (addr < s.start || addr >= s.end) continue;
+      auto frames = impl_->symbolizeInlinedCode(m.name, {addr - m.bias - 1, llvm::object::SectionedAddress::UndefSection});
+      if (!frames) {
+        llvm::consumeError(frames.takeError());
+        return "";
+      }
+      if (frames->getNumberOfFrames() == 0 || frames->getFrame(0).FunctionName == llvm::DILineInfo::BadString) return "";
+      return frames->getFrame(0).FunctionName;
+    }
+  return "";
+}
+
 Symbolizer::DataSymbol Symbolizer::data_symbol(const Module& m, std::uint64_t vaddr) {
   auto info = impl_->symbolizeData(m.name, {vaddr, llvm::object::SectionedAddress::UndefSection});
   if (!info) {

@@ -20,6 +20,9 @@ class Symbolizer {
   ~Symbolizer();
   // "make_table() at main.cc:12", "f() in libfoo.so+0x1234" or "0x7f..." for unknown code.
   std::string describe(std::uint64_t return_address);
+  // The function the call before `return_address` is in, innermost inlined frame first
+  // ("std::__new_allocator<Node>::allocate(unsigned long, void const*)"); "" if unknown.
+  std::string function_at(std::uint64_t return_address);
 
   struct DataSymbol {
     std::string name;

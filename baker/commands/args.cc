@@ -1,0 +1,54 @@
+#include <fmt/core.h>
+
+#include "commands.h"
+
+namespace fastboot::baker::commands {
+
+const std::set<std::string> kBakeValues = {"--working-directory", "--depfile", "--max-errors"};
+const std::set<std::string> kBakeFlags = {"--compress", "--verbose"};
+
+std::optional<Args> parse(const std::string& command, const std::vector<std::string>& args,
+                          const std::set<std::string>& with_value, const std::set<std::string>& flags) {
+  Args out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      out.tail.assign(args.begin() + long(i) + 1, args.end());
+      break;
+    }
+    if (with_value.count(a)) {
+      if (i + 1 >= args.size()) {
+        fmt::print(stderr, "fastboot-bake: {}: {} needs a value\n", command, a);
+        return std::nullopt;
+      }
+      out.values[a] = args[++i];
+    } else if (flags.count(a)) {
+      out.flags.insert(a);
+    } else if (a.size() > 1 && a[0] == '-') {
+      fmt::print(stderr, "fastboot-bake: {}: unknown option {} (fastboot-bake --help lists them)\n", command, a);
+      return std::nullopt;
+    } else {
+      out.positional.push_back(a);
+    }
+  }
+  return out;
+}
+
+std::optional<Options> bake_options(const Args& args) {
+  Options opts;
+  opts.working_directory = args.value("--working-directory");
+  opts.depfile = args.value("--depfile");
+  opts.compress = args.has("--compress");
+  opts.verbose = args.has("--verbose");
+  if (args.values.count("--max-errors")) {
+    try {
+      opts.max_errors = std::stoul(args.value("--max-errors"));
+    } catch (const std::exception&) {
+      fmt::print(stderr, "fastboot-bake: --max-errors needs a number\n");
+      return std::nullopt;
+    }
+  }
+  return opts;
+}
+
+}  // namespace fastboot::baker::commands
