@@ -166,7 +166,7 @@ Baked bake_image(Context& ctx) {
   checkpoint(ctx);
 
   Baked baked;
-  baked.report = build_report(ctx, a, c, r, globals, compaction.arena_before - compaction.arena_after);
+  baked.report = build_report(ctx, a, c, r, globals);
   {
     Timer t(ctx, "lay out image");
     baked.image = write_image(ctx, a, c, r, globals);
@@ -174,6 +174,7 @@ Baked bake_image(Context& ctx) {
   BakeReport& rep = baked.report;
   rep.image_bytes = baked.image.size();
   const RootReport* biggest = rep.biggest_root();
+  ctx.clear_progress_line();
   fmt::print(stderr,
              "fastboot-bake: baked {} root{} of {}: {:.1f} KiB arena ({:.1f} KiB live in {} allocations; "
              "{:.1f} KiB unreachable or freed dropped), {} arena pointers, {} pointers into {} module{}; "

@@ -86,6 +86,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     std::uint64_t pointers = 0, dangling = 0, first_dangling = 0;
   };
   std::vector<Part> parts(parallel_parts());
+  ctx.work(allocs.size());
   parallel_for(allocs.size(), [&](std::size_t begin, std::size_t end, std::size_t p) {
     Part& part = parts[p];
     std::uint64_t lo = ~0ull, hi = 0;
@@ -98,6 +99,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     part.first_word = lo / 8 / 64;
     part.bits.assign(hi / 8 / 64 - part.first_word + 1, 0);
     for (std::size_t i = begin; i < end; ++i) {
+      if (i % 16384 == 16383) ctx.advance(16384);
       if (moved[i] == ~0ull) continue;
       const auto& alloc = allocs[i];
       std::uint64_t n = std::min<std::uint64_t>(alloc.size, a.arena.size() - alloc.offset);

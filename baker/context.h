@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
@@ -33,6 +34,10 @@ struct Options {
   bool compress = false;          // store the arena as zstd chunks, decompressed at startup
   std::string depfile;            // where `link` writes the files the initializers read
   std::size_t max_errors = 20;    // non-relocatable words spelled out before summarizing
+  // Progress: a bake that runs longer than a second shows the pass it is in (a live line with
+  // the percent of the heap done on a terminal, one line per finished pass otherwise) and the
+  // per-pass times at the end. `always` shows it from the start, `never` not at all.
+  enum class Progress { automatic, always, never } progress = Progress::automatic;
 };
 
 class Context;
@@ -60,7 +65,7 @@ struct BakeFailed {};
 
 class Context {
  public:
-  explicit Context(Options o) : opts(std::move(o)) {}
+  explicit Context(Options o);
   Options opts;
   std::vector<std::string> errors;
   std::vector<std::string> notes;
@@ -68,6 +73,30 @@ class Context {
   // What the initializers read from outside, by kind ("file", "environment", "time",
   // "randomness"), as the bake audit traced it.
   std::map<std::string, std::set<std::string>> audit;
+
+  // Progress of the running pass: `ctx.work(n)` when it knows how much there is, then
+  // `ctx.advance(k)` (from any thread) as k more are done.
+  void work(std::uint64_t total);
+  void advance(std::uint64_t done);
+  void pass_started(const std::string& name);
+  void pass_finished(const std::string& name, double ms);
+  // Removes the live progress line before other output.
+  void clear_progress_line();
+  // After the last pass: on a terminal, the per-pass times, if progress was shown.
+  void finish_progress();
+
+ private:
+  bool showing();
+  void draw(bool force);
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point start_ = Clock::now();
+  bool terminal_ = false;
+  bool shown_ = false;             // progress has been shown (the bake ran long enough)
+  std::size_t lines_printed_ = 0;  // passes printed as lines (no terminal)
+  std::vector<std::string> passes_;  // the running pass, inside the passes it is part of
+  std::atomic<std::uint64_t> total_{0}, done_{0};
+  std::atomic<std::int64_t> last_draw_ns_{0};
+  bool line_on_screen_ = false;
 };
 
 Diagnostic error(Context& ctx);
@@ -79,10 +108,13 @@ void checkpoint(Context& ctx);
 class Timer {
  public:
   Timer(Context& ctx, std::string name)
-      : ctx_(ctx), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
+      : ctx_(ctx), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {
+    ctx_.pass_started(name_);
+  }
   ~Timer() {
     std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start_;
     ctx_.timings.emplace_back(name_, d.count());
+    ctx_.pass_finished(name_, d.count());
   }
 
  private:

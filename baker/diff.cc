@@ -242,6 +242,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
     std::uint64_t arena_pointers = 0, data_words = 0, stack_words = 0, leftover_words = 0;
   };
   std::vector<Part> parts(parallel_parts());
+  ctx.work(a.allocs.size());
   parallel_for(a.allocs.size(), [&](std::size_t begin, std::size_t end_index, std::size_t p) {
     Part& part = parts[p];
     if (begin == end_index) return;
@@ -249,6 +250,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
     part.first_word = lo / 8 / 64;
     part.bits.assign(hi / 8 / 64 - part.first_word + 1, 0);
     for (std::size_t i = begin; i < end_index; ++i) {
+      if (i % 16384 == 16383) ctx.advance(16384);
       const auto& alloc = a.allocs[i];
       if (alloc.flags & protocol::kAllocFreed) continue;
       std::uint64_t end = std::min(size, alloc.offset + alloc.size);

@@ -132,11 +132,13 @@ int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
     checkpoint(ctx);
   } catch (const BakeFailed&) {
     cleanup(false);
+    ctx.finish_progress();
     if (ctx.opts.verbose) print_timings(ctx);
     return 1;
   }
   cleanup(true);
   if (!ctx.opts.depfile.empty()) write_depfile(ctx, output);
+  ctx.finish_progress();
   if (ctx.opts.verbose) print_timings(ctx);
   return 0;
 }

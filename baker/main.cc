@@ -44,6 +44,10 @@ options of link and bake:
   --compress                  store the arena compressed (zstd): a smaller executable, and a
                               start that decompresses the whole arena instead of mapping it
   --verbose                   print the time each pass took
+  --progress, --no-progress   show the pass the bake is in always, or never (default: when a
+                              bake takes over a second: a live line with the percent of the
+                              heap done on a terminal, one line per finished pass in a log,
+                              and the per-pass times at the end)
   --max-errors <n>            spell out at most <n> groups of unbakeable words (default 20)
 
 Environment of a baked program:

@@ -46,8 +46,8 @@ std::string tables(const BakeReport& r) {
     out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", escaped(k), escaped(v));
   };
   row("image (.fastboot)", human_bytes(r.image_bytes) + (r.compressed ? ", arena compressed" : ""));
-  row("arena", fmt::format("{}: {} live in {} objects; {} dropped at bake time", human_bytes(r.arena_bytes),
-                           human_bytes(r.live_bytes), grouped(r.allocations), human_bytes(r.dropped_bytes)));
+  row("arena", fmt::format("{}: {} live in {} objects", human_bytes(r.arena_bytes), human_bytes(r.live_bytes),
+                           grouped(r.allocations)));
   row("pointers within the arena", grouped(r.arena_pointers));
   std::string modules;
   for (const auto& [m, n] : r.modules) modules += fmt::format("{}{} {}", modules.empty() ? "" : ", ", m, grouped(n));

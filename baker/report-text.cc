@@ -55,9 +55,8 @@ std::string report_text(const BakeReport& r, std::size_t top) {
   std::string out;
   out += fmt::format("{} (build-id {}): image {}{}\n", r.program, r.build_id.empty() ? "none" : r.build_id,
                      human_bytes(r.image_bytes), r.compressed ? ", arena compressed" : "");
-  out += fmt::format("  arena {}: {} live in {} objects; {} unreachable or freed dropped at bake time\n",
-                     human_bytes(r.arena_bytes), human_bytes(r.live_bytes), grouped(r.allocations),
-                     human_bytes(r.dropped_bytes));
+  out += fmt::format("  arena {}: {} live in {} objects\n", human_bytes(r.arena_bytes), human_bytes(r.live_bytes),
+                     grouped(r.allocations));
   out += fmt::format("  pointers: {} within the arena (moved only if the arena is); into modules: {}\n",
                      grouped(r.arena_pointers), counts(r.modules));
   out += fmt::format("  start: {} pointers written at every start{}, {} globals restored{}; estimated {:.2f} ms\n",

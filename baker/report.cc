@@ -200,7 +200,7 @@ double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes
 }
 
 BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, const Resolution& r,
-                        const std::vector<GlobalRestore>& globals, std::uint64_t dropped_bytes) {
+                        const std::vector<GlobalRestore>& globals) {
   Timer timer(ctx, "report");
   BakeReport rep;
   rep.program = std::filesystem::path(ctx.opts.program).filename().string();
@@ -211,7 +211,6 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
   rep.compressed = ctx.opts.compress;
   rep.pie = a.modules.empty() || a.modules[0].bias != 0;
   rep.arena_bytes = a.arena.size();
-  rep.dropped_bytes = dropped_bytes;
   rep.arena_pointers = c.arena_pointers;
   rep.module_pointers = c.module_pointers.size();
 
@@ -248,6 +247,38 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
     }
     return a.roots.size();
   };
+  // Pointers into modules, by root and module; those into a module ASLR moves are written at
+  // every start.
+  std::map<std::uint32_t, std::string> module_name;
+  for (const ResolvedModule& m : r.modules) module_name[m.module] = m.name;
+  AllocIndex allocs(a.allocs, a.arena.size());
+  std::vector<std::uint32_t> first_word(a.allocs.size(), ~0u);  // module pointer at offset 0
+  for (std::size_t k = 0; k < c.module_pointers.size(); ++k) {
+    const ModulePointer& p = c.module_pointers[k];
+    const std::string& name = module_name[p.module];
+    rep.modules[name] += 1;
+    std::size_t at = allocs.at_or_before(p.arena_offset);
+    if (at != AllocIndex::kNone) {
+      rep.roots[root_of(a.allocs[at].root)].module_pointers[name] += 1;
+      if (a.allocs[at].offset == p.arena_offset) first_word[at] = std::uint32_t(k);
+    }
+    bool fixed = p.module < a.modules.size() && a.modules[p.module].is_executable && a.modules[p.module].bias == 0;
+    if (!fixed) rep.patched_at_startup += 1;
+  }
+  // An object whose first word points into a vtable is of the class that vtable is for: its
+  // dynamic type, named by the symbol table even without debug information.
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::string> vtable_class;
+  auto dynamic_type = [&](std::size_t alloc) -> std::string {
+    if (first_word[alloc] == ~0u) return "";
+    const ModulePointer& p = c.module_pointers[first_word[alloc]];
+    auto [it, fresh] = vtable_class.try_emplace({p.module, p.target});
+    if (fresh && p.module < a.modules.size()) {
+      std::string symbol = sym.data_symbol(a.modules[p.module], p.target).name;
+      if (symbol.starts_with("vtable for ")) it->second = symbol.substr(11);
+    }
+    return it->second;
+  };
+
   for (std::size_t i = 0; i < a.allocs.size(); ++i) {
     const protocol::DumpAlloc& alloc = a.allocs[i];
     if (alloc.flags & protocol::kAllocFreed) continue;
@@ -259,6 +290,7 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
     rep.live_bytes += alloc.size;
     rep.allocations += 1;
     auto [type, site] = name_site(alloc.site);
+    if (std::string dynamic = dynamic_type(i); !dynamic.empty()) type = dynamic;
     if (alloc.flags & protocol::kAllocRootObject) type = "(root object)";
     add(root.by_type, ix.types, type, alloc.size);
     std::size_t t = ix.types[type];
@@ -274,24 +306,12 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
     for (auto& q = index[ri].largest; !q.empty(); q.pop()) {
       const protocol::DumpAlloc& alloc = a.allocs[q.top().second];
       auto [type, site] = name_site(alloc.site);
+      if (std::string dynamic = dynamic_type(q.top().second); !dynamic.empty()) type = dynamic;
       root.largest.push_back({alloc.size, alloc.flags & protocol::kAllocRootObject ? "(root object)" : type, site});
     }
     std::reverse(root.largest.begin(), root.largest.end());
   }
 
-  // Pointers into modules, by root and module; those into a module ASLR moves are written at
-  // every start.
-  std::map<std::uint32_t, std::string> module_name;
-  for (const ResolvedModule& m : r.modules) module_name[m.module] = m.name;
-  AllocIndex allocs(a.allocs, a.arena.size());
-  for (const ModulePointer& p : c.module_pointers) {
-    const std::string& name = module_name[p.module];
-    rep.modules[name] += 1;
-    std::size_t at = allocs.at_or_before(p.arena_offset);
-    if (at != AllocIndex::kNone) rep.roots[root_of(a.allocs[at].root)].module_pointers[name] += 1;
-    bool fixed = p.module < a.modules.size() && a.modules[p.module].is_executable && a.modules[p.module].bias == 0;
-    if (!fixed) rep.patched_at_startup += 1;
-  }
   for (const GlobalRestore& g : globals) {
     const Module& m = a.modules[g.module];
     std::string symbol = sym.data_symbol(m, g.offset).name;
@@ -330,7 +350,6 @@ std::string to_json(const BakeReport& rep, bool pretty) {
                              {"arena_bytes", std::int64_t(rep.arena_bytes)},
                              {"live_bytes", std::int64_t(rep.live_bytes)},
                              {"allocations", std::int64_t(rep.allocations)},
-                             {"dropped_bytes", std::int64_t(rep.dropped_bytes)},
                              {"arena_pointers", std::int64_t(rep.arena_pointers)},
                              {"module_pointers", std::int64_t(rep.module_pointers)},
                              {"compressed", rep.compressed},
@@ -367,7 +386,6 @@ std::optional<BakeReport> from_json(const std::string& text, std::string& error)
     rep.arena_bytes = in.u64(*image, "arena_bytes");
     rep.live_bytes = in.u64(*image, "live_bytes");
     rep.allocations = in.u64(*image, "allocations");
-    rep.dropped_bytes = in.u64(*image, "dropped_bytes");
     rep.arena_pointers = in.u64(*image, "arena_pointers");
     rep.module_pointers = in.u64(*image, "module_pointers");
     rep.compressed = image->getBoolean("compressed").value_or(false);

@@ -54,7 +54,9 @@ struct BakeReport {
   bool compressed = false;
   bool pie = true;
   // The image.
-  std::uint64_t arena_bytes = 0, live_bytes = 0, allocations = 0, dropped_bytes = 0;
+  // Nothing that differs between two bakes of one program (what the bake dropped depends on
+  // what its threads freed): the report is part of a reproducible image object.
+  std::uint64_t arena_bytes = 0, live_bytes = 0, allocations = 0;
   std::uint64_t arena_pointers = 0, module_pointers = 0;
   std::uint64_t image_bytes = 0;  // the .fastboot section
   // Startup, as the runtime will pay it: pointers written on every start (into modules that
@@ -77,7 +79,7 @@ double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes
 
 // Builds the report from the compacted run A (after the "resolve modules" pass).
 BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, const Resolution& r,
-                        const std::vector<GlobalRestore>& globals, std::uint64_t dropped_bytes);
+                        const std::vector<GlobalRestore>& globals);
 
 std::string to_json(const BakeReport& report, bool pretty = true);
 // Parses and checks a report; an error message when it is not one.

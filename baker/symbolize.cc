@@ -23,6 +23,8 @@ std::string Symbolizer::describe(std::uint64_t addr) {
     if (!inside) continue;
     std::uint64_t vaddr = addr - m.bias;
     std::string file = std::filesystem::path(m.name).filename().string();
+    // `fastboot-bake link` bakes the program under a temporary name; the user knows it by its own.
+    if (const std::string unbaked = ".fastboot-unbaked"; file.ends_with(unbaked)) file.resize(file.size() - unbaked.size());
     // A return address points after the call; look up the call itself.
     auto frames = impl_->symbolizeInlinedCode(m.name, {vaddr - 1, llvm::object::SectionedAddress::UndefSection});
     if (!frames || frames->getNumberOfFrames() == 0) {

@@ -5,7 +5,7 @@
 namespace fastboot::baker::commands {
 
 const std::set<std::string> kBakeValues = {"--working-directory", "--depfile", "--max-errors"};
-const std::set<std::string> kBakeFlags = {"--compress", "--verbose"};
+const std::set<std::string> kBakeFlags = {"--compress", "--verbose", "--progress", "--no-progress"};
 
 std::optional<Args> parse(const std::string& command, const std::vector<std::string>& args,
                           const std::set<std::string>& with_value, const std::set<std::string>& flags) {
@@ -40,6 +40,8 @@ std::optional<Options> bake_options(const Args& args) {
   opts.depfile = args.value("--depfile");
   opts.compress = args.has("--compress");
   opts.verbose = args.has("--verbose");
+  if (args.has("--progress")) opts.progress = Options::Progress::always;
+  if (args.has("--no-progress")) opts.progress = Options::Progress::never;
   if (args.values.count("--max-errors")) {
     try {
       opts.max_errors = std::stoul(args.value("--max-errors"));

@@ -25,8 +25,10 @@ int bake(const std::vector<std::string>& argv) {
     write_image_object(ctx, baked.image, encode_report_section(baked.report), args->value("-o"));
     checkpoint(ctx);
   } catch (const BakeFailed&) {
+    ctx.finish_progress();
     return 1;
   }
+  ctx.finish_progress();
   if (opts->verbose) print_timings(ctx);
   return 0;
 }

@@ -5,6 +5,7 @@
 #   stripped  a stripped copy still carries its report: the same JSON as the original
 #   diff      diff against a bake whose 'words' doubled: --max-growth catches it
 #   html      the HTML page renders its treemap in headless Chromium, a cell per root
+#   progress  a bake's progress: a line per pass in a log, a live line on a terminal
 set -u
 bake=$1 mode=$2 exe=$3
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -20,6 +21,9 @@ inspect)
   expect "by allocation site" "$tmp/out"
   expect "make_words" "$tmp/out"
   expect "make_shapes" "$tmp/out"
+  # Objects with vtables are named by their vtable, debug information or not.
+  expect "^    Square +[0-9.]+ MiB .* 500,000$" "$tmp/out"
+  expect "^    Circle +[0-9.]+ MiB .* 500,000$" "$tmp/out"
   expect "largest objects" "$tmp/out"
   # Every shape holds a vtable pointer into the executable, written at every start of a PIE.
   expect "root 'shapes'.*pointers into modules: executable 1,[0-9]{3},[0-9]{3}" "$tmp/out"
@@ -38,7 +42,7 @@ def need(obj, key, kind, where):
 assert r["schema"] == "fastboot-report/1", r["schema"]
 for k in ("program", "build_id"): need(r, k, str, "report")
 image = need(r, "image", dict, "report")
-for k in ("bytes", "arena_bytes", "live_bytes", "allocations", "dropped_bytes", "arena_pointers", "module_pointers"):
+for k in ("bytes", "arena_bytes", "live_bytes", "allocations", "arena_pointers", "module_pointers"):
     need(image, k, int, "image")
 for k in ("compressed", "pie"): need(image, k, bool, "image")
 startup = need(r, "startup", dict, "report")
@@ -103,6 +107,20 @@ html)
     expect "<section class=\"root\" data-root=\"$root\">" "$tmp/dom.html"
   done
   expect 'id="status">treemap: program' "$tmp/dom.html"
+  ;;
+progress)
+  "$bake" bake --progress "$exe" -o "$tmp/image.o" >"$tmp/log" 2>&1 || fail "bake exited $?: $(cat "$tmp/log")"
+  for pass in "capture \(two bake runs\)" "diff and classify" "compact" "report" "lay out image" "write object"; do
+    expect "^fastboot-bake: $pass: [0-9]+ ms$" "$tmp/log"
+  done
+  expect "biggest root 'shapes' \([0-9.]+ MiB\); start: 1500000 pointers written, ~[0-9.]+ ms" "$tmp/log"
+  grep -q $'\r' "$tmp/log" && fail "a log got terminal control characters"
+  "$bake" bake --no-progress "$exe" -o "$tmp/image.o" >"$tmp/quiet" 2>&1 || fail "bake exited $?"
+  grep -q "diff and classify" "$tmp/quiet" && fail "--no-progress printed passes: $(cat "$tmp/quiet")"
+  command -v script >/dev/null || fail "no script(1) (Debian: bsdutils)"
+  script -qec "'$bake' bake --progress '$exe' -o '$tmp/image.o'" /dev/null >"$tmp/tty" 2>&1 || fail "bake on a terminal exited $?"
+  grep -q $'\r\e\[Kfastboot-bake: \[[0-9.]* s\] diff and classify' "$tmp/tty" || fail "no live progress line: $(cat -v "$tmp/tty" | head -c 2000)"
+  expect "fastboot-bake: +[0-9.]+ ms  diff and classify" "$tmp/tty"
   ;;
 *) fail "unknown mode $mode" ;;
 esac
