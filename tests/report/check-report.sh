@@ -97,6 +97,7 @@ diff)
   ;;
 html)
   chromium=$4
+  command -v "$chromium" >/dev/null || fail "no $chromium to render the page in (Debian: chromium; scripts/setup installs it)"
   "$bake" report "$exe" -o "$tmp/report.html" >/dev/null || fail "report exited $?"
   grep -q "http" "$tmp/report.html" && fail "the page refers to the network: $(grep -o 'http[^"]*' "$tmp/report.html" | head -3)"
   timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --user-data-dir="$tmp/profile" --window-size=1280,1000 \
