@@ -25,7 +25,7 @@ commands:
       and by allocation site, the largest objects, pointers into each module, what is written
       at startup, restored globals, what the initializers read. Read from the
       bake report stored in the program (.fastboot.report, never loaded at run time; it
-      survives strip). --json prints the report (schema: docs/report-schema.md).
+      survives strip). --json prints the report (schema: docs/report.md).
   report <program> -o <report.html> [--json]
       Write the report as one self-contained HTML page: a zoomable treemap of the heap
       (root, type, allocation site) and the tables of inspect. --json writes the JSON instead.

@@ -177,7 +177,7 @@ function squarify(nodes, x, y, w, h) {
   return out;
 }
 
-// Siblings get hues a golden angle apart; a cell's children are lighter shades of its hue.
+// Siblings get hues a golden angle apart; the cells inside a cell are lighter.
 function color(hue, depth) {
   return `hsl(${hue % 360}, 55%, ${depth ? 82 : 70}%)`;
 }
@@ -216,7 +216,7 @@ function render(focus) {
     d.addEventListener("click", e => { e.stopPropagation(); if (r.n.children.length) render(r.n); });
     const head = r.h > 40 ? 18 : 0;
     squarify(r.n.children, 2, head, r.w - 4, r.h - head - 2).forEach((g, j) => {
-      const inner = cell(g.n, g, "grandchild", d, color(hue + (j % 2 ? 12 : -12) * Math.min(j, 3), 1));
+      const inner = cell(g.n, g, "grandchild", d, color(hue + 40 + j * 137.5, 1));
       inner.addEventListener("click", e => { e.stopPropagation(); render(g.n.children.length ? g.n : r.n); });
     });
   });

@@ -3,7 +3,7 @@
 // information and the audit are at hand), stored in the executable's non-loaded
 // `.fastboot.report` section, and read back by `inspect`, `report` and `diff`, so a stripped,
 // shipped binary can still be explained. Its JSON form is the documented schema
-// (docs/report-schema.md) that `--json` prints.
+// (docs/report.md) that `--json` prints.
 #pragma once
 
 #include <cstdint>

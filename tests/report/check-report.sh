@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check-report.sh <fastboot-bake> <mode> <program> [<other program> | <chromium>]
 #   inspect   the text report: both roots, types, allocation sites, pointers into the program
-#   json      inspect --json follows docs/report-schema.md, and its numbers add up
+#   json      inspect --json follows docs/report.md, and its numbers add up
 #   stripped  a stripped copy still carries its report: the same JSON as the original
 #   diff      diff against a bake whose 'words' doubled: --max-growth catches it
 #   html      the HTML page renders its treemap in headless Chromium, a cell per root
