@@ -267,8 +267,9 @@ std::string fill(const std::string& page, const std::map<std::string, std::strin
 
 std::string report_html(const BakeReport& r) {
   std::string data = to_json(r, false);
-  // Inside <script>, "</" could end the element; "<\/" is the same JSON string.
-  for (std::size_t at = 0; (at = data.find("</", at)) != std::string::npos; at += 3) data.replace(at, 2, "<\\/");
+  // Inside <script>, "</script" would end the element: no '<' at all (only strings hold one,
+  // and "\u003c" is the same JSON string).
+  for (std::size_t at = 0; (at = data.find('<', at)) != std::string::npos; at += 6) data.replace(at, 1, "\\u003c");
   const RootReport* biggest = r.biggest_root();
   std::string summary = fmt::format(
       "build-id {}; image {}; {} live in {} objects in {} root{}{}; start: {} pointers written, estimated {:.2f} ms",
