@@ -32,6 +32,35 @@ inspect)
   ;;
 json)
   "$bake" inspect --json "$exe" >"$tmp/report.json" || fail "inspect --json exited $?"
+  # Every field docs/report.md documents is in the report, and every field of the report is
+  # documented.
+  python3 - "$tmp/report.json" "$(dirname "$0")/../../docs/report.md" <<'PY' || fail "docs/report.md and the JSON report disagree"
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+doc = open(sys.argv[2]).read().split("## JSON", 1)[1]
+documented = set()
+for row in re.findall(r"^\| (`[^|]*`) \|", doc, re.M):
+    for name in re.findall(r"`([\w.\[\]]+)`", row):
+        documented.add(name)
+def paths(v, prefix=""):
+    out = set()
+    if isinstance(v, dict):
+        for k, x in v.items():
+            p = f"{prefix}.{k}" if prefix else k
+            out.add(p)
+            if p not in ("modules", "audit") and not p.endswith("module_pointers"):  # maps by name
+                out |= paths(x, p)
+    elif isinstance(v, list) and v:
+        out |= paths(v[0], prefix + "[]")
+    return out
+actual = {p for p in paths(r) if not p.startswith("roots[].")}  # a root's fields: one row
+actual = {p[:-2] if p.endswith("[]") else p for p in actual}
+missing = sorted(p for p in documented if p.rstrip("[]") not in actual and p not in actual)
+undocumented = sorted(p for p in actual if p not in documented and p + "[]" not in documented
+                      and p not in ("image", "startup"))
+if missing or undocumented:
+    sys.exit(f"documented but missing: {missing}; present but undocumented: {undocumented}")
+PY
   python3 - "$tmp/report.json" <<'PY' || fail "the JSON report does not follow the schema"
 import json, sys
 r = json.load(open(sys.argv[1]))
