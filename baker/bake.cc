@@ -17,6 +17,7 @@
 #include "reach.h"
 #include "resolve.h"
 #include "run.h"
+#include "vtables.h"
 
 namespace fastboot::baker {
 
@@ -147,6 +148,20 @@ Baked bake_image(Context& ctx) {
   CompactionStats compaction = compact(ctx, a, c, globals, reach, match.used ? &match : nullptr);
   checkpoint(ctx);
 
+  // Vtable copies: in a position-independent executable the objects point at copies of their
+  // vtables in the arena, so what startup writes grows with the classes, not the objects.
+  VtableCopies vtables = copy_vtables(ctx, a, c);
+  if (!vtables.not_copied.empty()) {
+    std::uint64_t left = 0;
+    for (const ModulePointer& p : c.module_pointers) left += p.module == 0;
+    if (left >= 10000 || ctx.opts.verbose)
+      note(ctx) << left << " pointers into the executable (vtable pointers among them) will be written at every "
+                << "start: vtables were not copied into the image because " << vtables.not_copied;
+  }
+  if (ctx.opts.verbose && !vtables.copies.empty())
+    note(ctx) << vtables.redirected << " vtable pointers point at copies of " << vtables.copies.size()
+              << " vtables in the image; their entries are what startup relocates";
+
   // Resolve: name each module pointed into, and the exported symbol behind each pointer into a
   // shared library, so startup can find them again.
 
@@ -166,7 +181,7 @@ Baked bake_image(Context& ctx) {
   checkpoint(ctx);
 
   Baked baked;
-  baked.report = build_report(ctx, a, c, r, globals);
+  baked.report = build_report(ctx, a, c, r, globals, vtables);
   {
     Timer t(ctx, "lay out image");
     baked.image = write_image(ctx, a, c, r, globals);

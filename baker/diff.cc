@@ -87,13 +87,25 @@ bool halves_of_one_address(const std::vector<RegionPair>& regions, std::uint32_t
   return false;
 }
 
-// True when every half in which a differing word differs is a leftover half of an address.
+// True when a differing word is leftover bytes of addresses: every 4-byte half in which it
+// differs is a leftover half of an address; or its low 1 to 3 bytes are the same in both runs (a
+// small member: a bool, a char, a short) and the bytes above them are the upper bytes of
+// addresses in the same region (padding after that member, holding what was on the stack).
 bool leftover_halves(const std::vector<RegionPair>& regions, std::uint64_t va, std::uint64_t vb) {
+  bool halves = true;
   for (unsigned shift : {0u, 32u}) {
     auto ha = std::uint32_t(va >> shift), hb = std::uint32_t(vb >> shift);
-    if (ha != hb && !halves_of_one_address(regions, ha, hb)) return false;
+    if (ha != hb && !halves_of_one_address(regions, ha, hb)) halves = false;
   }
-  return true;
+  if (halves) return true;
+  for (unsigned low = 8; low <= 24; low += 8) {
+    if ((va ^ vb) & ((std::uint64_t(1) << low) - 1)) return false;  // the member itself differs
+    std::uint64_t ua = va >> low, ub = vb >> low;
+    for (const RegionPair& r : regions)
+      if (ua >= (r.a_lo >> low) && ua <= ((r.a_hi - 1) >> low) && ub >= (r.b_lo >> low) && ub <= ((r.b_hi - 1) >> low))
+        return true;
+  }
+  return false;
 }
 
 bool looks_like_address(std::uint64_t v) { return v >= 0x10000 && v < 0x800000000000; }

@@ -200,7 +200,7 @@ double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes
 }
 
 BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, const Resolution& r,
-                        const std::vector<GlobalRestore>& globals) {
+                        const std::vector<GlobalRestore>& globals, const VtableCopies& vtables) {
   Timer timer(ctx, "report");
   BakeReport rep;
   rep.program = std::filesystem::path(ctx.opts.program).filename().string();
@@ -269,6 +269,14 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
   // dynamic type, named by the symbol table even without debug information.
   std::map<std::pair<std::uint32_t, std::uint64_t>, std::string> vtable_class;
   auto dynamic_type = [&](std::size_t alloc) -> std::string {
+    const protocol::DumpAlloc& al = a.allocs[alloc];
+    std::uint64_t word = al.offset / 8;
+    if (al.size >= 8 && word / 64 < c.bitmap.size() && (c.bitmap[word / 64] >> (word % 64) & 1)) {
+      std::uint64_t v;
+      std::memcpy(&v, a.arena.data() + al.offset, 8);
+      const VtableCopy* copy = vtables.at(v - a.arena_base);
+      return copy ? copy->name : "";
+    }
     if (first_word[alloc] == ~0u) return "";
     const ModulePointer& p = c.module_pointers[first_word[alloc]];
     auto [it, fresh] = vtable_class.try_emplace({p.module, p.target});
@@ -277,6 +285,18 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
       if (symbol.starts_with("vtable for ")) it->second = symbol.substr(11);
     }
     return it->second;
+  };
+  // The type and site the tables list an allocation under.
+  auto describe = [&](std::size_t i) -> std::pair<std::string, std::string> {
+    const protocol::DumpAlloc& alloc = a.allocs[i];
+    if (alloc.flags & kAllocVtableCopy) {
+      const VtableCopy* copy = vtables.at(alloc.offset);
+      return {"(vtable copy)", fmt::format("vtable for {}, copied into the image", copy ? copy->name : "?")};
+    }
+    auto [type, site] = name_site(alloc.site);
+    if (std::string dynamic = dynamic_type(i); !dynamic.empty()) type = dynamic;
+    if (alloc.flags & protocol::kAllocRootObject) type = "(root object)";
+    return {type, site};
   };
 
   for (std::size_t i = 0; i < a.allocs.size(); ++i) {
@@ -289,9 +309,7 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
     root.objects += 1;
     rep.live_bytes += alloc.size;
     rep.allocations += 1;
-    auto [type, site] = name_site(alloc.site);
-    if (std::string dynamic = dynamic_type(i); !dynamic.empty()) type = dynamic;
-    if (alloc.flags & protocol::kAllocRootObject) type = "(root object)";
+    auto [type, site] = describe(i);
     add(root.by_type, ix.types, type, alloc.size);
     std::size_t t = ix.types[type];
     add(root.by_type[t].children, ix.type_sites[type], site, alloc.size);
@@ -304,10 +322,8 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
     sort_largest_first(root.by_type);
     sort_largest_first(root.by_site);
     for (auto& q = index[ri].largest; !q.empty(); q.pop()) {
-      const protocol::DumpAlloc& alloc = a.allocs[q.top().second];
-      auto [type, site] = name_site(alloc.site);
-      if (std::string dynamic = dynamic_type(q.top().second); !dynamic.empty()) type = dynamic;
-      root.largest.push_back({alloc.size, alloc.flags & protocol::kAllocRootObject ? "(root object)" : type, site});
+      auto [type, site] = describe(q.top().second);
+      root.largest.push_back({a.allocs[q.top().second].size, type, site});
     }
     std::reverse(root.largest.begin(), root.largest.end());
   }

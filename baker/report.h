@@ -17,6 +17,7 @@
 #include "dump.h"
 #include "globals.h"
 #include "resolve.h"
+#include "vtables.h"
 
 namespace llvm::json {
 class Value;
@@ -79,7 +80,7 @@ double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes
 
 // Builds the report from the compacted run A (after the "resolve modules" pass).
 BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, const Resolution& r,
-                        const std::vector<GlobalRestore>& globals);
+                        const std::vector<GlobalRestore>& globals, const VtableCopies& vtables);
 
 std::string to_json(const BakeReport& report, bool pretty = true);
 // Parses and checks a report; an error message when it is not one.

@@ -25,9 +25,11 @@ inspect)
   expect "^    Square +[0-9.]+ MiB .* 500,000$" "$tmp/out"
   expect "^    Circle +[0-9.]+ MiB .* 500,000$" "$tmp/out"
   expect "largest objects" "$tmp/out"
-  # Every shape holds a vtable pointer into the executable, written at every start of a PIE.
-  expect "root 'shapes'.*pointers into modules: executable 1,[0-9]{3},[0-9]{3}" "$tmp/out"
-  expect "start: 1,[0-9]{3},[0-9]{3} pointers written at every start" "$tmp/out"
+  # Every shape points at a copy of its class's vtable in the image: startup writes the copies'
+  # entries, a handful, not a word per shape.
+  expect "root 'shapes'.*pointers into modules: executable [0-9]{1,2}$" "$tmp/out"
+  expect "start: [0-9]{1,2} pointers written at every start" "$tmp/out"
+  expect "vtable for Square, copied into the image" "$tmp/out"
   expect "bake audit" "$tmp/out"
   ;;
 json)
@@ -92,8 +94,8 @@ for root in roots:
     largest = need(root, "largest", list, root["name"])
     assert largest and all(set(o) == {"bytes", "type", "site"} for o in largest)
     need(root, "module_pointers", dict, root["name"])
-assert sum(roots[1]["module_pointers"].values()) >= 1000000, roots[1]["module_pointers"]
-assert startup["patched_pointers"] >= 1000000
+assert sum(roots[1]["module_pointers"].values()) < 100, roots[1]["module_pointers"]
+assert 0 < startup["patched_pointers"] < 100, startup["patched_pointers"]
 need(r, "modules", dict, "report"); need(r, "globals", list, "report"); need(r, "audit", dict, "report")
 PY
   ;;
@@ -143,7 +145,7 @@ progress)
   for pass in "capture \(two bake runs\)" "diff and classify" "compact" "report" "lay out image" "write object"; do
     expect "^fastboot-bake: $pass: [0-9]+ ms$" "$tmp/log"
   done
-  expect "biggest root 'shapes' \([0-9.]+ MiB\); start: 1500000 pointers written, ~[0-9.]+ ms" "$tmp/log"
+  expect "biggest root 'shapes' \([0-9.]+ MiB\); start: [0-9]+ pointers written, ~[0-9.]+ ms" "$tmp/log"
   grep -q $'\r' "$tmp/log" && fail "a log got terminal control characters"
   "$bake" bake --no-progress "$exe" -o "$tmp/image.o" >"$tmp/quiet" 2>&1 || fail "bake exited $?"
   grep -q "diff and classify" "$tmp/quiet" && fail "--no-progress printed passes: $(cat "$tmp/quiet")"

@@ -159,6 +159,20 @@ TEST(Classify, HalvesOfAddressesInTheSamePlaceAreLeftovers) {
   EXPECT_NE(c.bad[0].kind.find("only its upper 4 bytes differ, as leftover bytes"), std::string::npos);
 }
 
+// Without debug information: a 3-byte member (std::regex's character class mask, say) whose
+// padding above holds the upper 5 bytes of an address of the executable, each run its own.
+TEST(Classify, UpperBytesOfAnAddressAboveASmallMemberAreLeftovers) {
+  TwoRuns r = make_runs();
+  std::uint64_t o = r.alloc(16);
+  r.set(o, ((kExeA + 0x10000) & ~0xffffffull) | 0x010c00, ((kExeB + 0x10000) & ~0xffffffull) | 0x010c00);
+  r.set(o + 8, ((kExeA + 0x10000) & ~0xffffffull) | 0x010c00, ((kExeB + 0x10000) & ~0xffffffull) | 0x020c00);
+  Context ctx{Options{}};
+  Classification c = classify(ctx, r.a, r.b);
+  EXPECT_EQ(c.leftover_words, 1u);
+  ASSERT_EQ(c.bad.size(), 1u);  // the member itself differs: not leftovers
+  EXPECT_EQ(c.bad[0].arena_offset, o + 8);
+}
+
 // The initializers run on a stack at the same address in both runs; an address in it is in a
 // frame that is gone when the initializer returns.
 TEST(Classify, AddressesInTheBakeStackAreCountedAsData) {

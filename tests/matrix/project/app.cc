@@ -23,7 +23,9 @@ struct Named {
   virtual ~Named() = default;
   std::string label;
 };
-struct Square : Shape, Named {
+// final: clang 17 and later compile dynamic_cast<const Square*> as a comparison with Square's
+// vtable address, which the baker must keep true (see baker/vtables.h).
+struct Square final : Shape, Named {
   double side = 0;
   double area() const override { return side * side; }
   std::string name() const override { return "square " + label; }
