@@ -181,7 +181,7 @@ Baked bake_image(Context& ctx) {
   checkpoint(ctx);
 
   Baked baked;
-  baked.report = build_report(ctx, a, c, r, globals, vtables);
+  baked.report = build_report(ctx, a, c, r, globals, vtables, types);
   {
     Timer t(ctx, "lay out image");
     baked.image = write_image(ctx, a, c, r, globals);

@@ -33,8 +33,10 @@ void Context::advance(std::uint64_t done) {
   draw(false);
 }
 
-void Context::draw(bool force) {
-  if (!terminal_ || (!force && !shown_) || !showing()) return;
+// Only the bake's own thread may start showing progress (shown_ is not atomic); advance() may
+// run on the passes' worker threads, so it only redraws a line already shown.
+void Context::draw(bool may_start) {
+  if (!terminal_ || (!may_start && !shown_) || !showing()) return;
   double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
   std::uint64_t total = total_, done = done_;
   std::string percent = total ? fmt::format(" {:3.0f}%", 100.0 * double(std::min(done, total)) / double(total)) : "";
@@ -55,7 +57,7 @@ void Context::pass_started(const std::string& name) {
   draw(true);
 }
 
-void Context::pass_finished(const std::string&, double) {
+void Context::pass_finished() {
   if (!passes_.empty()) passes_.pop_back();
   if (terminal_) {
     if (!passes_.empty()) draw(false);

@@ -79,7 +79,7 @@ class Context {
   void work(std::uint64_t total);
   void advance(std::uint64_t done);
   void pass_started(const std::string& name);
-  void pass_finished(const std::string& name, double ms);
+  void pass_finished();  // after its entry in timings
   // Removes the live progress line before other output.
   void clear_progress_line();
   // After the last pass: on a terminal, the per-pass times, if progress was shown.
@@ -87,7 +87,7 @@ class Context {
 
  private:
   bool showing();
-  void draw(bool force);
+  void draw(bool may_start);
   using Clock = std::chrono::steady_clock;
   Clock::time_point start_ = Clock::now();
   bool terminal_ = false;
@@ -114,7 +114,7 @@ class Timer {
   ~Timer() {
     std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start_;
     ctx_.timings.emplace_back(name_, d.count());
-    ctx_.pass_finished(name_, d.count());
+    ctx_.pass_finished();
   }
 
  private:

@@ -91,7 +91,7 @@ bool halves_of_one_address(const std::vector<RegionPair>& regions, std::uint32_t
 // differs is a leftover half of an address; or its low 1 to 3 bytes are the same in both runs (a
 // small member: a bool, a char, a short) and the bytes above them are the upper bytes of
 // addresses in the same region (padding after that member, holding what was on the stack).
-bool leftover_halves(const std::vector<RegionPair>& regions, std::uint64_t va, std::uint64_t vb) {
+bool leftover_address_bytes(const std::vector<RegionPair>& regions, std::uint64_t va, std::uint64_t vb) {
   bool halves = true;
   for (unsigned shift : {0u, 32u}) {
     auto ha = std::uint32_t(va >> shift), hb = std::uint32_t(vb >> shift);
@@ -302,7 +302,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
           continue;
         }
-        if (leftover_halves(regions, va, vb)) {
+        if (leftover_address_bytes(regions, va, vb)) {
           ++part.leftover_words;
           ++part.data_words;
           continue;

@@ -189,4 +189,11 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   return d;
 }
 
+const Module* module_holding(const Dump& run, std::uint64_t address) {
+  for (const Module& m : run.modules)
+    for (const Segment& s : m.segments)
+      if (address >= s.start && address < s.end) return &m;
+  return nullptr;
+}
+
 }  // namespace fastboot::baker

@@ -45,6 +45,9 @@ struct Dump {
   std::vector<protocol::DumpStack> thread_stacks;  // their stacks (and thread-local storage)
 };
 
+// The module of a run whose segments hold `address`, or null.
+const Module* module_holding(const Dump& run, std::uint64_t address);
+
 // Finds the allocation holding an arena offset in constant time: a table of the last allocation
 // starting at or before each 64-byte bucket of the arena. (A binary search over millions of
 // allocations, one cache miss per step, was the slowest part of baking large heaps.)

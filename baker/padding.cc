@@ -229,17 +229,10 @@ PaddingOracle::ModuleDebugInfo* PaddingOracle::debug_info(const Module& m) {
   return it->second.get();
 }
 
-const Module* PaddingOracle::module_of(std::uint64_t site) const {
-  for (const Module& m : run_.modules)
-    for (const Segment& s : m.segments)
-      if (site >= s.start && site < s.end) return &m;
-  return nullptr;
-}
-
 const TypeLayout* PaddingOracle::layout_at(std::uint64_t site) {
   auto [it, fresh] = layouts_.try_emplace(site);
   if (!fresh) return it->second ? &*it->second : nullptr;
-  const Module* m = module_of(site);
+  const Module* m = module_holding(run_, site);
   ModuleDebugInfo* info = m ? debug_info(*m) : nullptr;
   if (!info || !info->dwarf) return nullptr;
   llvm::DWARFDie type = strip_qualifiers(allocated_type(*info->dwarf, site - m->bias - 1));
@@ -260,7 +253,7 @@ const std::string& PaddingOracle::type_name_at(std::uint64_t site) {
   auto [it, fresh] = names_.try_emplace(site);
   if (!fresh) return it->second;
   if (const TypeLayout* layout = layout_at(site)) return it->second = layout->type_name;
-  const Module* m = module_of(site);
+  const Module* m = module_holding(run_, site);
   ModuleDebugInfo* info = m ? debug_info(*m) : nullptr;
   if (!info || !info->dwarf) return it->second;
   if (llvm::DWARFDie type = strip_qualifiers(allocated_type(*info->dwarf, site - m->bias - 1)))

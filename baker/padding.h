@@ -56,8 +56,6 @@ class PaddingOracle {
   struct ModuleDebugInfo;
   ModuleDebugInfo* debug_info(const Module& m);
 
-  const Module* module_of(std::uint64_t site) const;
-
   const Dump& run_;
   std::map<std::string, std::unique_ptr<ModuleDebugInfo>> modules_;
   std::map<std::uint64_t, std::optional<TypeLayout>> layouts_;  // by site

@@ -27,20 +27,17 @@ std::uint64_t sum(const std::map<std::string, std::uint64_t>& m) {
 
 std::vector<Change> site_changes(const RootReport* before, const RootReport* after) {
   std::map<std::string, Change> by_name;
-  if (before)
-    for (const ReportGroup& g : before->by_site) {
-      Change& c = by_name[g.name];
-      c.name = g.name;
-      c.bytes_before = g.bytes;
-      c.objects_before = g.objects;
-    }
-  if (after)
-    for (const ReportGroup& g : after->by_site) {
-      Change& c = by_name[g.name];
-      c.name = g.name;
-      c.bytes_after = g.bytes;
-      c.objects_after = g.objects;
-    }
+  auto record = [&](const RootReport* root, std::uint64_t Change::*bytes, std::uint64_t Change::*objects) {
+    if (root)
+      for (const ReportGroup& g : root->by_site) {
+        Change& c = by_name[g.name];
+        c.name = g.name;
+        c.*bytes = g.bytes;
+        c.*objects = g.objects;
+      }
+  };
+  record(before, &Change::bytes_before, &Change::objects_before);
+  record(after, &Change::bytes_after, &Change::objects_after);
   std::vector<Change> out;
   for (auto& [name, c] : by_name)
     if (c.bytes_before != c.bytes_after || c.objects_before != c.objects_after) out.push_back(c);

@@ -24,10 +24,6 @@ std::string escaped(const std::string& s) {
   return out;
 }
 
-std::string percent(std::uint64_t part, std::uint64_t whole) {
-  return whole ? fmt::format("{:.1f}%", 100.0 * double(part) / double(whole)) : "";
-}
-
 void group_table(std::string& out, const char* title, const std::vector<ReportGroup>& groups, std::uint64_t total) {
   constexpr std::size_t kRows = 50;
   out += fmt::format("<table><caption>{}</caption><tr><th>name</th><th>bytes</th><th>%</th><th>objects</th></tr>\n", title);

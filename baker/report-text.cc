@@ -11,10 +11,6 @@ std::string shortened(const std::string& s, std::size_t width) {
   return s.substr(0, width - 3) + "...";
 }
 
-std::string percent(std::uint64_t part, std::uint64_t whole) {
-  return whole ? fmt::format("{:.1f}%", 100.0 * double(part) / double(whole)) : "-";
-}
-
 void table(std::string& out, const char* title, const std::vector<ReportGroup>& groups, std::uint64_t total,
            std::size_t top) {
   out += fmt::format("  {:<78} {:>10} {:>6} {:>10}\n", title, "bytes", "", "objects");
@@ -41,6 +37,10 @@ std::string counts(const std::map<std::string, std::uint64_t>& by_module) {
 }
 
 }  // namespace
+
+std::string percent(std::uint64_t part, std::uint64_t whole) {
+  return whole ? fmt::format("{:.1f}%", 100.0 * double(part) / double(whole)) : "-";
+}
 
 std::string grouped(std::uint64_t n) {
   std::string digits = std::to_string(n), out;

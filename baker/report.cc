@@ -200,7 +200,7 @@ double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes
 }
 
 BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, const Resolution& r,
-                        const std::vector<GlobalRestore>& globals, const VtableCopies& vtables) {
+                        const std::vector<GlobalRestore>& globals, const VtableCopies& vtables, PaddingOracle& types) {
   Timer timer(ctx, "report");
   BakeReport rep;
   rep.program = std::filesystem::path(ctx.opts.program).filename().string();
@@ -214,15 +214,15 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
   rep.arena_pointers = c.arena_pointers;
   rep.module_pointers = c.module_pointers.size();
 
-  PaddingOracle types(a);
   Symbolizer sym(a);
   std::map<std::uint64_t, std::pair<std::string, std::string>> named;  // site -> type, description
   auto name_site = [&](std::uint64_t site) -> const std::pair<std::string, std::string>& {
     auto [it, fresh] = named.try_emplace(site);
     if (fresh) {
       std::string type = types.type_name_at(site);
-      if (type.empty()) type = type_from_function(sym.function_at(site));
-      it->second = {type.empty() ? "(type unknown)" : type, sym.describe(site)};
+      Symbolizer::Site call = sym.site(site);
+      if (type.empty()) type = type_from_function(call.function);
+      it->second = {type.empty() ? "(type unknown)" : type, std::move(call.description)};
     }
     return it->second;
   };
@@ -479,7 +479,7 @@ std::optional<BakeReport> decode_report_section(const std::vector<std::uint8_t>&
   return from_json(text, error);
 }
 
-std::optional<BakeReport> read_report(Context&, const std::string& program, std::string& error) {
+std::optional<BakeReport> read_report(const std::string& program, std::string& error) {
   auto binary = llvm::object::ObjectFile::createObjectFile(program);
   if (!binary) {
     error = program + ": " + llvm::toString(binary.takeError());
@@ -506,13 +506,13 @@ std::optional<BakeReport> read_report(Context&, const std::string& program, std:
   return std::nullopt;
 }
 
-std::optional<BakeReport> load_report(Context& ctx, const std::string& path, std::string& error) {
+std::optional<BakeReport> load_report(const std::string& path, std::string& error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = path + ": cannot open";
     return std::nullopt;
   }
-  if (in.peek() != '{') return read_report(ctx, path, error);
+  if (in.peek() != '{') return read_report(path, error);
   std::stringstream text;
   text << in.rdbuf();
   auto report = from_json(text.str(), error);

@@ -24,6 +24,10 @@ class Value;
 }
 
 namespace fastboot::baker {
+class PaddingOracle;
+}
+
+namespace fastboot::baker {
 
 // JSON as text, indented by 2 when pretty.
 std::string json_text(const llvm::json::Value& value, bool pretty);
@@ -78,9 +82,10 @@ struct BakeReport {
 // decompressed, at the rates bench/run measures (docs/PERFORMANCE.md).
 double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes);
 
-// Builds the report from the compacted run A (after the "resolve modules" pass).
+// Builds the report from the compacted run A (after the "resolve modules" pass); `types` is the
+// bake's oracle of allocated types (run A's, as zero_unread_bytes used it).
 BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, const Resolution& r,
-                        const std::vector<GlobalRestore>& globals, const VtableCopies& vtables);
+                        const std::vector<GlobalRestore>& globals, const VtableCopies& vtables, PaddingOracle& types);
 
 std::string to_json(const BakeReport& report, bool pretty = true);
 // Parses and checks a report; an error message when it is not one.
@@ -92,10 +97,10 @@ std::optional<BakeReport> decode_report_section(const std::vector<std::uint8_t>&
 
 // The report stored in a baked executable; an error message when there is none or it is
 // damaged.
-std::optional<BakeReport> read_report(Context& ctx, const std::string& program, std::string& error);
+std::optional<BakeReport> read_report(const std::string& program, std::string& error);
 
 // A baked program's report, or a report saved with `inspect --json` (a file starting with '{').
-std::optional<BakeReport> load_report(Context& ctx, const std::string& path, std::string& error);
+std::optional<BakeReport> load_report(const std::string& path, std::string& error);
 
 std::string human_bytes(std::uint64_t bytes);
 

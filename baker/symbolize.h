@@ -18,11 +18,16 @@ class Symbolizer {
  public:
   explicit Symbolizer(const Dump& run);
   ~Symbolizer();
-  // "make_table() at main.cc:12", "f() in libfoo.so+0x1234" or "0x7f..." for unknown code.
-  std::string describe(std::uint64_t return_address);
-  // The function the call before `return_address` is in, innermost inlined frame first
-  // ("std::__new_allocator<Node>::allocate(unsigned long, void const*)"); "" if unknown.
-  std::string function_at(std::uint64_t return_address);
+  struct Site {
+    // "make_table() at main.cc:12", "f() in libfoo.so+0x1234" or "0x7f..." for unknown code.
+    std::string description;
+    // The function the call is in, innermost inlined frame ("std::__new_allocator<Node>::
+    // allocate(unsigned long, void const*)"); "" if unknown.
+    std::string function;
+  };
+  // The call before `return_address`.
+  Site site(std::uint64_t return_address);
+  std::string describe(std::uint64_t return_address) { return site(return_address).description; }
 
   struct DataSymbol {
     std::string name;

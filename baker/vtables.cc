@@ -35,14 +35,9 @@ struct Word {
 std::string message(llvm::Error e) { return llvm::toString(std::move(e)); }
 
 // The newest clang that compiled part of the program, from .comment ("clang version 19.1.7").
-int clang_major(const llvm::object::ELFFile<ELFT>& file) {
+int clang_major(const llvm::object::ELFFile<ELFT>& file, llvm::ArrayRef<ELFT::Shdr> sections) {
   int newest = 0;
-  auto sections = file.sections();
-  if (!sections) {
-    llvm::consumeError(sections.takeError());
-    return 0;
-  }
-  for (const auto& sh : *sections) {
+  for (const auto& sh : sections) {
     auto name = file.getSectionName(sh);
     if (!name || *name != ".comment") {
       if (!name) llvm::consumeError(name.takeError());
@@ -73,13 +68,13 @@ class Executable {
     auto* elf = llvm::dyn_cast<llvm::object::ELF64LEObjectFile>(owner_.getBinary());
     if (!elf) return "not a 64-bit ELF file";
     file_ = &elf->getELFFile();
-    if (int clang = clang_major(*file_); clang >= 17)
-      return fmt::format("clang {} compiled part of it, and clang 17 and later compile dynamic_cast to a final "
-                         "class as a comparison with the vtable's address",
-                         clang);
     auto sections = file_->sections();
     if (!sections) return message(sections.takeError());
     sections_ = *sections;
+    if (int clang = clang_major(*file_, sections_); clang >= 17)
+      return fmt::format("clang {} compiled part of it, and clang 17 and later compile dynamic_cast to a final "
+                         "class as a comparison with the vtable's address",
+                         clang);
     for (const auto& sh : sections_) {
       if (sh.sh_type == llvm::ELF::SHT_SYMTAB) read_vtable_symbols(sh);
       if (sh.sh_type == llvm::ELF::SHT_RELA) read_relas(sh);

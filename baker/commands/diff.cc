@@ -28,14 +28,13 @@ int diff(const std::vector<std::string>& argv) {
     fmt::print(stderr, "fastboot-bake: diff: --max-growth needs a percent (0 or more), --top a count\n");
     return 2;
   }
-  Context ctx(Options{});
   std::string error;
-  auto before = load_report(ctx, args->positional[0], error);
+  auto before = load_report(args->positional[0], error);
   if (!before) {
     fmt::print(stderr, "fastboot-bake: diff: {}\n", error);
     return 2;
   }
-  auto after = load_report(ctx, args->positional[1], error);
+  auto after = load_report(args->positional[1], error);
   if (!after) {
     fmt::print(stderr, "fastboot-bake: diff: {}\n", error);
     return 2;

@@ -39,7 +39,7 @@ int inspect(const std::vector<std::string>& argv) {
     return 1;
   }
   std::string problem;
-  auto report = read_report(ctx, path, problem);
+  auto report = read_report(path, problem);
   if (args->has("--json")) {
     if (!report) {
       fmt::print(stderr, "fastboot-bake: {}\n", problem);

@@ -16,9 +16,8 @@ int report(const std::vector<std::string>& argv) {
     fmt::print(stderr, "fastboot-bake: report needs <program> -o <report.html>\n");
     return 2;
   }
-  Context ctx(Options{});
   std::string error;
-  auto rep = load_report(ctx, args->positional[0], error);
+  auto rep = load_report(args->positional[0], error);
   if (!rep) {
     fmt::print(stderr, "fastboot-bake: report: {}\n", error);
     return 1;
