@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "fastboot/image-format.h"
+
 namespace fastboot::baker {
 
 struct Options {
@@ -31,7 +33,11 @@ struct Options {
   // an address in it is in a frame that is gone when the initializer returns.
   std::uint64_t stack_base = 0x7ed000000000;
   bool verbose = false;
-  bool compress = false;          // store the arena as zstd chunks, decompressed at startup
+  // Store the arena as LZ4 or zstd chunks, decompressed at startup (none: mapped as it is).
+  image::Compression compress = image::Compression::none;
+  // Map the image at a random base per boot and user (image::kRandomizeBase) instead of the
+  // bake's fixed one.
+  bool randomize_base = false;
   std::string depfile;            // where `link` writes the files the initializers read
   std::size_t max_errors = 20;    // non-relocatable words spelled out before summarizing
   // Progress: a bake that runs longer than a second shows the pass it is in (a live line with

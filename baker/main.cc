@@ -41,8 +41,13 @@ commands:
 options of link and bake:
   --working-directory <dir>   run the initializers in <dir> (default: the current one)
   --depfile <file>            (link) write "<output>: <files the initializers read>" there
-  --compress                  store the arena compressed (zstd): a smaller executable, and a
-                              start that decompresses the whole arena instead of mapping it
+  --compress[=lz4|zstd]       store the arena compressed: a smaller executable, and a start
+                              that decompresses the whole arena (on every core) instead of
+                              mapping it. lz4 (the default) decompresses about four times
+                              faster; zstd makes the smaller executable
+  --randomize-base            map the image at a random base chosen once per boot and user,
+                              from a relocated copy the first process leaves in
+                              $XDG_RUNTIME_DIR, instead of at the bake's fixed address
   --verbose                   print the time each pass took
   --progress, --no-progress   show the pass the bake is in always, or never (default: when a
                               bake takes over a second: a live line with the percent of the

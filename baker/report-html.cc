@@ -41,7 +41,7 @@ std::string tables(const BakeReport& r) {
   auto row = [&](const std::string& k, const std::string& v) {
     out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", escaped(k), escaped(v));
   };
-  row("image (.fastboot)", human_bytes(r.image_bytes) + (r.compressed ? ", arena compressed" : ""));
+  row("image (.fastboot)", human_bytes(r.image_bytes) + (r.compressed ? ", arena compressed (" + r.compression + ")" : ""));
   row("arena", fmt::format("{}: {} live in {} objects", human_bytes(r.arena_bytes), human_bytes(r.live_bytes),
                            grouped(r.allocations)));
   row("pointers within the arena", grouped(r.arena_pointers));

@@ -54,7 +54,7 @@ std::string grouped(std::uint64_t n) {
 std::string report_text(const BakeReport& r, std::size_t top) {
   std::string out;
   out += fmt::format("{} (build-id {}): image {}{}\n", r.program, r.build_id.empty() ? "none" : r.build_id,
-                     human_bytes(r.image_bytes), r.compressed ? ", arena compressed" : "");
+                     human_bytes(r.image_bytes), r.compressed ? ", arena compressed (" + r.compression + ")" : "");
   out += fmt::format("  arena {}: {} live in {} objects\n", human_bytes(r.arena_bytes), human_bytes(r.live_bytes),
                      grouped(r.allocations));
   out += fmt::format("  pointers: {} within the arena (moved only if the arena is); into modules: {}\n",

@@ -193,10 +193,12 @@ const RootReport* BakeReport::biggest_root() const {
   return best;
 }
 
-double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes) {
+double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes, const std::string& compression) {
   // docs/PERFORMANCE.md: finding, checking and mapping the section ~0.1 ms; 1,000,000 vtable
-  // pointers written in a PIE ~15 ms; zstd decompression ~1 GB/s on one core.
-  return 0.1 + double(patched) * 15e-6 + double(decompressed_bytes) * 1e-6;
+  // pointers written in a PIE ~15 ms; decompression on one core, LZ4 ~4 GB/s, zstd ~1 GB/s
+  // (the loader spreads it over the cores; the estimate does not count on them).
+  double per_byte_ms = compression == "lz4" ? 0.25e-6 : 1e-6;
+  return 0.1 + double(patched) * 15e-6 + double(decompressed_bytes) * per_byte_ms;
 }
 
 BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, const Resolution& r,
@@ -208,7 +210,10 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
                                                        rep.program.ends_with(suffix))
     rep.program.resize(rep.program.size() - suffix.size());
   if (!a.modules.empty()) rep.build_id = hex(a.modules[0].build_id);
-  rep.compressed = ctx.opts.compress;
+  rep.compressed = ctx.opts.compress != image::Compression::none;
+  rep.compression = ctx.opts.compress == image::Compression::lz4    ? "lz4"
+                    : ctx.opts.compress == image::Compression::zstd ? "zstd"
+                                                                     : "none";
   rep.pie = a.modules.empty() || a.modules[0].bias != 0;
   rep.arena_bytes = a.arena.size();
   rep.arena_pointers = c.arena_pointers;
@@ -335,8 +340,8 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
                                       symbol.empty() ? fmt::format("{:#x}", g.offset) : symbol));
   }
   rep.globals_restored = globals.size();
-  rep.decompressed_bytes = ctx.opts.compress ? rep.arena_bytes : 0;
-  rep.estimated_start_ms = estimate_start_ms(rep.patched_at_startup, rep.decompressed_bytes);
+  rep.decompressed_bytes = rep.compressed ? rep.arena_bytes : 0;
+  rep.estimated_start_ms = estimate_start_ms(rep.patched_at_startup, rep.decompressed_bytes, rep.compression);
   for (const auto& [kind, items] : ctx.audit)
     if (!items.empty()) rep.audit[kind].assign(items.begin(), items.end());
   return rep;
@@ -369,6 +374,7 @@ std::string to_json(const BakeReport& rep, bool pretty) {
                              {"arena_pointers", std::int64_t(rep.arena_pointers)},
                              {"module_pointers", std::int64_t(rep.module_pointers)},
                              {"compressed", rep.compressed},
+                             {"compression", rep.compression},
                              {"pie", rep.pie}}},
       {"startup", json::Object{{"patched_pointers", std::int64_t(rep.patched_at_startup)},
                                {"globals_restored", std::int64_t(rep.globals_restored)},
@@ -405,6 +411,7 @@ std::optional<BakeReport> from_json(const std::string& text, std::string& error)
     rep.arena_pointers = in.u64(*image, "arena_pointers");
     rep.module_pointers = in.u64(*image, "module_pointers");
     rep.compressed = image->getBoolean("compressed").value_or(false);
+    rep.compression = image->getString("compression").value_or(rep.compressed ? "zstd" : "none").str();
     rep.pie = image->getBoolean("pie").value_or(true);
   }
   if (const json::Object* startup = in.obj(*doc, "startup")) {

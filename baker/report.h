@@ -57,6 +57,7 @@ struct BakeReport {
   std::string program;   // file name of the baked program
   std::string build_id;  // hex
   bool compressed = false;
+  std::string compression = "none";  // none, lz4 or zstd
   bool pie = true;
   // The image.
   // Nothing that differs between two bakes of one program (what the bake dropped depends on
@@ -79,8 +80,8 @@ struct BakeReport {
 };
 
 // The startup estimate: the mapping itself, plus each word written at startup and each byte
-// decompressed, at the rates bench/run measures (docs/PERFORMANCE.md).
-double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes);
+// decompressed (by `compression`), at the rates bench/run measures (docs/PERFORMANCE.md).
+double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes, const std::string& compression = "none");
 
 // Builds the report from the compacted run A (after the "resolve modules" pass); `types` is the
 // bake's oracle of allocated types (run A's, as zero_unread_bytes used it).

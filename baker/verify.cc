@@ -8,7 +8,7 @@
 
 #include "fastboot/image-validate.h"
 
-#include <zstd.h>
+#include "fastboot/image-chunks.h"
 #include <fstream>
 
 namespace fastboot::baker {
@@ -169,14 +169,12 @@ std::string image_problem(Context& ctx, const std::string& path) {
     return "relocation bitmap checksum mismatch";
   std::vector<unsigned char> raw;  // the arena as the program sees it
   const unsigned char* arena = section + h.arena_offset;
-  if (h.compression == std::uint32_t(fastboot::image::Compression::zstd)) {
+  if (h.compression != std::uint32_t(fastboot::image::Compression::none)) {
     raw.resize(h.arena_size);
     auto* chunks = reinterpret_cast<const fastboot::image::ChunkEntry*>(section + h.chunks_offset);
-    for (std::uint32_t i = 0; i < h.chunk_count; ++i) {
-      std::size_t n = ZSTD_decompress(raw.data() + chunks[i].raw_offset, chunks[i].raw_size,
-                                      arena + chunks[i].stored_offset, chunks[i].stored_size);
-      if (ZSTD_isError(n) || n != chunks[i].raw_size) return "the compressed arena is damaged";
-    }
+    for (std::uint32_t i = 0; i < h.chunk_count; ++i)
+      if (const char* why = fastboot::image::decompress_chunk(h.compression, chunks[i], arena, raw.data()))
+        return why;
     arena = raw.data();
   }
   if (fastboot::image::checksum(arena, h.arena_size) != h.arena_checksum) return "arena checksum mismatch";

@@ -1,19 +1,25 @@
-# fastboot_bake(<target> [COMPRESS] [DEPENDS <file>...] [WORKING_DIRECTORY <dir>])
+# fastboot_bake(<target> [COMPRESS [lz4|zstd]] [RANDOMIZE] [DEPENDS <file>...]
+#               [WORKING_DIRECTORY <dir>])
 #
 # Makes <target>'s output the baked executable: its link runs through `fastboot-bake link`,
 # which links, runs the roots' initializers in two baking processes, and links again with the
 # image in a .fastboot section. Relinking rebakes; so does a change to a DEPENDS file, or to any
 # file the initializers opened in the last bake (the bake audit records them). The initializers
 # run in WORKING_DIRECTORY (default: the target's binary directory). A failed bake fails the
-# build and leaves no executable behind. COMPRESS stores the image zstd-compressed: a smaller
-# executable, and a start that decompresses the whole arena instead of mapping it.
+# build and leaves no executable behind.
+#
+# COMPRESS stores the image compressed: a smaller executable, and a start that decompresses the
+# whole arena (on every core) instead of mapping it; lz4 (the default) starts about four times
+# faster than zstd, zstd makes the smaller executable. RANDOMIZE maps the image at a random base
+# chosen once per boot and user instead of the bake's fixed one: the first process relocates it
+# and leaves the relocated copy in $XDG_RUNTIME_DIR for later ones (docs/design.md).
 #
 # Works with any generator (Ninja, Unix Makefiles, Ninja Multi-Config: the configurations of a
 # multi-config build share the depfile) and any linker the compiler driver runs (-fuse-ld=bfd,
 # gold, lld or mold). A link that must name every section (--orphan-handling=error) can add
 # LINKER:-T,${FASTBOOT_LINKER_SCRIPT}, which places the section for GNU ld and lld.
 function(fastboot_bake target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "COMPRESS" "WORKING_DIRECTORY" "DEPENDS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "RANDOMIZE" "COMPRESS;WORKING_DIRECTORY" "DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "fastboot_bake(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -52,11 +58,19 @@ function(fastboot_bake target)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${depfile}")
 
   target_link_libraries(${target} PRIVATE fastboot::runtime)
-  set(compress "")
+  set(options "")
   if(arg_COMPRESS)
-    set(compress --compress)
+    if(NOT arg_COMPRESS MATCHES "^(lz4|zstd)$")
+      message(FATAL_ERROR "fastboot_bake(${target}): COMPRESS takes lz4 or zstd, not '${arg_COMPRESS}'")
+    endif()
+    list(APPEND options --compress=${arg_COMPRESS})
+  elseif("COMPRESS" IN_LIST arg_KEYWORDS_MISSING_VALUES)
+    list(APPEND options --compress)
   endif()
-  set(launcher "${FASTBOOT_BAKE_EXECUTABLE}" link --working-directory "${workdir}" --depfile "${depfile}" ${compress} --)
+  if(arg_RANDOMIZE)
+    list(APPEND options --randomize-base)
+  endif()
+  set(launcher "${FASTBOOT_BAKE_EXECUTABLE}" link --working-directory "${workdir}" --depfile "${depfile}" ${options} --)
   set_target_properties(${target} PROPERTIES
     C_LINKER_LAUNCHER "${launcher}"
     CXX_LINKER_LAUNCHER "${launcher}")

@@ -5,7 +5,8 @@
 namespace fastboot::baker::commands {
 
 const std::set<std::string> kBakeValues = {"--working-directory", "--depfile", "--max-errors"};
-const std::set<std::string> kBakeFlags = {"--compress", "--verbose", "--progress", "--no-progress"};
+const std::set<std::string> kBakeFlags = {"--compress",   "--compress=lz4", "--compress=zstd", "--randomize-base", "--verbose",
+                                          "--progress", "--no-progress"};
 
 std::optional<Args> parse(const std::string& command, const std::vector<std::string>& args,
                           const std::set<std::string>& with_value, const std::set<std::string>& flags) {
@@ -38,7 +39,9 @@ std::optional<Options> bake_options(const Args& args) {
   Options opts;
   opts.working_directory = args.value("--working-directory");
   opts.depfile = args.value("--depfile");
-  opts.compress = args.has("--compress");
+  if (args.has("--compress") || args.has("--compress=lz4")) opts.compress = image::Compression::lz4;
+  if (args.has("--compress=zstd")) opts.compress = image::Compression::zstd;
+  opts.randomize_base = args.has("--randomize-base");
   opts.verbose = args.has("--verbose");
   if (args.has("--progress")) opts.progress = Options::Progress::always;
   if (args.has("--no-progress")) opts.progress = Options::Progress::never;

@@ -17,8 +17,10 @@
 
 #include "fastboot/image-format.h"
 #include "fastboot/image-validate.h"
-#include "zstd.h"
+#include "fastboot/image-chunks.h"
 #include "runtime.h"
+
+#include <atomic>
 
 namespace fastboot::rt {
 namespace {
@@ -133,6 +135,7 @@ struct Stats {
   uint64_t globals = 0;    // escaping references restored
   bool copied = false;     // the arena was read into anonymous memory (most pages written)
   bool decompressed = false;
+  unsigned threads = 0;    // that filled the arena
   uint64_t fixed = 0;      // pointers into a fixed-address executable, stored already applied
 };
 
@@ -167,34 +170,72 @@ bool applies_relocations(const img::Header& h, const unsigned char* section, con
   return false;
 }
 
-// Replaces the file mapping of the arena with anonymous memory holding the same bytes.
-bool copy_arena(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset) {
-  unsigned char* arena = section + h.arena_offset;
-  uint64_t len = (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize;
-  if (len == 0) return true;
-  void* mem = mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-  if (mem != arena) return false;
-  madvise(arena, len, MADV_HUGEPAGE);
-  return read_at(fd, arena, h.arena_size, file_offset + h.arena_offset);
+// Fills the arena's memory with its bytes, split into tasks that run on every core: with a
+// compressed arena, one chunk each, decompressed from the stored chunks; else, with `copy`, one
+// slice each, read from the file into anonymous memory that replaces the file mapping. A task
+// also moves the arena pointers of its own range when the arena is not at preferred_base (delta),
+// while those bytes are still in the cache.
+struct Fill {
+  const img::Header* h;
+  unsigned char* section;
+  int fd;
+  uint64_t file_offset;
+  uint64_t delta;
+  const unsigned char* stored;  // the compressed chunks, mapped; null for a copy
+  std::atomic<const char*> why{nullptr};
+};
+constexpr uint64_t kCopySlice = 4 << 20;
+
+void fill_task(unsigned task, void* arg) {
+  auto* f = static_cast<Fill*>(arg);
+  const img::Header& h = *f->h;
+  unsigned char* arena = f->section + h.arena_offset;
+  uint64_t begin, end;
+  if (f->stored) {
+    const img::ChunkEntry& chunk = reinterpret_cast<const img::ChunkEntry*>(f->section + h.chunks_offset)[task];
+    if (const char* why = img::decompress_chunk(h.compression, chunk, f->stored, arena)) {
+      f->why.store(why, std::memory_order_relaxed);
+      return;
+    }
+    begin = chunk.raw_offset;
+    end = begin + chunk.raw_size;
+  } else {
+    begin = uint64_t(task) * kCopySlice;
+    end = begin + kCopySlice < h.arena_size ? begin + kCopySlice : h.arena_size;
+    if (!read_at(f->fd, arena + begin, end - begin, f->file_offset + h.arena_offset + begin)) {
+      f->why.store("cannot copy the arena into memory", std::memory_order_relaxed);
+      return;
+    }
+  }
+  if (f->delta) img::relocate_arena(h, f->section, f->delta, begin, end);
 }
 
-// Decompresses a zstd-compressed arena (independent frames, with checksums) into the
-// anonymous memory mapped for it after the tables.
-const char* decompress_arena(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset) {
-  if (h.stored_size == 0) return nullptr;
-  void* stored = mmap(nullptr, h.stored_size, PROT_READ, MAP_PRIVATE, fd, file_offset + h.arena_offset);
-  if (stored == MAP_FAILED) return "cannot map the compressed arena";
+const char* fill_arena(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset, uint64_t delta,
+                       bool compressed, Stats* stats) {
   unsigned char* arena = section + h.arena_offset;
-  madvise(arena, (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize, MADV_HUGEPAGE);
-  auto* chunks = reinterpret_cast<const img::ChunkEntry*>(section + h.chunks_offset);
-  const char* why = nullptr;
-  for (uint32_t i = 0; i < h.chunk_count && !why; ++i) {
-    size_t n = ZSTD_decompress(arena + chunks[i].raw_offset, chunks[i].raw_size,
-                               static_cast<const unsigned char*>(stored) + chunks[i].stored_offset, chunks[i].stored_size);
-    if (ZSTD_isError(n) || n != chunks[i].raw_size) why = "the compressed arena is damaged";
+  uint64_t len = (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize;
+  if (delta && img::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
+    return "relocation bitmap checksum mismatch";
+  Fill fill{&h, section, fd, file_offset, delta, nullptr};
+  void* stored = MAP_FAILED;
+  unsigned tasks;
+  if (compressed) {
+    if (h.stored_size == 0) return nullptr;
+    stored = mmap(nullptr, h.stored_size, PROT_READ, MAP_PRIVATE, fd, file_offset + h.arena_offset);
+    if (stored == MAP_FAILED) return "cannot map the compressed arena";
+    fill.stored = static_cast<const unsigned char*>(stored);
+    tasks = h.chunk_count;
+  } else {
+    if (len == 0) return nullptr;
+    if (mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != arena)
+      return "cannot copy the arena into memory";
+    tasks = unsigned((h.arena_size + kCopySlice - 1) / kCopySlice);
   }
-  munmap(stored, h.stored_size);
-  return why;
+  madvise(arena, len, MADV_HUGEPAGE);
+  stats->threads = run_tasks(tasks, startup_threads(), fill_task, &fill);
+  if (stored != MAP_FAILED) munmap(stored, h.stored_size);
+  if (delta) stats->arena_relocs = h.arena_pointer_count;
+  return fill.why.load(std::memory_order_relaxed);
 }
 
 const char* relocate(const img::Header& h, unsigned char* section, const ModuleList& loaded,
@@ -204,15 +245,6 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
   auto* modules = reinterpret_cast<const img::ModuleEntry*>(section + h.modules_offset);
   auto* relocs = reinterpret_cast<const img::ModuleReloc*>(section + h.relocs_offset);
   [[maybe_unused]] auto* symbols = reinterpret_cast<const img::SymbolEntry*>(section + h.symbols_offset);
-
-  // Arena pointers hold preferred_base-relative addresses; move them if we landed elsewhere.
-  uint64_t delta = reinterpret_cast<uint64_t>(arena) - h.preferred_base;
-  if (delta != 0) {
-    if (img::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
-      return "relocation bitmap checksum mismatch";
-    img::relocate_arena(h, section, delta);
-    stats->arena_relocs = h.arena_pointer_count;
-  }
 
   auto* globals = reinterpret_cast<const img::GlobalReloc*>(section + h.globals_offset);
 
@@ -338,7 +370,7 @@ void load() {
   unsigned char* section = nullptr;
   uint64_t mapped = 0;  // bytes mapped at section
   bool at_preferred = false;
-  bool compressed = !why && h.compression == uint32_t(img::Compression::zstd);
+  bool compressed = !why && h.compression != uint32_t(img::Compression::none);
   if (!why) {
     // Land the arena exactly where the bake had it, unless asked for a random base. A
     // compressed arena gets anonymous memory after the tables, to decompress into.
@@ -373,17 +405,25 @@ void load() {
   Stats stats;
   if (!why) why = img::validate_tables(h, section);
   if (!why && applies_relocations(h, section, loaded)) why = img::validate_relocs(h, section);
-  if (!why && compressed) {
-    why = decompress_arena(h, section, fd, sec.offset);
-    stats.decompressed = true;
-  } else if (!why && mostly_written(h, section, !at_preferred)) {
-    if (!copy_arena(h, section, fd, sec.offset)) why = "cannot copy the arena into memory";
-    stats.copied = true;
+  // Arena pointers hold preferred_base-relative addresses: moved while the arena is filled,
+  // or after the arena's checksum with FASTBOOT_VERIFY=1.
+  bool verify = env_flag("FASTBOOT_VERIFY");
+  uint64_t delta = section ? reinterpret_cast<uint64_t>(section + h.arena_offset) - h.preferred_base : 0;
+  if (!why && (compressed || mostly_written(h, section, !at_preferred))) {
+    why = fill_arena(h, section, fd, sec.offset, verify ? 0 : delta, compressed, &stats);
+    (compressed ? stats.decompressed : stats.copied) = true;
   }
   close(fd);
-  if (!why && env_flag("FASTBOOT_VERIFY") &&
-      img::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
-    why = "arena checksum mismatch (FASTBOOT_VERIFY=1)";
+  if (!why && verify) {
+    if (img::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
+      why = "arena checksum mismatch (FASTBOOT_VERIFY=1)";
+    else if (delta && img::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
+      why = "relocation bitmap checksum mismatch";
+    else if (delta) {
+      img::relocate_arena(h, section, delta);
+      stats.arena_relocs = h.arena_pointer_count;
+    }
+  }
   if (!why) {
     why = relocate(h, section, loaded, &stats);
   }
@@ -397,17 +437,19 @@ void load() {
   image.arena = section + h.arena_offset;
   image.loaded = true;
   set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + mapped);
+  char filled[64] = "";
+  if (stats.copied || stats.decompressed)
+    snprintf(filled, sizeof(filled), ", arena %s by %u thread%s", stats.copied ? "copied" : "decompressed",
+             stats.threads, stats.threads == 1 ? "" : "s");
   log_line(log,
            "fastboot: image used: %.1f MiB arena at %p (%s), %u roots, %llu module "
-           "relocations (%llu by symbol, %llu stored applied), %llu arena relocations, %llu globals restored%s%s, %.0f us",
+           "relocations (%llu by symbol, %llu stored applied), %llu arena relocations, %llu globals restored%s, %.0f us",
            double(h.arena_size) / (1 << 20), static_cast<void*>(image.arena),
            at_preferred ? "preferred base" : "relocated", h.root_count,
            static_cast<unsigned long long>(h.reloc_count),
            static_cast<unsigned long long>(stats.by_symbol), static_cast<unsigned long long>(stats.fixed),
            static_cast<unsigned long long>(stats.arena_relocs),
-           static_cast<unsigned long long>(stats.globals), stats.copied ? ", arena copied" : "",
-           stats.decompressed ? ", arena decompressed" : "",
-           now_us() - t0);
+           static_cast<unsigned long long>(stats.globals), filled, now_us() - t0);
 }
 
 }  // namespace

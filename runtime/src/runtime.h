@@ -109,6 +109,15 @@ void prepare_audit();
 const void* image_root(const detail::root_base& r);
 bool image_loaded();
 
+// --- workers-linux.cc -----------------------------------------------------------------------
+
+// How many threads startup work may use: the CPUs this process may run on, at most 16, or
+// FASTBOOT_THREADS.
+unsigned startup_threads();
+// Runs fn(0) .. fn(count - 1) on up to `threads` threads, the caller's included, and returns
+// when all are done; returns how many threads ran them.
+unsigned run_tasks(unsigned count, unsigned threads, void (*fn)(unsigned task, void* arg), void* arg);
+
 // --- modules-linux.cc -----------------------------------------------------------------------
 
 struct ModuleInfo {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "fastboot/image-validate.h"
-#include "zstd.h"
+#include "fastboot/image-chunks.h"
 
 namespace img = fastboot::image;
 
@@ -31,17 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // A compressed arena: decompress it after the tables, as the loader does (small ones only).
   std::vector<std::uint64_t> expanded;
-  if (h.compression == std::uint32_t(img::Compression::zstd)) {
+  if (h.compression != std::uint32_t(img::Compression::none)) {
     if (h.arena_size > (std::uint64_t(1) << 24)) return 0;
     expanded.assign((h.arena_offset + h.arena_size + 7) / 8 + 1, 0);
     auto* into = reinterpret_cast<unsigned char*>(expanded.data());
     std::memcpy(into, section, h.arena_offset);
     auto* chunks = reinterpret_cast<const img::ChunkEntry*>(section + h.chunks_offset);
-    for (std::uint32_t i = 0; i < h.chunk_count; ++i) {
-      std::size_t n = ZSTD_decompress(into + h.arena_offset + chunks[i].raw_offset, chunks[i].raw_size,
-                                      section + h.arena_offset + chunks[i].stored_offset, chunks[i].stored_size);
-      if (ZSTD_isError(n) || n != chunks[i].raw_size) return 0;
-    }
+    for (std::uint32_t i = 0; i < h.chunk_count; ++i)
+      if (img::decompress_chunk(h.compression, chunks[i], section + h.arena_offset, into + h.arena_offset)) return 0;
     section = into;
   }
 

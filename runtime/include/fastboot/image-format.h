@@ -9,7 +9,7 @@
 namespace fastboot::image {
 
 inline constexpr char kMagic[8] = {'F', 'A', 'S', 'T', 'B', 'O', 'O', 'T'};
-inline constexpr std::uint32_t kImageVersion = 4;
+inline constexpr std::uint32_t kImageVersion = 5;
 inline constexpr std::uint64_t kPageSize = 4096;
 
 // The section is laid out as:
@@ -20,8 +20,8 @@ inline constexpr std::uint64_t kPageSize = 4096;
 //
 // All offsets are from the first byte of the section. The arena starts on a page boundary, so
 // the runtime can map the section with one mmap and find the arena at `preferred_base` when
-// the mapping lands where the bake ran. A compressed arena (Compression::zstd) is stored as
-// chunks from arena_offset on and decompressed into anonymous memory at startup.
+// the mapping lands where the bake ran. A compressed arena (Compression::lz4 or zstd) is stored
+// as chunks from arena_offset on and decompressed into anonymous memory at startup.
 struct Header {
   char magic[8];                  // kMagic
   std::uint32_t version;          // kImageVersion
@@ -57,9 +57,11 @@ struct Header {
                                   // any (a fixed-address program at its address applies none)
   std::uint64_t bitmap_checksum;  // checksum() of the bitmap: checked before relocating with it
   std::uint64_t arena_checksum;   // checksum() of the arena bytes, checked on FASTBOOT_VERIFY=1
+  std::uint32_t flags;            // HeaderFlags
+  std::uint32_t reserved;         // zero
   std::uint64_t header_checksum;  // checksum() of this header up to this field
 };
-static_assert(sizeof(Header) == 256);
+static_assert(sizeof(Header) == 264);
 static_assert(offsetof(Header, header_checksum) == sizeof(Header) - 8);
 
 // One per root: where its object starts in the arena and what type it was baked as.
@@ -90,9 +92,16 @@ struct ModuleEntry {
 };
 static_assert(sizeof(ModuleEntry) == 64);
 
+// Header::flags.
+enum HeaderFlags : std::uint32_t {
+  kRandomizeBase = 1,  // map the arena at a random base chosen once per boot and user, from a
+                       // relocated copy the first process leaves in the user's runtime directory
+};
+
 enum class Compression : std::uint32_t {
   none = 0,  // the arena's bytes are stored as they are, and mapped
   zstd = 1,  // stored as independent zstd frames (ChunkEntry), decompressed at startup
+  lz4 = 2,   // stored as independent LZ4 blocks (ChunkEntry), decompressed at startup
 };
 
 // One independently compressed piece of the arena.

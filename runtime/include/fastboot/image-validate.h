@@ -24,13 +24,14 @@ inline const char* validate_header(const Header& h, std::uint64_t section_size) 
   if (h.arena_offset % kPageSize || h.preferred_base % kPageSize) return "arena is not page-aligned";
   if (h.compression == std::uint32_t(Compression::none)) {
     if (h.stored_size != h.arena_size) return "stored arena size differs from the arena size";
-  } else if (h.compression != std::uint32_t(Compression::zstd)) {
+  } else if (h.compression != std::uint32_t(Compression::zstd) && h.compression != std::uint32_t(Compression::lz4)) {
     return "unknown compression";
   } else if (h.arena_size > (std::uint64_t(1) << 40)) {
     return "impossible arena size";
   }
   if (!in_bounds(h.arena_offset, h.stored_size, section_size)) return "arena outside the section";
   if (h.build_id_size > sizeof(h.build_id)) return "bad build-id size";
+  if (h.flags & ~std::uint32_t(kRandomizeBase) || h.reserved) return "unknown header flags";
   const std::uint64_t tables = h.arena_offset;
   auto table = [&](std::uint64_t off, std::uint64_t count, std::uint64_t entry) {
     return off % 8 == 0 && count <= tables / entry && in_bounds(off, count * entry, tables);
@@ -77,7 +78,7 @@ inline const char* validate_tables(const Header& h, const unsigned char* section
     if (globals[i].module >= h.module_count || globals[i].offset % 8 || globals[i].arena_offset > h.arena_size)
       return "a global relocation lies outside the tables";
   // Compressed chunks: in order, covering the arena exactly, each stored inside the section.
-  if (h.compression == std::uint32_t(Compression::zstd)) {
+  if (h.compression != std::uint32_t(Compression::none)) {
     auto* chunks = reinterpret_cast<const ChunkEntry*>(section + h.chunks_offset);
     std::uint64_t raw = 0;
     for (std::uint32_t i = 0; i < h.chunk_count; ++i) {
@@ -108,25 +109,32 @@ inline const char* validate_relocs(const Header& h, const unsigned char* section
   return nullptr;
 }
 
-// Moves every arena pointer by delta, from the bitmap of a section whose header and tables
-// passed validation and whose bitmap matched bitmap_checksum: for an image mapped somewhere
-// other than preferred_base. Writes only inside the arena.
-inline void relocate_arena(const Header& h, unsigned char* section, std::uint64_t delta) {
+// Moves every arena pointer in the arena's bytes [begin, end) by delta, from the bitmap of a
+// section whose header and tables passed validation and whose bitmap matched bitmap_checksum:
+// for an image mapped somewhere other than preferred_base. Writes only inside that range, so
+// workers can move disjoint ranges at once.
+inline void relocate_arena(const Header& h, unsigned char* section, std::uint64_t delta, std::uint64_t begin,
+                           std::uint64_t end) {
   unsigned char* arena = section + h.arena_offset;
   const unsigned char* bits = section + h.bitmap_offset;
-  const std::uint64_t words = h.arena_size / 8;
-  for (std::uint64_t b = 0; b < h.bitmap_size / 8; ++b) {
+  const std::uint64_t first = (begin + 7) / 8, last = (end < h.arena_size ? end : h.arena_size) / 8;
+  for (std::uint64_t b = first / 64; b * 64 < last && b < h.bitmap_size / 8; ++b) {
     std::uint64_t mask;
     std::memcpy(&mask, bits + b * 8, 8);
+    if (b == first / 64 && first % 64) mask &= ~std::uint64_t(0) << (first % 64);
     for (; mask; mask &= mask - 1) {
       std::uint64_t w = b * 64 + std::uint64_t(__builtin_ctzll(mask));
-      if (w >= words) break;
+      if (w >= last) break;
       std::uint64_t v;
       std::memcpy(&v, arena + w * 8, 8);
       v += delta;
       std::memcpy(arena + w * 8, &v, 8);
     }
   }
+}
+
+inline void relocate_arena(const Header& h, unsigned char* section, std::uint64_t delta) {
+  relocate_arena(h, section, delta, 0, h.arena_size);
 }
 
 }  // namespace fastboot::image
