@@ -211,7 +211,7 @@ void fill_task(unsigned task, void* arg) {
 }
 
 const char* fill_arena(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset, uint64_t delta,
-                       bool compressed, Stats* stats) {
+                       bool compressed, bool prepared, Stats* stats) {
   unsigned char* arena = section + h.arena_offset;
   uint64_t len = (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize;
   if (delta && img::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
@@ -227,7 +227,7 @@ const char* fill_arena(const img::Header& h, unsigned char* section, int fd, uin
     tasks = h.chunk_count;
   } else {
     if (len == 0) return nullptr;
-    if (mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != arena)
+    if (!prepared && mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != arena)
       return "cannot copy the arena into memory";
     tasks = unsigned((h.arena_size + kCopySlice - 1) / kCopySlice);
   }
@@ -236,6 +236,55 @@ const char* fill_arena(const img::Header& h, unsigned char* section, int fd, uin
   if (stored != MAP_FAILED) munmap(stored, h.stored_size);
   if (delta) stats->arena_relocs = h.arena_pointer_count;
   return fill.why.load(std::memory_order_relaxed);
+}
+
+// The randomized base's copy (relocated-copy-linux.cc), for this process.
+struct PerBoot {
+  int dir = -1, fd = -1;  // the copies' directory; this boot's copy, opened and checked
+  uint64_t base = 0;      // the copy's base, or the one this process drew
+  bool write = false;     // no copy yet: make one at base
+  bool used = false, written = false;
+  const char* note = "";  // why there is no copy
+  char name[128];
+};
+
+// Fills the arena from the relocated copy, or makes the copy: the arena is filled and moved
+// into a new file mapped shared, which then is mapped privately (the module pointers this
+// process writes stay its own) and renamed into place for later processes. False when neither
+// happened (the caller fills the arena itself); a reason in *why only when the image cannot be
+// used at all.
+bool use_copy(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset, uint64_t delta,
+              bool compressed, PerBoot* boot, Stats* stats, const char** why) {
+  unsigned char* arena = section + h.arena_offset;
+  uint64_t len = (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize;
+  if (len == 0) return false;
+  if (boot->fd >= 0 && reinterpret_cast<uint64_t>(arena) == boot->base) {
+    if (mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, boot->fd, kCopyArenaOffset) != arena) {
+      boot->note = "cannot map it";
+      *why = "cannot map the relocated copy";  // the arena's own mapping is gone
+      return false;
+    }
+    boot->used = true;
+    return true;
+  }
+  if (!boot->write || reinterpret_cast<uint64_t>(arena) != boot->base) return false;
+  char temp[64];
+  int out = create_copy(boot->dir, h, temp, sizeof(temp), &boot->note);
+  if (out < 0) return false;
+  if (mmap(arena, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, out, kCopyArenaOffset) != arena) {
+    close(out);
+    unlinkat(boot->dir, temp, 0);
+    *why = "cannot map a new relocated copy";
+    return false;
+  }
+  *why = fill_arena(h, section, fd, file_offset, delta, compressed, true, stats);
+  (compressed ? stats->decompressed : stats->copied) = true;
+  if (!*why && mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, out, kCopyArenaOffset) != arena)
+    *why = "cannot map the relocated copy";
+  if (!*why) boot->written = publish_copy(boot->dir, out, temp, boot->name, h, boot->base, &boot->note);
+  else unlinkat(boot->dir, temp, 0);
+  close(out);
+  return !*why;
 }
 
 const char* relocate(const img::Header& h, unsigned char* section, const ModuleList& loaded,
@@ -371,12 +420,25 @@ void load() {
   uint64_t mapped = 0;  // bytes mapped at section
   bool at_preferred = false;
   bool compressed = !why && h.compression != uint32_t(img::Compression::none);
+  bool verify = env_flag("FASTBOOT_VERIFY");
+  // Where the arena goes: where the bake had it; at a random base per process
+  // (FASTBOOT_RANDOMIZE=1); or at a random base per boot, shared through a relocated copy
+  // (baked RANDOMIZE, or FASTBOOT_RANDOMIZE=boot). The environment cannot turn RANDOMIZE off.
+  const char* randomize = getenv("FASTBOOT_RANDOMIZE");
+  bool per_boot_asked = randomize && strcmp(randomize, "boot") == 0;
+  bool per_process = !per_boot_asked && env_flag("FASTBOOT_RANDOMIZE");
+  bool per_boot = !why && !per_process && (per_boot_asked || (h.flags & img::kRandomizeBase));
+  PerBoot boot;
+  if (per_boot) {
+    if (verify) boot.note = "FASTBOOT_VERIFY=1 checks the image itself";
+    else if ((boot.dir = copy_dir(&boot.note)) >= 0) {
+      copy_name(h, boot.name, sizeof(boot.name));
+      boot.fd = open_copy(boot.dir, boot.name, h, &boot.base, &boot.note);
+      if (boot.fd < 0 && strcmp(boot.note, "no copy yet") != 0) log_line(log, "fastboot: relocated copy %s not used: %s", boot.name, boot.note);
+    }
+  }
   if (!why) {
-    // Land the arena exactly where the bake had it, unless asked for a random base. A
-    // compressed arena gets anonymous memory after the tables, to decompress into.
-    void* want = env_flag("FASTBOOT_RANDOMIZE")
-                     ? nullptr
-                     : reinterpret_cast<void*>(h.preferred_base - h.arena_offset);
+    // A compressed arena gets anonymous memory after the tables, to decompress into.
     mapped = compressed ? h.arena_offset + (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize
                         : sec.size;
     auto map = [&](void* at) -> void* {
@@ -394,12 +456,31 @@ void load() {
       }
       return mem;
     };
-    void* mem = map(want);
-    if (mem == MAP_FAILED && want) mem = map(nullptr);
+    void* want = per_process ? nullptr : reinterpret_cast<void*>(h.preferred_base - h.arena_offset);
+    void* mem = MAP_FAILED;
+    if (per_boot && boot.fd >= 0) {
+      mem = map(reinterpret_cast<void*>(boot.base - h.arena_offset));
+      if (mem == MAP_FAILED) {
+        boot.note = "its base is taken in this process";
+        close(boot.fd);
+        boot.fd = -1;
+      }
+    } else if (per_boot) {
+      // No copy for this boot yet: a base of our own, and a copy of it for later processes.
+      for (int attempt = 0; attempt < 4 && mem == MAP_FAILED; ++attempt)
+        if (uint64_t base = random_base(h)) {
+          mem = map(reinterpret_cast<void*>(base - h.arena_offset));
+          boot.base = base;
+        }
+      boot.write = mem != MAP_FAILED && boot.dir >= 0;
+    } else {
+      mem = map(want);
+    }
+    if (mem == MAP_FAILED && (want || per_boot)) mem = map(nullptr);
     if (mem == MAP_FAILED) why = "cannot map the image";
     else {
       section = static_cast<unsigned char*>(mem);
-      at_preferred = mem == want;
+      at_preferred = mem == want && !per_process && !per_boot;
     }
   }
   Stats stats;
@@ -407,13 +488,16 @@ void load() {
   if (!why && applies_relocations(h, section, loaded)) why = img::validate_relocs(h, section);
   // Arena pointers hold preferred_base-relative addresses: moved while the arena is filled,
   // or after the arena's checksum with FASTBOOT_VERIFY=1.
-  bool verify = env_flag("FASTBOOT_VERIFY");
   uint64_t delta = section ? reinterpret_cast<uint64_t>(section + h.arena_offset) - h.preferred_base : 0;
-  if (!why && (compressed || mostly_written(h, section, !at_preferred))) {
-    why = fill_arena(h, section, fd, sec.offset, verify ? 0 : delta, compressed, &stats);
+  bool filled = false;
+  if (!why && per_boot) filled = use_copy(h, section, fd, sec.offset, delta, compressed, &boot, &stats, &why);
+  if (!why && !filled && (compressed || mostly_written(h, section, !at_preferred))) {
+    why = fill_arena(h, section, fd, sec.offset, verify ? 0 : delta, compressed, false, &stats);
     (compressed ? stats.decompressed : stats.copied) = true;
   }
   close(fd);
+  if (boot.fd >= 0) close(boot.fd);
+  if (boot.dir >= 0) close(boot.dir);
   if (!why && verify) {
     if (img::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
       why = "arena checksum mismatch (FASTBOOT_VERIFY=1)";
@@ -437,19 +521,27 @@ void load() {
   image.arena = section + h.arena_offset;
   image.loaded = true;
   set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + mapped);
-  char filled[64] = "";
+  char how[64] = "", mapping[192];
   if (stats.copied || stats.decompressed)
-    snprintf(filled, sizeof(filled), ", arena %s by %u thread%s", stats.copied ? "copied" : "decompressed",
+    snprintf(how, sizeof(how), ", arena %s by %u thread%s", stats.copied ? "copied" : "decompressed",
              stats.threads, stats.threads == 1 ? "" : "s");
+  if (boot.used)
+    snprintf(mapping, sizeof(mapping), "random base for this boot, relocated copy used");
+  else if (boot.written)
+    snprintf(mapping, sizeof(mapping), "random base for this boot, relocated copy written; %s", boot.note);
+  else if (per_boot)
+    snprintf(mapping, sizeof(mapping), "relocated; no copy for this boot: %s", boot.note);
+  else
+    snprintf(mapping, sizeof(mapping), "%s", at_preferred ? "preferred base" : "relocated");
   log_line(log,
            "fastboot: image used: %.1f MiB arena at %p (%s), %u roots, %llu module "
            "relocations (%llu by symbol, %llu stored applied), %llu arena relocations, %llu globals restored%s, %.0f us",
            double(h.arena_size) / (1 << 20), static_cast<void*>(image.arena),
-           at_preferred ? "preferred base" : "relocated", h.root_count,
+           mapping, h.root_count,
            static_cast<unsigned long long>(h.reloc_count),
            static_cast<unsigned long long>(stats.by_symbol), static_cast<unsigned long long>(stats.fixed),
            static_cast<unsigned long long>(stats.arena_relocs),
-           static_cast<unsigned long long>(stats.globals), filled, now_us() - t0);
+           static_cast<unsigned long long>(stats.globals), how, now_us() - t0);
 }
 
 }  // namespace

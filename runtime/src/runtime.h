@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "fastboot/fastboot.hpp"
+#include "fastboot/image-format.h"
 
 namespace fastboot::rt {
 
@@ -108,6 +109,29 @@ void prepare_audit();
 // The first call maps the image.
 const void* image_root(const detail::root_base& r);
 bool image_loaded();
+
+// --- relocated-copy-linux.cc -------------------------------------------------------------------
+
+// A relocated copy of an image's arena, for a randomized base: a page of header, then the arena
+// relocated to the copy's base.
+inline constexpr std::uint64_t kCopyArenaOffset = 4096;
+// $XDG_RUNTIME_DIR/fastboot, created if missing, checked to be this user's alone: its fd, or -1
+// and why not.
+int copy_dir(const char** why);
+// The copy's file name for this image: <program>-<build-id>.arena.
+void copy_name(const image::Header& h, char* out, std::size_t size);
+// The copy of this image made in this boot, opened and checked: its fd and base, or -1 and why
+// not.
+int open_copy(int dir, const char* name, const image::Header& h, std::uint64_t* base, const char** why);
+// A random base for the arena (huge-page aligned, room for the tables below it), 0 if the
+// kernel gives no random bytes.
+std::uint64_t random_base(const image::Header& h);
+// A new temporary copy with every page reserved (`temp` receives its name): its fd, or -1.
+int create_copy(int dir, const image::Header& h, char* temp, std::size_t temp_size, const char** why);
+// Writes the header of a filled copy and renames it into place, replacing older copies of this
+// program; false (and the temporary file removed) on failure.
+bool publish_copy(int dir, int fd, const char* temp, const char* name, const image::Header& h, std::uint64_t base,
+                  const char** why);
 
 // --- workers-linux.cc -----------------------------------------------------------------------
 

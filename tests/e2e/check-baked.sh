@@ -2,8 +2,10 @@
 # check-baked.sh <program> <expected-output> <roots>   (BAKED_MAPPING: the mapping the plain
 # baked run must report, "preferred base" unless the program takes that address itself;
 # BAKED_LOG: a regular expression the baked run's FASTBOOT_LOG line must also match)
-# The program's output, minus its status line, must equal <expected-output> unbaked, baked and
-# baked at a random base. Unbaked, <roots> initializers run; baked, none, and the image is used.
+# The program's output, minus its status line, must equal <expected-output> unbaked, baked,
+# baked at a random base per process, and at a random base per boot (the first run writes the
+# relocated copy, the second maps it). Unbaked, <roots> initializers run; baked, none, and the
+# image is used.
 set -u
 exe=$1 expected=$2 roots=$3
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -12,14 +14,24 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 FASTBOOT_DISABLE=1 "$exe" >"$tmp/unbaked" 2>"$tmp/unbaked.err" || fail "unbaked run exited $?: $(cat "$tmp/unbaked.err")"
 FASTBOOT_LOG=1 FASTBOOT_VERIFY=1 "$exe" >"$tmp/baked" 2>"$tmp/baked.err" || fail "baked run exited $?: $(cat "$tmp/baked.err")"
 FASTBOOT_LOG=1 FASTBOOT_RANDOMIZE=1 "$exe" >"$tmp/random" 2>"$tmp/random.err" || fail "randomized run exited $?"
+mkdir -m 700 "$tmp/run"
+for run in boot-first boot-later; do
+  XDG_RUNTIME_DIR=$tmp/run FASTBOOT_LOG=1 FASTBOOT_RANDOMIZE=boot "$exe" >"$tmp/$run" 2>"$tmp/$run.err" || fail "$run run exited $?"
+done
 
-for run in unbaked baked random; do
+for run in unbaked baked random boot-first boot-later; do
   grep -v '^status:' "$tmp/$run" >"$tmp/$run.body"
   diff -u "$expected" "$tmp/$run.body" || fail "$run output differs from $expected"
 done
 grep -qx "status: baked=0 inits=$roots" "$tmp/unbaked" || fail "unbaked: $(grep status: "$tmp/unbaked"), expected inits=$roots"
 grep -qx "status: baked=1 inits=0" "$tmp/baked" || fail "baked: $(grep status: "$tmp/baked") (an initializer ran)"
 grep -qx "status: baked=1 inits=0" "$tmp/random" || fail "randomized: $(grep status: "$tmp/random")"
+grep -qx "status: baked=1 inits=0" "$tmp/boot-first" || fail "boot-first: $(grep status: "$tmp/boot-first")"
+grep -qx "status: baked=1 inits=0" "$tmp/boot-later" || fail "boot-later: $(grep status: "$tmp/boot-later")"
+grep -q "^fastboot: image used: .*(random base for this boot, relocated copy written; no copy yet)" "$tmp/boot-first.err" ||
+  fail "boot-first: $(cat "$tmp/boot-first.err")"
+grep -q "^fastboot: image used: .*(random base for this boot, relocated copy used)" "$tmp/boot-later.err" ||
+  fail "boot-later: $(cat "$tmp/boot-later.err")"
 grep -q "^fastboot: image used: .*(${BAKED_MAPPING:-preferred base})" "$tmp/baked.err" || fail "baked: $(cat "$tmp/baked.err")"
 if [ -n "${BAKED_LOG:-}" ]; then grep -Eq "$BAKED_LOG" "$tmp/baked.err" || fail "baked: no '$BAKED_LOG' in: $(cat "$tmp/baked.err")"; fi
 grep -q "^fastboot: image used: .*(relocated)" "$tmp/random.err" || fail "randomized: $(cat "$tmp/random.err")"
@@ -34,4 +46,4 @@ FASTBOOT_LOG=1 "$tmp/damaged" >"$tmp/damaged.out" 2>"$tmp/damaged.err" || fail "
 grep -v '^status:' "$tmp/damaged.out" | diff -u "$expected" - || fail "damaged image: output differs"
 grep -qx "status: baked=0 inits=$roots" "$tmp/damaged.out" || fail "damaged image: $(grep status: "$tmp/damaged.out")"
 grep -q "^fastboot: image not used: header checksum mismatch" "$tmp/damaged.err" || fail "damaged: $(cat "$tmp/damaged.err")"
-echo "ok: $(basename "$exe"): same output unbaked, baked, relocated and with a damaged image; $roots initializer(s) skipped when baked"
+echo "ok: $(basename "$exe"): same output unbaked, baked, relocated, at a random base per boot and with a damaged image; $roots initializer(s) skipped when baked"

@@ -1,0 +1,247 @@
+// The relocated copy behind a randomized base (an image baked RANDOMIZE, or FASTBOOT_RANDOMIZE=
+// boot): the first process of a boot picks a random base, relocates the arena there once and
+// leaves the result in the user's runtime directory; later processes of the same build map that
+// file at the same base, so they share its pages and write nothing but their module pointers.
+//
+// The copy is input like any other: it is used only from a directory and a file owned by this
+// user and writable by nobody else, opened without following links, and only when its header
+// names this very image, this boot and a base that fits. Anything else is ignored (and logged)
+// and replaced; the process then relocates a copy of its own.
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+namespace fastboot::rt {
+namespace {
+
+namespace img = fastboot::image;
+
+constexpr char kCopyMagic[8] = {'F', 'B', 'R', 'E', 'L', 'O', 'C', 'A'};
+constexpr uint32_t kCopyVersion = 1;
+
+// The first page of a copy; the arena follows at kCopyArenaOffset.
+struct CopyHeader {
+  char magic[8];
+  uint32_t version;
+  uint32_t header_size;
+  uint8_t build_id[32];     // the executable's
+  uint32_t build_id_size;
+  uint32_t reserved;
+  uint64_t image_checksum;  // the image's header_checksum: a copy of exactly that image
+  uint8_t boot_id[16];      // /proc/sys/kernel/random/boot_id when it was made
+  uint64_t base;            // the arena's address in this copy
+  uint64_t arena_size;
+  uint64_t checksum;        // img::checksum() of the fields above
+};
+
+// The range random bases are drawn from: far from where the kernel puts the executable, the
+// heap, libraries and stacks, and from the bake's fixed bases.
+constexpr uint64_t kRandomLow = 0x200000000000, kRandomHigh = 0x600000000000;
+constexpr uint64_t kRandomAlign = uint64_t(2) << 20;  // huge-page aligned
+
+bool boot_id(uint8_t out[16]) {
+  int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char text[64];
+  ssize_t n = read(fd, text, sizeof(text) - 1);
+  close(fd);
+  if (n <= 0) return false;
+  unsigned got = 0;
+  for (ssize_t i = 0; i < n && got < 32; ++i) {
+    char c = text[i];
+    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (v < 0) continue;
+    out[got / 2] = uint8_t(got % 2 ? (out[got / 2] << 4) | v : v);
+    ++got;
+  }
+  return got == 32;
+}
+
+// A directory that belongs to this user alone: owned by the effective user, writable by nobody
+// else.
+bool private_dir(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 022) == 0;
+}
+
+CopyHeader make_header(const img::Header& h, const uint8_t boot[16], uint64_t base) {
+  CopyHeader c{};
+  memcpy(c.magic, kCopyMagic, sizeof(c.magic));
+  c.version = kCopyVersion;
+  c.header_size = sizeof(CopyHeader);
+  memcpy(c.build_id, h.build_id, sizeof(c.build_id));
+  c.build_id_size = h.build_id_size;
+  c.image_checksum = h.header_checksum;
+  memcpy(c.boot_id, boot, sizeof(c.boot_id));
+  c.base = base;
+  c.arena_size = h.arena_size;
+  c.checksum = img::checksum(&c, offsetof(CopyHeader, checksum));
+  return c;
+}
+
+uint64_t arena_bytes(const img::Header& h) { return (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize; }
+
+}  // namespace
+
+int copy_dir(const char** why) {
+  // Not for a set-user-ID program: its environment is someone else's.
+  const char* runtime = secure_getenv("XDG_RUNTIME_DIR");
+  if (!runtime || runtime[0] != '/') {
+    *why = "XDG_RUNTIME_DIR is not set";
+    return -1;
+  }
+  int base = open(runtime, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (base < 0 || !private_dir(base)) {
+    *why = "XDG_RUNTIME_DIR is not a directory of this user's that only it can write";
+    if (base >= 0) close(base);
+    return -1;
+  }
+  mkdirat(base, "fastboot", 0700);
+  int dir = openat(base, "fastboot", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  close(base);
+  if (dir < 0 || !private_dir(dir)) {
+    *why = "$XDG_RUNTIME_DIR/fastboot is not a directory of this user's that only it can write";
+    if (dir >= 0) close(dir);
+    return -1;
+  }
+  return dir;
+}
+
+void copy_name(const img::Header& h, char* out, size_t size) {
+  // <program>-<build-id>.arena: one copy per build, and the program's name to find the copies
+  // of its older builds.
+  char exe[256];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  exe[n > 0 ? n : 0] = 0;
+  const char* slash = strrchr(exe, '/');
+  const char* name = slash ? slash + 1 : exe;
+  size_t used = 0;
+  for (; *name && used < 48 && used + 1 < size; ++name) {
+    char c = *name;
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+    out[used++] = plain ? c : '_';
+  }
+  if (used == 0 && size > 1) out[used++] = '_';
+  for (uint32_t i = 0; i < h.build_id_size && used + 3 < size; ++i)
+    used += size_t(snprintf(out + used, size - used, i == 0 ? "-%02x" : "%02x", h.build_id[i]));
+  snprintf(out + used, size - used, ".arena");
+}
+
+int open_copy(int dir, const char* name, const img::Header& h, uint64_t* base, const char** why) {
+  *why = "no copy yet";
+  int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP) *why = "the copy is a symbolic link";
+    return -1;
+  }
+  struct stat st;
+  CopyHeader c;
+  uint8_t boot[16];
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+    *why = "the copy is not a file of this user's that only it can write";
+  else if (uint64_t(st.st_size) != kCopyArenaOffset + arena_bytes(h) || pread(fd, &c, sizeof(c), 0) != sizeof(c))
+    *why = "the copy is truncated";
+  else if (memcmp(c.magic, kCopyMagic, sizeof(c.magic)) != 0 || c.version != kCopyVersion ||
+           c.header_size != sizeof(c) || c.checksum != img::checksum(&c, offsetof(CopyHeader, checksum)))
+    *why = "the copy is damaged";
+  else if (c.build_id_size != h.build_id_size || memcmp(c.build_id, h.build_id, sizeof(c.build_id)) != 0 ||
+           c.image_checksum != h.header_checksum || c.arena_size != h.arena_size)
+    *why = "the copy belongs to another build";
+  else if (!boot_id(boot) || memcmp(boot, c.boot_id, sizeof(boot)) != 0)
+    *why = "the copy was made in another boot";
+  else if (c.base % kRandomAlign || c.base < kRandomLow + h.arena_offset || c.base > kRandomHigh ||
+           arena_bytes(h) > kRandomHigh - c.base)
+    *why = "the copy's base is out of range";
+  else {
+    *base = c.base;
+    return fd;
+  }
+  close(fd);
+  return -1;
+}
+
+uint64_t random_base(const img::Header& h) {
+  uint64_t r;
+  if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) return 0;
+  uint64_t room = arena_bytes(h) + h.arena_offset + kRandomAlign;
+  if (room >= kRandomHigh - kRandomLow) return 0;
+  uint64_t span = (kRandomHigh - kRandomLow - room) / kRandomAlign;
+  return kRandomLow + (span ? r % span : 0) * kRandomAlign + (h.arena_offset + kRandomAlign - 1) / kRandomAlign * kRandomAlign;
+}
+
+int create_copy(int dir, const img::Header& h, char* temp, size_t temp_size, const char** why) {
+  // A file size limit would stop the copy with SIGXFSZ: stay under it.
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < kCopyArenaOffset + arena_bytes(h)) {
+    *why = "the copy would exceed the file size limit, ulimit -f";
+    return -1;
+  }
+  uint64_t r = 0;
+  getrandom(&r, sizeof(r), GRND_NONBLOCK);
+  snprintf(temp, temp_size, ".new-%d-%016llx.tmp", int(getpid()), static_cast<unsigned long long>(r));
+  int fd = openat(dir, temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *why = "cannot create a file in $XDG_RUNTIME_DIR/fastboot";
+    return -1;
+  }
+  // Reserve every page now: a full tmpfs must fail here, not as SIGBUS on a write to the mapping.
+  int err = posix_fallocate(fd, 0, off_t(kCopyArenaOffset + arena_bytes(h)));
+  if (err != 0) {
+    *why = err == ENOSPC ? "no room in $XDG_RUNTIME_DIR for the copy" : "cannot size the copy";
+    close(fd);
+    unlinkat(dir, temp, 0);
+    return -1;
+  }
+  return fd;
+}
+
+bool publish_copy(int dir, int fd, const char* temp, const char* name, const img::Header& h, uint64_t base,
+                  const char** why) {
+  uint8_t boot[16];
+  if (!boot_id(boot)) {
+    *why = "cannot read the boot id";
+    unlinkat(dir, temp, 0);
+    return false;
+  }
+  CopyHeader c = make_header(h, boot, base);
+  if (pwrite(fd, &c, sizeof(c), 0) != sizeof(c) || renameat(dir, temp, dir, name) != 0) {
+    *why = "cannot write the copy";
+    unlinkat(dir, temp, 0);
+    return false;
+  }
+  // Older builds' copies of this program, and temporary files a killed process left behind.
+  int scan = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
+  if (!d) {
+    if (scan >= 0) close(scan);
+    return true;
+  }
+  const char* dash = strrchr(name, '-');
+  size_t program = dash ? size_t(dash - name) + 1 : 0;
+  time_t now = time(nullptr);
+  while (dirent* e = readdir(d)) {
+    const char* their_dash = strrchr(e->d_name, '-');
+    bool older_build = program && their_dash && size_t(their_dash - e->d_name) + 1 == program &&
+                       strncmp(e->d_name, name, program) == 0 && strcmp(e->d_name, name) != 0 &&
+                       strlen(e->d_name) > 6 && strcmp(e->d_name + strlen(e->d_name) - 6, ".arena") == 0;
+    struct stat st;
+    bool stale_temp = strncmp(e->d_name, ".new-", 5) == 0 && fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      now - st.st_mtime > 600;
+    if (older_build || stale_temp) unlinkat(dir, e->d_name, 0);
+  }
+  closedir(d);
+  return true;
+}
+
+}  // namespace fastboot::rt
