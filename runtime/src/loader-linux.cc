@@ -249,10 +249,9 @@ struct PerBoot {
 };
 
 // Fills the arena from the relocated copy, or makes the copy: the arena is filled and moved
-// into a new file mapped shared, which then is mapped privately (the module pointers this
-// process writes stay its own) and renamed into place for later processes. False when neither
-// happened (the caller fills the arena itself); a reason in *why only when the image cannot be
-// used at all.
+// into anonymous memory as without a copy, then written to a new file that is renamed into
+// place for later processes. False when the caller is to fill the arena itself; a reason in
+// *why only when the image cannot be used at all.
 bool use_copy(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset, uint64_t delta,
               bool compressed, PerBoot* boot, Stats* stats, const char** why) {
   unsigned char* arena = section + h.arena_offset;
@@ -268,23 +267,11 @@ bool use_copy(const img::Header& h, unsigned char* section, int fd, uint64_t fil
     return true;
   }
   if (!boot->write || reinterpret_cast<uint64_t>(arena) != boot->base) return false;
-  char temp[64];
-  int out = create_copy(boot->dir, h, temp, sizeof(temp), &boot->note);
-  if (out < 0) return false;
-  if (mmap(arena, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, out, kCopyArenaOffset) != arena) {
-    close(out);
-    unlinkat(boot->dir, temp, 0);
-    *why = "cannot map a new relocated copy";
-    return false;
-  }
-  *why = fill_arena(h, section, fd, file_offset, delta, compressed, true, stats);
+  *why = fill_arena(h, section, fd, file_offset, delta, compressed, false, stats);
   (compressed ? stats->decompressed : stats->copied) = true;
-  if (!*why && mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, out, kCopyArenaOffset) != arena)
-    *why = "cannot map the relocated copy";
-  if (!*why) boot->written = publish_copy(boot->dir, out, temp, boot->name, h, boot->base, &boot->note);
-  else unlinkat(boot->dir, temp, 0);
-  close(out);
-  return !*why;
+  if (*why) return true;
+  boot->written = write_copy(boot->dir, boot->name, h, boot->base, arena, &boot->note);
+  return true;
 }
 
 const char* relocate(const img::Header& h, unsigned char* section, const ModuleList& loaded,

@@ -91,6 +91,32 @@ CopyHeader make_header(const img::Header& h, const uint8_t boot[16], uint64_t ba
 
 uint64_t arena_bytes(const img::Header& h) { return (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize; }
 
+// Removes older builds' copies of this program (<program>-<other build-id>.arena) and temporary
+// files a killed process left behind, so the directory holds one copy per program.
+void remove_stale(int dir, const char* name) {
+  int scan = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
+  if (!d) {
+    if (scan >= 0) close(scan);
+    return;
+  }
+  const char* dash = strrchr(name, '-');
+  size_t program = dash ? size_t(dash - name) + 1 : 0;
+  time_t now = time(nullptr);
+  while (dirent* e = readdir(d)) {
+    const char* their_dash = strrchr(e->d_name, '-');
+    size_t n = strlen(e->d_name);
+    bool older_build = program && their_dash && size_t(their_dash - e->d_name) + 1 == program &&
+                       strncmp(e->d_name, name, program) == 0 && strcmp(e->d_name, name) != 0 && n > 6 &&
+                       strcmp(e->d_name + n - 6, ".arena") == 0;
+    struct stat st;
+    bool stale_temp = strncmp(e->d_name, ".new-", 5) == 0 && fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      now - st.st_mtime > 600;
+    if (older_build || stale_temp) unlinkat(dir, e->d_name, 0);
+  }
+  closedir(d);
+}
+
 }  // namespace
 
 int copy_dir(const char** why) {
@@ -179,68 +205,51 @@ uint64_t random_base(const img::Header& h) {
   return kRandomLow + (span ? r % span : 0) * kRandomAlign + (h.arena_offset + kRandomAlign - 1) / kRandomAlign * kRandomAlign;
 }
 
-int create_copy(int dir, const img::Header& h, char* temp, size_t temp_size, const char** why) {
-  // A file size limit would stop the copy with SIGXFSZ: stay under it.
-  struct rlimit limit;
-  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
-      limit.rlim_cur < kCopyArenaOffset + arena_bytes(h)) {
-    *why = "the copy would exceed the file size limit, ulimit -f";
-    return -1;
-  }
-  uint64_t r = 0;
-  getrandom(&r, sizeof(r), GRND_NONBLOCK);
-  snprintf(temp, temp_size, ".new-%d-%016llx.tmp", int(getpid()), static_cast<unsigned long long>(r));
-  int fd = openat(dir, temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    *why = "cannot create a file in $XDG_RUNTIME_DIR/fastboot";
-    return -1;
-  }
-  // Reserve every page now: a full tmpfs must fail here, not as SIGBUS on a write to the mapping.
-  int err = posix_fallocate(fd, 0, off_t(kCopyArenaOffset + arena_bytes(h)));
-  if (err != 0) {
-    *why = err == ENOSPC ? "no room in $XDG_RUNTIME_DIR for the copy" : "cannot size the copy";
-    close(fd);
-    unlinkat(dir, temp, 0);
-    return -1;
-  }
-  return fd;
-}
-
-bool publish_copy(int dir, int fd, const char* temp, const char* name, const img::Header& h, uint64_t base,
-                  const char** why) {
+bool write_copy(int dir, const char* name, const img::Header& h, uint64_t base, const unsigned char* arena,
+                const char** why) {
   uint8_t boot[16];
   if (!boot_id(boot)) {
     *why = "cannot read the boot id";
-    unlinkat(dir, temp, 0);
     return false;
+  }
+  // A file size limit would stop the copy with SIGXFSZ: stay under it.
+  struct rlimit limit;
+  uint64_t size = kCopyArenaOffset + arena_bytes(h);
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < size) {
+    *why = "the copy would exceed the file size limit, ulimit -f";
+    return false;
+  }
+  uint64_t r = 0;
+  getrandom(&r, sizeof(r), GRND_NONBLOCK);
+  char temp[64];
+  snprintf(temp, sizeof(temp), ".new-%d-%016llx.tmp", int(getpid()), static_cast<unsigned long long>(r));
+  int fd = openat(dir, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *why = "cannot create a file in $XDG_RUNTIME_DIR/fastboot";
+    return false;
+  }
+  // The arena, then the header that makes it a copy, then the name later processes look for:
+  // a copy under that name is always complete.
+  bool ok = true;
+  for (uint64_t done = 0; ok && done < arena_bytes(h);) {
+    ssize_t n = pwrite(fd, arena + done, arena_bytes(h) - done, off_t(kCopyArenaOffset + done));
+    if (n <= 0) {
+      *why = n < 0 && errno == ENOSPC ? "no room in $XDG_RUNTIME_DIR for the copy" : "cannot write the copy";
+      ok = false;
+    }
+    done += n > 0 ? uint64_t(n) : 0;
   }
   CopyHeader c = make_header(h, boot, base);
-  if (pwrite(fd, &c, sizeof(c), 0) != sizeof(c) || renameat(dir, temp, dir, name) != 0) {
+  if (ok && (pwrite(fd, &c, sizeof(c), 0) != sizeof(c) || renameat(dir, temp, dir, name) != 0)) {
     *why = "cannot write the copy";
+    ok = false;
+  }
+  close(fd);
+  if (!ok) {
     unlinkat(dir, temp, 0);
     return false;
   }
-  // Older builds' copies of this program, and temporary files a killed process left behind.
-  int scan = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
-  if (!d) {
-    if (scan >= 0) close(scan);
-    return true;
-  }
-  const char* dash = strrchr(name, '-');
-  size_t program = dash ? size_t(dash - name) + 1 : 0;
-  time_t now = time(nullptr);
-  while (dirent* e = readdir(d)) {
-    const char* their_dash = strrchr(e->d_name, '-');
-    bool older_build = program && their_dash && size_t(their_dash - e->d_name) + 1 == program &&
-                       strncmp(e->d_name, name, program) == 0 && strcmp(e->d_name, name) != 0 &&
-                       strlen(e->d_name) > 6 && strcmp(e->d_name + strlen(e->d_name) - 6, ".arena") == 0;
-    struct stat st;
-    bool stale_temp = strncmp(e->d_name, ".new-", 5) == 0 && fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                      now - st.st_mtime > 600;
-    if (older_build || stale_temp) unlinkat(dir, e->d_name, 0);
-  }
-  closedir(d);
+  remove_stale(dir, name);
   return true;
 }
 

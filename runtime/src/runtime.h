@@ -126,12 +126,11 @@ int open_copy(int dir, const char* name, const image::Header& h, std::uint64_t* 
 // A random base for the arena (huge-page aligned, room for the tables below it), 0 if the
 // kernel gives no random bytes.
 std::uint64_t random_base(const image::Header& h);
-// A new temporary copy with every page reserved (`temp` receives its name): its fd, or -1.
-int create_copy(int dir, const image::Header& h, char* temp, std::size_t temp_size, const char** why);
-// Writes the header of a filled copy and renames it into place, replacing older copies of this
-// program; false (and the temporary file removed) on failure.
-bool publish_copy(int dir, int fd, const char* temp, const char* name, const image::Header& h, std::uint64_t base,
-                  const char** why);
+// Writes the arena (already moved to `base`) as this boot's copy: into a temporary file, then
+// renamed into place, replacing older copies of this program. False and why on failure (nothing
+// is left behind).
+bool write_copy(int dir, const char* name, const image::Header& h, std::uint64_t base, const unsigned char* arena,
+                const char** why);
 
 // --- workers-linux.cc -----------------------------------------------------------------------
 
