@@ -259,7 +259,6 @@ bool use_copy(const img::Header& h, unsigned char* section, int fd, uint64_t fil
   if (len == 0) return false;
   if (boot->fd >= 0 && reinterpret_cast<uint64_t>(arena) == boot->base) {
     if (mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, boot->fd, kCopyArenaOffset) != arena) {
-      boot->note = "cannot map it";
       *why = "cannot map the relocated copy";  // the arena's own mapping is gone
       return false;
     }
