@@ -24,14 +24,14 @@ void put(std::vector<std::uint8_t>& out, std::uint64_t off, const T& v) {
 }
 
 // COMPRESS: the arena as independent chunks, compressed in parallel, one chunk per worker at a
-// time, each with checksums so a damaged chunk is caught. LZ4 chunks are 1 MiB frames of one
+// time, each with checksums so a damaged chunk is caught. LZ4 chunks are 256 KiB frames of one
 // block with a checksum of its stored bytes (LZ4's window is 64 KiB: larger chunks would not
-// compress better, and small ones spread decompression evenly over the cores); zstd frames are
-// 4 MiB, with a checksum of their content.
+// compress better, and small ones are quick to decompress on first touch and spread evenly over
+// the cores); zstd frames are 4 MiB, with a checksum of their content.
 void compress_arena(Context& ctx, img::Compression codec, const std::vector<std::uint8_t>& raw,
                     std::vector<img::ChunkEntry>* chunks, std::vector<std::uint8_t>* stored) {
   Timer timer(ctx, "compress");
-  const std::uint64_t chunk_size = codec == img::Compression::lz4 ? 1 << 20 : 4 << 20;
+  const std::uint64_t chunk_size = codec == img::Compression::lz4 ? 256 << 10 : 4 << 20;
   std::size_t n = (raw.size() + chunk_size - 1) / chunk_size;
   std::vector<std::vector<std::uint8_t>> frames(n);
   std::atomic<std::size_t> next{0};
@@ -40,7 +40,7 @@ void compress_arena(Context& ctx, img::Compression codec, const std::vector<std:
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     LZ4F_preferences_t lz4{};
-    lz4.frameInfo.blockSizeID = LZ4F_max1MB;
+    lz4.frameInfo.blockSizeID = LZ4F_max256KB;
     lz4.frameInfo.blockMode = LZ4F_blockIndependent;
     lz4.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
     lz4.compressionLevel = 4;  // LZ4HC: decompresses as fast as level 1, stores about 15% less
@@ -69,7 +69,8 @@ void compress_arena(Context& ctx, img::Compression codec, const std::vector<std:
       continue;
     }
     std::uint64_t begin = i * chunk_size;
-    chunks->push_back({stored->size(), frames[i].size(), begin, std::min<std::uint64_t>(chunk_size, raw.size() - begin)});
+    chunks->push_back({stored->size(), frames[i].size(), begin, std::min<std::uint64_t>(chunk_size, raw.size() - begin),
+                       img::chunk_checksum(frames[i].data(), frames[i].size())});
     stored->insert(stored->end(), frames[i].begin(), frames[i].end());
   }
 }

@@ -172,9 +172,12 @@ std::string image_problem(Context& ctx, const std::string& path) {
   if (h.compression != std::uint32_t(fastboot::image::Compression::none)) {
     raw.resize(h.arena_size);
     auto* chunks = reinterpret_cast<const fastboot::image::ChunkEntry*>(section + h.chunks_offset);
-    for (std::uint32_t i = 0; i < h.chunk_count; ++i)
+    for (std::uint32_t i = 0; i < h.chunk_count; ++i) {
+      if (fastboot::image::chunk_checksum(arena + chunks[i].stored_offset, chunks[i].stored_size) != chunks[i].checksum)
+        return "the compressed arena is damaged";
       if (const char* why = fastboot::image::decompress_chunk(h.compression, chunks[i], arena, raw.data()))
         return why;
+    }
     arena = raw.data();
   }
   if (fastboot::image::checksum(arena, h.arena_size) != h.arena_checksum) return "arena checksum mismatch";

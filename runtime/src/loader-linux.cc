@@ -135,6 +135,7 @@ struct Stats {
   uint64_t globals = 0;    // escaping references restored
   bool copied = false;     // the arena was read into anonymous memory (most pages written)
   bool decompressed = false;
+  bool lazy = false;       // decompressed on first touch
   unsigned threads = 0;    // that filled the arena
   uint64_t fixed = 0;      // pointers into a fixed-address executable, stored already applied
 };
@@ -211,7 +212,7 @@ void fill_task(unsigned task, void* arg) {
 }
 
 const char* fill_arena(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset, uint64_t delta,
-                       bool compressed, bool prepared, Stats* stats) {
+                       bool compressed, bool lazy_ok, Stats* stats) {
   unsigned char* arena = section + h.arena_offset;
   uint64_t len = (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize;
   if (delta && img::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
@@ -225,9 +226,20 @@ const char* fill_arena(const img::Header& h, unsigned char* section, int fd, uin
     if (stored == MAP_FAILED) return "cannot map the compressed arena";
     fill.stored = static_cast<const unsigned char*>(stored);
     tasks = h.chunk_count;
+    // On first touch where the kernel allows it (FASTBOOT_LAZY=0: never): only the chunks the
+    // program reads are decompressed before it reads them.
+    const char* lazy_env = getenv("FASTBOOT_LAZY");
+    if (lazy_ok && !(lazy_env && strcmp(lazy_env, "0") == 0)) {
+      const char* why = lazy_fill(h, section, arena, fill.stored, h.stored_size, delta, &stats->lazy);
+      if (why || stats->lazy) {
+        if (why) munmap(stored, h.stored_size);
+        if (stats->lazy && delta) stats->arena_relocs = h.arena_pointer_count;
+        return why;
+      }
+    }
   } else {
     if (len == 0) return nullptr;
-    if (!prepared && mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != arena)
+    if (mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != arena)
       return "cannot copy the arena into memory";
     tasks = unsigned((h.arena_size + kCopySlice - 1) / kCopySlice);
   }
@@ -478,7 +490,7 @@ void load() {
   bool filled = false;
   if (!why && per_boot) filled = use_copy(h, section, fd, sec.offset, delta, compressed, &boot, &stats, &why);
   if (!why && !filled && (compressed || mostly_written(h, section, !at_preferred))) {
-    why = fill_arena(h, section, fd, sec.offset, verify ? 0 : delta, compressed, false, &stats);
+    why = fill_arena(h, section, fd, sec.offset, verify ? 0 : delta, compressed, !verify, &stats);
     (compressed ? stats.decompressed : stats.copied) = true;
   }
   close(fd);
@@ -498,6 +510,7 @@ void load() {
     why = relocate(h, section, loaded, &stats);
   }
   if (why) {
+    lazy_cancel();
     if (section) munmap(section, mapped);
     return not_used(why);
   }
@@ -508,7 +521,9 @@ void load() {
   image.loaded = true;
   set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + mapped);
   char how[64] = "", mapping[192];
-  if (stats.copied || stats.decompressed)
+  if (stats.lazy)
+    snprintf(how, sizeof(how), ", arena decompressed on first touch");
+  else if (stats.copied || stats.decompressed)
     snprintf(how, sizeof(how), ", arena %s by %u thread%s", stats.copied ? "copied" : "decompressed",
              stats.threads, stats.threads == 1 ? "" : "s");
   if (boot.used)

@@ -132,6 +132,19 @@ std::uint64_t random_base(const image::Header& h);
 bool write_copy(int dir, const char* name, const image::Header& h, std::uint64_t base, const unsigned char* arena,
                 const char** why);
 
+// --- lazy-linux.cc -----------------------------------------------------------------------------
+
+// Starts filling a compressed arena on first touch (userfaultfd), after checking every stored
+// chunk's checksum: *started says whether it did (not where the kernel refuses this process
+// userfaultfd); a reason when a chunk is damaged. From then on the runtime owns `stored` (the
+// mapped chunks) and unmaps it when every chunk is filled.
+const char* lazy_fill(const image::Header& h, const unsigned char* section, unsigned char* arena,
+                      const unsigned char* stored, std::uint64_t stored_len, std::uint64_t delta, bool* started);
+// Stops filling (the image is not used after all) and waits for the filling thread to end.
+void lazy_cancel();
+// Waits until every chunk is filled (before a fork, whose child would not see the rest).
+void lazy_wait();
+
 // --- workers-linux.cc -----------------------------------------------------------------------
 
 // How many threads startup work may use: the CPUs this process may run on, at most 16, or

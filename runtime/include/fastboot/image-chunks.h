@@ -11,13 +11,12 @@
 
 namespace fastboot::image {
 
-// Decompresses `chunk` from the stored bytes (those at arena_offset) into arena + raw_offset,
-// of a section whose tables passed validate_tables(). Writes nothing outside the chunk's raw
-// range whatever the stored bytes hold. Returns a reason, or null.
-inline const char* decompress_chunk(std::uint32_t compression, const ChunkEntry& chunk, const unsigned char* stored,
-                                    unsigned char* arena) {
+// Decompresses `chunk` from the stored bytes (those at arena_offset) into `out`, raw_size bytes,
+// of a section whose tables passed validate_tables(). Writes nothing outside them whatever the
+// stored bytes hold. Returns a reason, or null.
+inline const char* decompress_chunk_into(std::uint32_t compression, const ChunkEntry& chunk,
+                                         const unsigned char* stored, unsigned char* out) {
   const unsigned char* in = stored + chunk.stored_offset;
-  unsigned char* out = arena + chunk.raw_offset;
   if (compression == std::uint32_t(Compression::zstd)) {
     std::size_t n = ZSTD_decompress(out, chunk.raw_size, in, chunk.stored_size);
     return ZSTD_isError(n) || n != chunk.raw_size ? "the compressed arena is damaged" : nullptr;
@@ -45,6 +44,12 @@ inline const char* decompress_chunk(std::uint32_t compression, const ChunkEntry&
     return why;
   }
   return "unknown compression";
+}
+
+// The same, into its place: arena + raw_offset.
+inline const char* decompress_chunk(std::uint32_t compression, const ChunkEntry& chunk, const unsigned char* stored,
+                                    unsigned char* arena) {
+  return decompress_chunk_into(compression, chunk, stored, arena + chunk.raw_offset);
 }
 
 }  // namespace fastboot::image

@@ -108,10 +108,12 @@ enum class Compression : std::uint32_t {
 struct ChunkEntry {
   std::uint64_t stored_offset;  // from arena_offset
   std::uint64_t stored_size;
-  std::uint64_t raw_offset;     // into the arena
+  std::uint64_t raw_offset;     // into the arena, page-aligned
   std::uint64_t raw_size;
+  std::uint64_t checksum;       // chunk_checksum() of the stored bytes: checked for every chunk
+                                // before any is decompressed on first touch
 };
-static_assert(sizeof(ChunkEntry) == 32);
+static_assert(sizeof(ChunkEntry) == 40);
 
 inline constexpr std::uint32_t kNoSymbol = 0xffffffff;
 
@@ -158,6 +160,24 @@ inline std::uint64_t checksum(const void* data, std::uint64_t size) {
   }
   for (; i < size; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
   return h;
+}
+
+// checksum()'s step on four interleaved lanes of 8-byte words, folded at the end: about four
+// times its speed, for the stored chunks the runtime checks before first touches.
+inline std::uint64_t chunk_checksum(const void* data, std::uint64_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::uint64_t lane[4] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull, 0x9ce484222325cbf2ull, 0x2325cbf29ce48422ull};
+  std::uint64_t i = 0;
+  for (; i + 32 <= size; i += 32)
+    for (int k = 0; k < 4; ++k) {
+      std::uint64_t w;
+      __builtin_memcpy(&w, p + i + 8 * k, 8);
+      lane[k] = (lane[k] ^ w) * 0x100000001b3ull;
+      lane[k] ^= lane[k] >> 29;
+    }
+  std::uint64_t h = checksum(p + i, size - i);
+  for (std::uint64_t l : lane) h = ((h ^ l) * 0x100000001b3ull) ^ (h >> 29);
+  return h ^ size;
 }
 
 inline std::uint64_t header_checksum(const Header& h) {

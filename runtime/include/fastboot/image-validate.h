@@ -82,7 +82,7 @@ inline const char* validate_tables(const Header& h, const unsigned char* section
     auto* chunks = reinterpret_cast<const ChunkEntry*>(section + h.chunks_offset);
     std::uint64_t raw = 0;
     for (std::uint32_t i = 0; i < h.chunk_count; ++i) {
-      if (chunks[i].raw_offset != raw || chunks[i].raw_size > h.arena_size - raw ||
+      if (chunks[i].raw_offset != raw || chunks[i].raw_offset % kPageSize || chunks[i].raw_size > h.arena_size - raw ||
           !in_bounds(chunks[i].stored_offset, chunks[i].stored_size, h.stored_size))
         return "a compressed chunk lies outside the arena";
       raw += chunks[i].raw_size;
@@ -109,13 +109,13 @@ inline const char* validate_relocs(const Header& h, const unsigned char* section
   return nullptr;
 }
 
-// Moves every arena pointer in the arena's bytes [begin, end) by delta, from the bitmap of a
+// Moves every arena pointer among the arena's bytes [begin, end) by delta, from the bitmap of a
 // section whose header and tables passed validation and whose bitmap matched bitmap_checksum:
-// for an image mapped somewhere other than preferred_base. Writes only inside that range, so
-// workers can move disjoint ranges at once.
-inline void relocate_arena(const Header& h, unsigned char* section, std::uint64_t delta, std::uint64_t begin,
-                           std::uint64_t end) {
-  unsigned char* arena = section + h.arena_offset;
+// for an image mapped somewhere other than preferred_base. `range` holds those bytes (in the
+// arena itself, or a buffer they are prepared in). Writes only inside it, so workers can move
+// disjoint ranges at once.
+inline void relocate_range(const Header& h, const unsigned char* section, unsigned char* range, std::uint64_t delta,
+                           std::uint64_t begin, std::uint64_t end) {
   const unsigned char* bits = section + h.bitmap_offset;
   const std::uint64_t first = (begin + 7) / 8, last = (end < h.arena_size ? end : h.arena_size) / 8;
   for (std::uint64_t b = first / 64; b * 64 < last && b < h.bitmap_size / 8; ++b) {
@@ -125,12 +125,18 @@ inline void relocate_arena(const Header& h, unsigned char* section, std::uint64_
     for (; mask; mask &= mask - 1) {
       std::uint64_t w = b * 64 + std::uint64_t(__builtin_ctzll(mask));
       if (w >= last) break;
+      unsigned char* at = range + (w * 8 - begin);
       std::uint64_t v;
-      std::memcpy(&v, arena + w * 8, 8);
+      std::memcpy(&v, at, 8);
       v += delta;
-      std::memcpy(arena + w * 8, &v, 8);
+      std::memcpy(at, &v, 8);
     }
   }
+}
+
+inline void relocate_arena(const Header& h, unsigned char* section, std::uint64_t delta, std::uint64_t begin,
+                           std::uint64_t end) {
+  relocate_range(h, section, section + h.arena_offset + begin, delta, begin, end);
 }
 
 inline void relocate_arena(const Header& h, unsigned char* section, std::uint64_t delta) {
