@@ -190,12 +190,12 @@ const char* lazy_fill(const img::Header& h, const unsigned char* section, unsign
   reg.mode = UFFDIO_REGISTER_MODE_MISSING;
   lazy.stop = eventfd(0, EFD_CLOEXEC);
   void* scratch = mmap(nullptr, 2 * page_up(largest), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  void* filled = mmap(nullptr, h.chunk_count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (ioctl(uffd, UFFDIO_API, &api) != 0 || lazy.stop < 0 || scratch == MAP_FAILED || filled == MAP_FAILED) {
+  void* states = mmap(nullptr, h.chunk_count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (ioctl(uffd, UFFDIO_API, &api) != 0 || lazy.stop < 0 || scratch == MAP_FAILED || states == MAP_FAILED) {
     close(uffd);
     if (lazy.stop >= 0) close(lazy.stop);
     if (scratch != MAP_FAILED) munmap(scratch, 2 * page_up(largest));
-    if (filled != MAP_FAILED) munmap(filled, h.chunk_count);
+    if (states != MAP_FAILED) munmap(states, h.chunk_count);
     return nullptr;
   }
   // Damage is found now, while the image can still be refused (a chunk per task, every core).
@@ -210,17 +210,17 @@ const char* lazy_fill(const img::Header& h, const unsigned char* section, unsign
       c->damaged.store(true, std::memory_order_relaxed);
   }, &check);
   if (check.damaged.load()) {
-      close(uffd);
-      close(lazy.stop);
-      munmap(scratch, 2 * page_up(largest));
-      munmap(filled, h.chunk_count);
-      return "the compressed arena is damaged";
-    }
+    close(uffd);
+    close(lazy.stop);
+    munmap(scratch, 2 * page_up(largest));
+    munmap(states, h.chunk_count);
+    return "the compressed arena is damaged";
+  }
   if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0) {
     close(uffd);
     close(lazy.stop);
     munmap(scratch, 2 * page_up(largest));
-    munmap(filled, h.chunk_count);
+    munmap(states, h.chunk_count);
     return nullptr;
   }
   lazy.header = h;
@@ -233,7 +233,7 @@ const char* lazy_fill(const img::Header& h, const unsigned char* section, unsign
   lazy.uffd = uffd;
   lazy.scratch = static_cast<unsigned char*>(scratch);
   lazy.scratch_len = page_up(largest);
-  lazy.state = static_cast<std::atomic<uint8_t>*>(filled);  // zero: kMissing
+  lazy.state = static_cast<std::atomic<uint8_t>*>(states);  // zero: kMissing
   lazy.running = true;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -250,7 +250,7 @@ const char* lazy_fill(const img::Header& h, const unsigned char* section, unsign
     close(uffd);
     close(lazy.stop);
     munmap(scratch, 2 * page_up(largest));
-    munmap(filled, h.chunk_count);
+    munmap(states, h.chunk_count);
     lazy.running = false;
     return nullptr;
   }
