@@ -45,8 +45,20 @@ struct CopyHeader {
 };
 
 // The range random bases are drawn from: far from where the kernel puts the executable, the
-// heap, libraries and stacks, and from the bake's fixed bases.
+// heap, libraries and stacks, and from the bake's fixed bases. ThreadSanitizer allows program
+// memory only in a few ranges, whose upper one holds the bake's bases: there, just above them.
+#if defined(__SANITIZE_THREAD__)
+#define FASTBOOT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FASTBOOT_TSAN 1
+#endif
+#endif
+#if FASTBOOT_TSAN
+constexpr uint64_t kRandomLow = 0x7e9000000000, kRandomHigh = 0x7ec000000000;
+#else
 constexpr uint64_t kRandomLow = 0x200000000000, kRandomHigh = 0x600000000000;
+#endif
 constexpr uint64_t kRandomAlign = uint64_t(2) << 20;  // huge-page aligned
 
 bool boot_id(uint8_t out[16]) {
