@@ -101,7 +101,8 @@ worst_rand = max(m["per boot, later start"] - m["fixed base"] for m in randomize
 rand_each = ", ".join(f"{k} {m['per boot, later start'] - m['fixed base']:+.2f}" for k, m in randomized.items())
 w(f"| a random base per boot: later starts within 0.2 ms of a fixed base | worst {worst_rand:+.2f} ms ({rand_each}) | {met(worst_rand <= 0.2)} |")
 dc = medians("dictionary.compressed.json")
-w(f"| compressed dictionary starts ≥ 3x faster than 21.5 ms (zstd on one core, before) | LZ4 on first touch {dc['lz4']:.1f} ms: {21.5 / dc['lz4']:.1f}x; up front on {threads} threads {dc['lz4, up front']:.1f} ms: {21.5 / dc['lz4, up front']:.1f}x (through `env`, table below) | {met(dc['lz4'] <= 21.5 / 3)} |")
+before = dc["zstd, up front, one thread"]
+w(f"| compressed dictionary starts ≥ 3x faster than before (zstd up front on one core; 21.5 ms when the goal was set) | before {before:.1f} ms in this run; LZ4 on first touch {dc['lz4']:.1f} ms: {before / dc['lz4']:.1f}x; LZ4 up front on {threads} threads {dc['lz4, up front']:.1f} ms: {before / dc['lz4, up front']:.1f}x (through `env`, table below) | {met(dc['lz4'] * 3 <= before)} |")
 bake_rows = []
 for name, _, _ in WORKLOADS:
     init_s = (startup[name]["unbaked"] - startup[name]["empty program"]) / 1000
@@ -232,17 +233,18 @@ w("background (**on first touch**); otherwise, or with `FASTBOOT_LAZY=0`, all of
 w("first root is served, a chunk per task on every core (**up front**). Every row starts through")
 w("`env` (to set the variables).")
 w("")
-w("| workload | executable | LZ4 | zstd | mapped | LZ4, first touch | LZ4, up front | LZ4, up front, one thread | zstd, first touch | zstd, up front |")
-w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+w("| workload | executable | LZ4 | zstd | mapped | LZ4, first touch | LZ4, up front | LZ4, up front, one thread | zstd, first touch | zstd, up front | zstd, up front, one thread |")
+w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for name in ["dictionary", "nodes", "json"]:
     m = medians(f"{name}.compressed.json")
     plain, packed, small = (int(R(f"{name}.{k}")) for k in ("exe_bytes", "compressed_exe_bytes", "zstd_exe_bytes"))
-    w(f"| {name} | {plain/1048576:.1f} MiB | {packed/1048576:.1f} MiB ({packed/plain:.0%}) | {small/1048576:.1f} MiB ({small/plain:.0%}) | {m['mapped']:.2f} ms | {m['lz4']:.1f} ms | {m['lz4, up front']:.1f} ms | {m['lz4, up front, one thread']:.1f} ms | {m['zstd']:.1f} ms | {m['zstd, up front']:.1f} ms |")
+    w(f"| {name} | {plain/1048576:.1f} MiB | {packed/1048576:.1f} MiB ({packed/plain:.0%}) | {small/1048576:.1f} MiB ({small/plain:.0%}) | {m['mapped']:.2f} ms | {m['lz4']:.1f} ms | {m['lz4, up front']:.1f} ms | {m['lz4, up front, one thread']:.1f} ms | {m['zstd']:.1f} ms | {m['zstd, up front']:.1f} ms | {m['zstd, up front, one thread']:.1f} ms |")
 w("")
 w("Up front, most of a decompressed start is the kernel handing out and zeroing fresh memory and")
 w("the decoder's writes to it; LZ4 decodes about four times faster than zstd for a tenth more")
-w("bytes. On first touch, the start pays for checking every stored chunk's checksum and for the")
-w("chunks the first answer reads (256 KiB each with LZ4, 4 MiB with zstd), while the background")
+w("bytes (zstd up front on one core is how every `COMPRESS` image started before LZ4, threads and")
+w("first touch). On first touch, the start pays for checking every stored chunk's checksum and for")
+w("the chunks the first answer reads (256 KiB each with LZ4, 4 MiB with zstd), while the background")
 w("thread fills the rest on the other core.")
 w("")
 
