@@ -232,23 +232,6 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
   for (const auto& st : a.thread_stacks) stacks_lo = std::min(stacks_lo, st.start), stacks_hi = std::max(stacks_hi, st.end);
   const std::uint64_t stacks_span = stacks_hi > stacks_lo ? stacks_hi - stacks_lo : 0;
 
-  // Memory of run A outside the arena, the stacks and the modules (the heap and anonymous
-  // mappings: what was allocated before the bake), sorted: a word equal in both runs that points
-  // there is memory the image does not hold, at the same address in both runs by chance.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> outside;
-  for (const auto& m : a.maps)
-    if ((m.name.empty() || m.name == "[heap]" || m.name.rfind("[anon", 0) == 0) &&
-        !(a.arena_base >= m.start && a.arena_base < m.end) && !(stack_lo >= m.start && stack_lo < m.end))
-      outside.push_back({m.start, m.end});
-  std::sort(outside.begin(), outside.end());
-  auto outside_in_both = [&](std::uint64_t v) {
-    if (outside.empty() || v < outside.front().first || v >= outside.back().second) return false;
-    auto it = std::upper_bound(outside.begin(), outside.end(), std::pair<std::uint64_t, std::uint64_t>{v, ~0ull});
-    if (it == outside.begin() || v >= std::prev(it)->second) return false;
-    const Dump::Mapping* mb = mapping_of(b, v);
-    return mb && (mb->name.empty() || mb->name == "[heap]" || mb->name.rfind("[anon", 0) == 0);
-  };
-
   std::vector<std::uint64_t> module_shift(a.modules.size());
   std::vector<bool> same_base(a.modules.size());
   bool any_same_base = false;
@@ -305,9 +288,6 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
               continue;
             }
             ++part.stack_words;
-          } else if (va - stack_lo >= stack_size && outside_in_both(va)) {
-            part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb, threads)});
-            continue;
           }
           ++part.data_words;
           continue;
@@ -322,11 +302,13 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
           continue;
         }
-        // A whole address of memory the image does not hold in both runs (a thread's heap made
-        // before the bake: its 64 MiB alignment can leave the low half equal by chance) is
-        // refused like a pointer, even where its halves could pass for leftovers.
+        // A whole address of memory the image does not hold, at the same place of the same kind
+        // of mapping in both runs (a thread's heap made before the bake: its 64 MiB alignment
+        // can leave the low half equal by chance), is refused like a pointer, even where its
+        // halves could pass for leftovers.
         if (const Dump::Mapping* ma = looks_like_address(va) ? mapping_of(a, va) : nullptr)
-          if (const Dump::Mapping* mb = looks_like_address(vb) ? mapping_of(b, vb) : nullptr; mb && ma->name == mb->name) {
+          if (const Dump::Mapping* mb = looks_like_address(vb) ? mapping_of(b, vb) : nullptr;
+              mb && ma->name == mb->name && va - ma->start == vb - mb->start) {
             part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb, threads)});
             continue;
           }
