@@ -34,8 +34,7 @@ namespace {
 namespace img = fastboot::image;
 
 struct Lazy {
-  img::Header header;           // a copy: the loader's goes out of scope
-  const img::Header* h = &header;
+  img::Header h;                // a copy: the loader's goes out of scope
   const unsigned char* section;
   unsigned char* arena;
   const img::ChunkEntry* chunks;
@@ -67,8 +66,6 @@ int open_userfaultfd() {
   return fd;
 }
 
-uint64_t page_up(uint64_t n) { return (n + img::kPageSize - 1) / img::kPageSize * img::kPageSize; }
-
 void wake_server() {
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = write(lazy.stop, &one, sizeof(one));
@@ -82,16 +79,16 @@ void fill(uint32_t i, unsigned char* scratch) {
   uint8_t missing = kMissing;
   if (!lazy.state[i].compare_exchange_strong(missing, kClaimed, std::memory_order_acq_rel)) return;
   const img::ChunkEntry& c = lazy.chunks[i];
-  if (img::decompress_chunk_into(lazy.h->compression, c, lazy.stored, scratch)) {
+  if (img::decompress_chunk_into(lazy.h.compression, c, lazy.stored, scratch)) {
     say("fastboot: a compressed chunk that passed its checksum did not decompress; aborting\n");
     abort();
   }
-  memset(scratch + c.raw_size, 0, page_up(c.raw_size) - c.raw_size);
-  if (lazy.delta) img::relocate_range(*lazy.h, lazy.section, scratch, lazy.delta, c.raw_offset, c.raw_offset + c.raw_size);
+  memset(scratch + c.raw_size, 0, img::page_up(c.raw_size) - c.raw_size);
+  if (lazy.delta) img::relocate_range(lazy.h, lazy.section, scratch, lazy.delta, c.raw_offset, c.raw_offset + c.raw_size);
   uffdio_copy copy{};
   copy.dst = reinterpret_cast<uint64_t>(lazy.arena + c.raw_offset);
   copy.src = reinterpret_cast<uint64_t>(scratch);
-  copy.len = page_up(c.raw_size);
+  copy.len = img::page_up(c.raw_size);
   while (ioctl(lazy.uffd, UFFDIO_COPY, &copy) != 0) {
     if (errno != EAGAIN || copy.copy <= 0) {
       say("fastboot: cannot fill a page of the arena on first touch; aborting\n");
@@ -103,12 +100,12 @@ void fill(uint32_t i, unsigned char* scratch) {
     copy.copy = 0;
   }
   lazy.state[i].store(kFilled, std::memory_order_release);
-  if (lazy.filled.fetch_add(1, std::memory_order_acq_rel) + 1 == lazy.h->chunk_count) wake_server();
+  if (lazy.filled.fetch_add(1, std::memory_order_acq_rel) + 1 == lazy.h.chunk_count) wake_server();
 }
 
 uint32_t chunk_at(uint64_t address) {
   uint64_t off = address - reinterpret_cast<uint64_t>(lazy.arena);
-  uint32_t lo = 0, hi = lazy.h->chunk_count;  // the chunk with the largest raw_offset <= off
+  uint32_t lo = 0, hi = lazy.h.chunk_count;  // the chunk with the largest raw_offset <= off
   while (hi - lo > 1) {
     uint32_t mid = lo + (hi - lo) / 2;
     (lazy.chunks[mid].raw_offset <= off ? lo : hi) = mid;
@@ -118,7 +115,7 @@ uint32_t chunk_at(uint64_t address) {
 
 // Fills, in arena order, every chunk no touch asked for first.
 void* fill_in_background(void*) {
-  for (uint32_t i = 0; i < lazy.h->chunk_count && !lazy.cancelled.load(std::memory_order_relaxed); ++i)
+  for (uint32_t i = 0; i < lazy.h.chunk_count && !lazy.cancelled.load(std::memory_order_relaxed); ++i)
     fill(i, lazy.scratch + lazy.scratch_len);
   return nullptr;
 }
@@ -126,7 +123,7 @@ void* fill_in_background(void*) {
 // Serves each touch of a chunk not filled yet, at once; ends when every chunk is filled (or the
 // loader cancels), then unregisters the arena and frees what filling needed.
 void* serve(void*) {
-  while (lazy.filled.load(std::memory_order_acquire) < lazy.h->chunk_count &&
+  while (lazy.filled.load(std::memory_order_acquire) < lazy.h.chunk_count &&
          !lazy.cancelled.load(std::memory_order_relaxed)) {
     pollfd fds[2] = {{lazy.uffd, POLLIN, 0}, {lazy.stop, POLLIN, 0}};
     if (poll(fds, 2, -1) <= 0) continue;
@@ -149,12 +146,12 @@ void* serve(void*) {
   }
   lazy.cancelled.store(true, std::memory_order_relaxed);
   pthread_join(lazy.background, nullptr);
-  uffdio_range all{reinterpret_cast<uint64_t>(lazy.arena), page_up(lazy.h->arena_size)};
+  uffdio_range all{reinterpret_cast<uint64_t>(lazy.arena), img::page_up(lazy.h.arena_size)};
   ioctl(lazy.uffd, UFFDIO_UNREGISTER, &all);
   close(lazy.uffd);
   munmap(const_cast<unsigned char*>(lazy.stored), lazy.stored_len);
   munmap(lazy.scratch, 2 * lazy.scratch_len);
-  munmap(lazy.state, lazy.h->chunk_count);
+  munmap(lazy.state, lazy.h.chunk_count);
   pthread_mutex_lock(&lazy.lock);
   lazy.running = false;
   close(lazy.stop);
@@ -186,18 +183,21 @@ const char* lazy_fill(const img::Header& h, const unsigned char* section, unsign
   if (uffd < 0) return nullptr;
   uffdio_api api{UFFD_API, 0, 0};
   uffdio_register reg{};
-  reg.range = {reinterpret_cast<uint64_t>(arena), page_up(h.arena_size)};
+  reg.range = {reinterpret_cast<uint64_t>(arena), img::page_up(h.arena_size)};
   reg.mode = UFFDIO_REGISTER_MODE_MISSING;
   lazy.stop = eventfd(0, EFD_CLOEXEC);
-  void* scratch = mmap(nullptr, 2 * page_up(largest), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* scratch = mmap(nullptr, 2 * img::page_up(largest), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   void* states = mmap(nullptr, h.chunk_count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (ioctl(uffd, UFFDIO_API, &api) != 0 || lazy.stop < 0 || scratch == MAP_FAILED || states == MAP_FAILED) {
+  // Gives back what filling would have used: the loader decompresses up front (or not at all).
+  auto release = [&](const char* why) {
     close(uffd);
     if (lazy.stop >= 0) close(lazy.stop);
-    if (scratch != MAP_FAILED) munmap(scratch, 2 * page_up(largest));
+    if (scratch != MAP_FAILED) munmap(scratch, 2 * img::page_up(largest));
     if (states != MAP_FAILED) munmap(states, h.chunk_count);
-    return nullptr;
-  }
+    return why;
+  };
+  if (ioctl(uffd, UFFDIO_API, &api) != 0 || lazy.stop < 0 || scratch == MAP_FAILED || states == MAP_FAILED)
+    return release(nullptr);
   // Damage is found now, while the image can still be refused (a chunk per task, every core).
   struct Check {
     const img::ChunkEntry* chunks;
@@ -209,21 +209,9 @@ const char* lazy_fill(const img::Header& h, const unsigned char* section, unsign
     if (img::chunk_checksum(c->stored + c->chunks[i].stored_offset, c->chunks[i].stored_size) != c->chunks[i].checksum)
       c->damaged.store(true, std::memory_order_relaxed);
   }, &check);
-  if (check.damaged.load()) {
-    close(uffd);
-    close(lazy.stop);
-    munmap(scratch, 2 * page_up(largest));
-    munmap(states, h.chunk_count);
-    return "the compressed arena is damaged";
-  }
-  if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0) {
-    close(uffd);
-    close(lazy.stop);
-    munmap(scratch, 2 * page_up(largest));
-    munmap(states, h.chunk_count);
-    return nullptr;
-  }
-  lazy.header = h;
+  if (check.damaged.load()) return release("the compressed arena is damaged");
+  if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0) return release(nullptr);
+  lazy.h = h;
   lazy.section = section;
   lazy.arena = arena;
   lazy.chunks = chunks;
@@ -232,7 +220,7 @@ const char* lazy_fill(const img::Header& h, const unsigned char* section, unsign
   lazy.delta = delta;
   lazy.uffd = uffd;
   lazy.scratch = static_cast<unsigned char*>(scratch);
-  lazy.scratch_len = page_up(largest);
+  lazy.scratch_len = img::page_up(largest);
   lazy.state = static_cast<std::atomic<uint8_t>*>(states);  // zero: kMissing
   lazy.running = true;
   pthread_attr_t attr;
@@ -247,12 +235,8 @@ const char* lazy_fill(const img::Header& h, const unsigned char* section, unsign
   pthread_attr_destroy(&attr);
   if (rc != 0) {
     ioctl(uffd, UFFDIO_UNREGISTER, &reg.range);
-    close(uffd);
-    close(lazy.stop);
-    munmap(scratch, 2 * page_up(largest));
-    munmap(states, h.chunk_count);
     lazy.running = false;
-    return nullptr;
+    return release(nullptr);
   }
   pthread_detach(lazy.server);
   static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;

@@ -211,13 +211,18 @@ void fill_task(unsigned task, void* arg) {
   if (f->delta) img::relocate_arena(h, f->section, f->delta, begin, end);
 }
 
+// The bitmap moving arena pointers relies on, checked only when they move.
+bool bitmap_intact(const img::Header& h, const unsigned char* section) {
+  return img::checksum(section + h.bitmap_offset, h.bitmap_size) == h.bitmap_checksum;
+}
+
 const char* fill_arena(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset, uint64_t delta,
                        bool compressed, bool lazy_ok, Stats* stats) {
   unsigned char* arena = section + h.arena_offset;
-  uint64_t len = (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize;
-  if (delta && img::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
-    return "relocation bitmap checksum mismatch";
+  uint64_t len = img::page_up(h.arena_size);
+  if (delta && !bitmap_intact(h, section)) return "relocation bitmap checksum mismatch";
   Fill fill{&h, section, fd, file_offset, delta, nullptr};
+  (compressed ? stats->decompressed : stats->copied) = true;
   void* stored = MAP_FAILED;
   unsigned tasks;
   if (compressed) {
@@ -267,7 +272,7 @@ struct PerBoot {
 bool use_copy(const img::Header& h, unsigned char* section, int fd, uint64_t file_offset, uint64_t delta,
               bool compressed, PerBoot* boot, Stats* stats, const char** why) {
   unsigned char* arena = section + h.arena_offset;
-  uint64_t len = (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize;
+  uint64_t len = img::page_up(h.arena_size);
   if (len == 0) return false;
   if (boot->fd >= 0 && reinterpret_cast<uint64_t>(arena) == boot->base) {
     if (mmap(arena, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, boot->fd, kCopyArenaOffset) != arena) {
@@ -279,7 +284,6 @@ bool use_copy(const img::Header& h, unsigned char* section, int fd, uint64_t fil
   }
   if (!boot->write || reinterpret_cast<uint64_t>(arena) != boot->base) return false;
   *why = fill_arena(h, section, fd, file_offset, delta, compressed, false, stats);
-  (compressed ? stats->decompressed : stats->copied) = true;
   if (*why) return true;
   boot->written = write_copy(boot->dir, boot->name, h, boot->base, arena, &boot->note);
   return true;
@@ -437,8 +441,7 @@ void load() {
   }
   if (!why) {
     // A compressed arena gets anonymous memory after the tables, to decompress into.
-    mapped = compressed ? h.arena_offset + (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize
-                        : sec.size;
+    mapped = compressed ? h.arena_offset + img::page_up(h.arena_size) : sec.size;
     auto map = [&](void* at) -> void* {
       int flags = MAP_PRIVATE | (at ? MAP_FIXED_NOREPLACE : 0);
       void* mem = compressed ? mmap(at, mapped, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0)
@@ -478,7 +481,7 @@ void load() {
     if (mem == MAP_FAILED) why = "cannot map the image";
     else {
       section = static_cast<unsigned char*>(mem);
-      at_preferred = mem == want && !per_process && !per_boot;
+      at_preferred = mem == want && !per_boot;  // want is null for a random base per process
     }
   }
   Stats stats;
@@ -491,7 +494,6 @@ void load() {
   if (!why && per_boot) filled = use_copy(h, section, fd, sec.offset, delta, compressed, &boot, &stats, &why);
   if (!why && !filled && (compressed || mostly_written(h, section, !at_preferred))) {
     why = fill_arena(h, section, fd, sec.offset, verify ? 0 : delta, compressed, !verify, &stats);
-    (compressed ? stats.decompressed : stats.copied) = true;
   }
   close(fd);
   if (boot.fd >= 0) close(boot.fd);
@@ -499,7 +501,7 @@ void load() {
   if (!why && verify) {
     if (img::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
       why = "arena checksum mismatch (FASTBOOT_VERIFY=1)";
-    else if (delta && img::checksum(section + h.bitmap_offset, h.bitmap_size) != h.bitmap_checksum)
+    else if (delta && !bitmap_intact(h, section))
       why = "relocation bitmap checksum mismatch";
     else if (delta) {
       img::relocate_arena(h, section, delta);

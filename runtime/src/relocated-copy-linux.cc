@@ -101,8 +101,6 @@ CopyHeader make_header(const img::Header& h, const uint8_t boot[16], uint64_t ba
   return c;
 }
 
-uint64_t arena_bytes(const img::Header& h) { return (h.arena_size + img::kPageSize - 1) / img::kPageSize * img::kPageSize; }
-
 // Removes older builds' copies of this program (<program>-<other build-id>.arena) and temporary
 // files a killed process left behind, so the directory holds one copy per program.
 void remove_stale(int dir, const char* name) {
@@ -187,7 +185,7 @@ int open_copy(int dir, const char* name, const img::Header& h, uint64_t* base, c
   uint8_t boot[16];
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0)
     *why = "the copy is not a file of this user's that only it can write";
-  else if (uint64_t(st.st_size) != kCopyArenaOffset + arena_bytes(h) || pread(fd, &c, sizeof(c), 0) != sizeof(c))
+  else if (uint64_t(st.st_size) != kCopyArenaOffset + img::page_up(h.arena_size) || pread(fd, &c, sizeof(c), 0) != sizeof(c))
     *why = "the copy is truncated";
   else if (memcmp(c.magic, kCopyMagic, sizeof(c.magic)) != 0 || c.version != kCopyVersion ||
            c.header_size != sizeof(c) || c.checksum != img::checksum(&c, offsetof(CopyHeader, checksum)))
@@ -198,7 +196,7 @@ int open_copy(int dir, const char* name, const img::Header& h, uint64_t* base, c
   else if (!boot_id(boot) || memcmp(boot, c.boot_id, sizeof(boot)) != 0)
     *why = "the copy was made in another boot";
   else if (c.base % kRandomAlign || c.base < kRandomLow + h.arena_offset || c.base > kRandomHigh ||
-           arena_bytes(h) > kRandomHigh - c.base)
+           img::page_up(h.arena_size) > kRandomHigh - c.base)
     *why = "the copy's base is out of range";
   else {
     *base = c.base;
@@ -211,7 +209,7 @@ int open_copy(int dir, const char* name, const img::Header& h, uint64_t* base, c
 uint64_t random_base(const img::Header& h) {
   uint64_t r;
   if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) return 0;
-  uint64_t room = arena_bytes(h) + h.arena_offset + kRandomAlign;
+  uint64_t room = img::page_up(h.arena_size) + h.arena_offset + kRandomAlign;
   if (room >= kRandomHigh - kRandomLow) return 0;
   uint64_t span = (kRandomHigh - kRandomLow - room) / kRandomAlign;
   return kRandomLow + (span ? r % span : 0) * kRandomAlign + (h.arena_offset + kRandomAlign - 1) / kRandomAlign * kRandomAlign;
@@ -226,7 +224,7 @@ bool write_copy(int dir, const char* name, const img::Header& h, uint64_t base, 
   }
   // A file size limit would stop the copy with SIGXFSZ: stay under it.
   struct rlimit limit;
-  uint64_t size = kCopyArenaOffset + arena_bytes(h);
+  uint64_t size = kCopyArenaOffset + img::page_up(h.arena_size);
   if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < size) {
     *why = "the copy would exceed the file size limit, ulimit -f";
     return false;
@@ -243,8 +241,8 @@ bool write_copy(int dir, const char* name, const img::Header& h, uint64_t base, 
   // The arena, then the header that makes it a copy, then the name later processes look for:
   // a copy under that name is always complete.
   bool ok = true;
-  for (uint64_t done = 0; ok && done < arena_bytes(h);) {
-    ssize_t n = pwrite(fd, arena + done, arena_bytes(h) - done, off_t(kCopyArenaOffset + done));
+  for (uint64_t done = 0; ok && done < img::page_up(h.arena_size);) {
+    ssize_t n = pwrite(fd, arena + done, img::page_up(h.arena_size) - done, off_t(kCopyArenaOffset + done));
     if (n <= 0) {
       *why = n < 0 && errno == ENOSPC ? "no room in $XDG_RUNTIME_DIR for the copy" : "cannot write the copy";
       ok = false;

@@ -146,6 +146,9 @@ struct GlobalReloc {
 };
 static_assert(sizeof(GlobalReloc) == 24);
 
+// n rounded up to a whole number of pages: the memory an arena of n bytes is mapped in.
+inline std::uint64_t page_up(std::uint64_t n) { return (n + kPageSize - 1) / kPageSize * kPageSize; }
+
 // 64-bit FNV-1a, unrolled over 8-byte words where possible. Cheap, not cryptographic: it catches
 // corruption, not attacks.
 inline std::uint64_t checksum(const void* data, std::uint64_t size) {
