@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "compact.h"
+#include "compress.h"
 #include "diagnose.h"
 #include "diff.h"
 #include "dump.h"
@@ -17,6 +18,7 @@
 #include "reach.h"
 #include "resolve.h"
 #include "run.h"
+#include "symbolize.h"
 #include "vtables.h"
 
 namespace fastboot::baker {
@@ -125,9 +127,10 @@ Baked bake_image(Context& ctx) {
   // Escaping references: globals the initializers pointed at the heap are restored at startup;
   // baked pointers to library state the bake initialized are refused.
   std::vector<GlobalRestore> globals;
+  Symbolizer symbols(a);
   {
     Timer t(ctx, "globals");
-    globals = analyze_globals(ctx, a, b);
+    globals = analyze_globals(ctx, a, b, symbols);
   }
 
   // Diagnose: every word the baked program can reach must be something the runtime can
@@ -139,7 +142,7 @@ Baked bake_image(Context& ctx) {
     for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
     reach = reachable_allocations(a, c, from_globals);
     report_unbakeable(ctx, a, c, reach);
-    report_pointers_to_bake_state(ctx, a, c, reach.reached);
+    report_pointers_to_bake_state(ctx, a, c, reach.reached, symbols);
   }
   checkpoint(ctx);
   // From here on, every reachable word of the arena is classified and relocatable.
@@ -184,7 +187,7 @@ Baked bake_image(Context& ctx) {
   baked.report = build_report(ctx, a, c, r, globals, vtables, types);
   {
     Timer t(ctx, "lay out image");
-    baked.image = write_image(ctx, a, c, r, globals);
+    baked.image = write_image(ctx, a, c, r, globals, compress_arena);
   }
   BakeReport& rep = baked.report;
   rep.image_bytes = baked.image.size();

@@ -76,6 +76,11 @@ void Context::finish_progress() {
 }
 
 void checkpoint(Context& ctx) {
+  if (ctx.opts.quiet) {
+    ctx.notes.clear();
+    if (!ctx.errors.empty()) throw BakeFailed{};
+    return;
+  }
   ctx.clear_progress_line();
   for (const std::string& n : ctx.notes) fmt::print(stderr, "{}\n", n);
   ctx.notes.clear();

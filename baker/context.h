@@ -33,6 +33,12 @@ struct Options {
   // an address in it is in a frame that is gone when the initializer returns.
   std::uint64_t stack_base = 0x7ed000000000;
   bool verbose = false;
+  // Bake only this root (a frozen root, which the freezer bakes on its own); empty: every root.
+  std::string root;
+  // The image's preferred base; 0: base_a. The freezer gives each frozen root a base of its own.
+  std::uint64_t image_base = 0;
+  // Print nothing (the freezer, which runs in the background and keeps only the first error).
+  bool quiet = false;
   // Store the arena as LZ4 or zstd chunks, decompressed at startup (none: mapped as it is).
   image::Compression compress = image::Compression::none;
   // Map the image at a random base per boot and user (image::kRandomizeBase) instead of the

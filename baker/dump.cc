@@ -8,9 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <iterator>
-#include <sstream>
 #include <cstdio>
 
 namespace fastboot::baker {
@@ -172,8 +170,9 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
       mod.segments.push_back({segments[i].start, segments[i].end, segments[i].flags});
     d.modules.push_back(std::move(mod));
   }
-  std::istringstream lines(std::string(maps.begin(), maps.end()));
-  for (std::string line; std::getline(lines, line);) {
+  for (std::size_t begin = 0, end; begin < maps.size(); begin = end + 1) {
+    end = std::size_t(std::find(maps.begin() + std::ptrdiff_t(begin), maps.end(), '\n') - maps.begin());
+    std::string line(maps.begin() + std::ptrdiff_t(begin), maps.begin() + std::ptrdiff_t(end));
     Dump::Mapping m{};
     char name[4096] = {};
     if (std::sscanf(line.c_str(), "%lx-%lx %*s %*s %*s %*s %4095[^\n]", &m.start, &m.end, name) >= 2) {

@@ -1,17 +1,13 @@
 #include "globals.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
-#include <regex>
-
-#include "symbolize.h"
 
 namespace fastboot::baker {
 
 namespace {
 
-std::string base_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 std::string label(const Module& m) { return m.is_executable ? "the program" : base_name(m.name); }
 
@@ -34,13 +30,20 @@ bool is_sanitizer_state(const std::string& symbol) {
 }
 
 bool is_system_runtime(const Module& m) {
-  static const std::regex pattern(R"((libc|libm|libstdc\+\+|libc\+\+|libc\+\+abi|libunwind|libgcc_s|libasan|libubsan|libtsan|liblsan|libpthread|libdl|librt|ld-linux-x86-64)\.so[.0-9]*)");
-  return !m.is_executable && std::regex_match(base_name(m.name), pattern);
+  if (m.is_executable) return false;
+  // <library>.so followed by nothing but version numbers.
+  std::string name = base_name(m.name);
+  std::size_t so = name.find(".so");
+  if (so == std::string::npos || name.find_first_not_of(".0123456789", so + 3) != std::string::npos) return false;
+  name.resize(so);
+  for (const char* lib : {"libc", "libm", "libstdc++", "libc++", "libc++abi", "libunwind", "libgcc_s", "libasan", "libubsan",
+                          "libtsan", "liblsan", "libpthread", "libdl", "librt", "ld-linux-x86-64"})
+    if (name == lib) return true;
+  return false;
 }
 
-std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b) {
+std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& sym) {
   std::vector<GlobalRestore> restore;
-  Symbolizer sym(a);
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> second;  // (module, offset) -> after
   for (const auto& g : b.globals) second[{g.module, g.offset}] = g.after;
   const std::uint64_t arena_shift = b.arena_base - a.arena_base;
@@ -103,8 +106,7 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
 }
 
 void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classification& c,
-                                   const std::vector<bool>& reachable) {
-  Symbolizer sym(a);
+                                   const std::vector<bool>& reachable, DataSymbols& sym) {
   std::map<std::uint64_t, std::vector<std::uint64_t>> changed;  // module -> changed offsets
   for (const auto& g : a.globals) changed[g.module].push_back(g.offset);
   AllocIndex index(a.allocs, a.arena.size());

@@ -10,6 +10,7 @@
 #include "context.h"
 #include "diff.h"
 #include "dump.h"
+#include "symbols.h"
 
 namespace fastboot::baker {
 
@@ -20,12 +21,13 @@ struct GlobalRestore {
 };
 
 // Classifies the changed globals, records notes and errors, and returns what to restore.
-std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b);
+std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& symbols);
 
 // Errors for reachable baked pointers into writable data of a module that the bake itself
 // changed: the baked program would see that data as it was before the bake.
 void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classification& c,
-                                   const std::vector<bool>& reachable);  // Reachability::reached
+                                   const std::vector<bool>& reachable,  // Reachability::reached
+                                   DataSymbols& symbols);
 
 // The C and C++ runtime libraries and the sanitizer runtimes: their internal state is theirs to
 // rebuild, never restored.

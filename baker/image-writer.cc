@@ -1,12 +1,7 @@
 #include "image-writer.h"
 
-#include <lz4frame.h>
-#include <zstd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cstring>
-#include <thread>
 
 #include "fastboot/image-format.h"
 
@@ -23,62 +18,11 @@ void put(std::vector<std::uint8_t>& out, std::uint64_t off, const T& v) {
   std::memcpy(out.data() + off, &v, sizeof(T));
 }
 
-// COMPRESS: the arena as independent chunks, compressed in parallel, one chunk per worker at a
-// time, each with checksums so a damaged chunk is caught. LZ4 chunks are 256 KiB frames of one
-// block with a checksum of its stored bytes (LZ4's window is 64 KiB: larger chunks would not
-// compress better, and small ones are quick to decompress on first touch and spread evenly over
-// the cores); zstd frames are 4 MiB, with a checksum of their content.
-void compress_arena(Context& ctx, img::Compression codec, const std::vector<std::uint8_t>& raw,
-                    std::vector<img::ChunkEntry>* chunks, std::vector<std::uint8_t>* stored) {
-  Timer timer(ctx, "compress");
-  const std::uint64_t chunk_size = codec == img::Compression::lz4 ? 256 << 10 : 4 << 20;
-  std::size_t n = (raw.size() + chunk_size - 1) / chunk_size;
-  std::vector<std::vector<std::uint8_t>> frames(n);
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    ZSTD_CCtx* cctx = ZSTD_createCCtx();
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-    LZ4F_preferences_t lz4{};
-    lz4.frameInfo.blockSizeID = LZ4F_max256KB;
-    lz4.frameInfo.blockMode = LZ4F_blockIndependent;
-    lz4.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
-    lz4.compressionLevel = 4;  // LZ4HC: decompresses as fast as level 1, stores about 15% less
-    for (std::size_t i; (i = next++) < n;) {
-      std::size_t begin = i * chunk_size, size = std::min<std::size_t>(chunk_size, raw.size() - begin);
-      if (codec == img::Compression::lz4) {
-        lz4.frameInfo.contentSize = size;
-        frames[i].resize(LZ4F_compressFrameBound(size, &lz4));
-        std::size_t got = LZ4F_compressFrame(frames[i].data(), frames[i].size(), raw.data() + begin, size, &lz4);
-        frames[i].resize(LZ4F_isError(got) ? 0 : got);
-      } else {
-        frames[i].resize(ZSTD_compressBound(size));
-        std::size_t got = ZSTD_compress2(cctx, frames[i].data(), frames[i].size(), raw.data() + begin, size);
-        frames[i].resize(ZSTD_isError(got) ? 0 : got);
-      }
-    }
-    ZSTD_freeCCtx(cctx);
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (frames[i].empty()) {
-      error(ctx) << "could not compress chunk " << i << " of the arena";
-      continue;
-    }
-    std::uint64_t begin = i * chunk_size;
-    chunks->push_back({stored->size(), frames[i].size(), begin, std::min<std::uint64_t>(chunk_size, raw.size() - begin),
-                       img::chunk_checksum(frames[i].data(), frames[i].size())});
-    stored->insert(stored->end(), frames[i].begin(), frames[i].end());
-  }
-}
-
 }  // namespace
 
 std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classification& c,
-                                      const Resolution& res, const std::vector<GlobalRestore>& restores) {
+                                      const Resolution& res, const std::vector<GlobalRestore>& restores,
+                                      Compressor compress_arena) {
   // Strings: root names, then module names, then symbol names.
   std::vector<std::uint8_t> strings;
   auto add_string = [&](const std::string& s) {
@@ -145,10 +89,22 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
       std::uint64_t value = m.kind == img::ModuleKind::executable_fixed ? relocs[i].target : 0;
       std::memcpy(raw.data() + relocs[i].arena_offset, &value, 8);
     }
+  // Arena pointers hold run A's addresses; an image based elsewhere moves them there.
+  const std::uint64_t base = ctx.opts.image_base ? ctx.opts.image_base : a.arena_base;
+  if (base != a.arena_base)
+    for (std::uint64_t w = 0; w < c.bitmap.size(); ++w)
+      for (std::uint64_t bits = c.bitmap[w]; bits; bits &= bits - 1) {
+        std::uint64_t off = (w * 64 + std::uint64_t(__builtin_ctzll(bits))) * 8, v;
+        if (off + 8 > raw.size()) continue;
+        std::memcpy(&v, raw.data() + off, 8);
+        v += base - a.arena_base;
+        std::memcpy(raw.data() + off, &v, 8);
+      }
   std::vector<img::ChunkEntry> chunks;
   std::vector<std::uint8_t> stored;
   const bool compressed = ctx.opts.compress != img::Compression::none;
-  if (compressed) compress_arena(ctx, ctx.opts.compress, raw, &chunks, &stored);
+  if (compressed && !compress_arena) error(ctx) << "this tool cannot compress an image";
+  if (compressed && compress_arena) compress_arena(ctx, ctx.opts.compress, raw, &chunks, &stored);
   h.compression = std::uint32_t(ctx.opts.compress);
   h.flags = ctx.opts.randomize_base ? std::uint32_t(img::kRandomizeBase) : 0u;
   h.chunks_offset = h.globals_offset + globals.size() * sizeof(img::GlobalReloc);
@@ -163,7 +119,7 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.arena_size = a.arena.size();
   h.stored_size = compressed ? stored.size() : raw.size();
   h.section_size = align_up(h.arena_offset + h.stored_size, img::kPageSize);
-  h.preferred_base = a.arena_base;
+  h.preferred_base = base;
   h.arena_pointer_count = c.arena_pointers;
   const Module& exe = a.modules.at(0);
   h.build_id_size = std::uint32_t(std::min<std::size_t>(exe.build_id.size(), 32));
@@ -190,7 +146,7 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.arena_checksum = img::checksum(raw.data(), raw.size());  // of the arena as decompressed
   h.header_checksum = img::header_checksum(h);
   put(out, 0, h);
-  if (ctx.opts.verbose)
+  if (ctx.opts.verbose && !ctx.opts.quiet)
     fmt::print(stderr, "fastboot-bake: image: {} bytes, arena {} bytes at {:#x} ({} stored), {} roots, {} module relocations\n",
                out.size(), h.arena_size, h.preferred_base, h.stored_size, h.root_count, h.reloc_count);
   return out;

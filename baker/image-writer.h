@@ -7,14 +7,20 @@
 #include "context.h"
 #include "diff.h"
 #include "dump.h"
+#include "fastboot/image-format.h"
 #include "globals.h"
 #include "resolve.h"
 
 namespace fastboot::baker {
 
-// The bytes of the .fastboot section. Arena pointers keep run A's addresses (the preferred
-// base); module pointers are zeroed, to be patched at startup.
+// Stores the arena compressed (compress.h), for opts.compress.
+using Compressor = void (*)(Context&, image::Compression, const std::vector<std::uint8_t>& raw,
+                            std::vector<image::ChunkEntry>* chunks, std::vector<std::uint8_t>* stored);
+
+// The bytes of the .fastboot section. Arena pointers hold addresses at the preferred base (run
+// A's, or opts.image_base); module pointers are zeroed, to be patched at startup.
 std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classification& c,
-                                      const Resolution& r, const std::vector<GlobalRestore>& globals);
+                                      const Resolution& r, const std::vector<GlobalRestore>& globals,
+                                      Compressor compress = nullptr);
 
 }  // namespace fastboot::baker

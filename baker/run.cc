@@ -10,9 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <functional>
 #include <thread>
-#include <sstream>
 #include <vector>
 
 namespace fastboot::baker {
@@ -26,10 +25,24 @@ struct Process {
 };
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string out;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[65536];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) out.append(buf, std::size_t(n));
+  close(fd);
+  return out;
+}
+
+// Calls fn for each line of text (without its newline).
+template <class Fn>
+void for_each_line(const std::string& text, Fn fn) {
+  for (std::size_t begin = 0; begin < text.size();) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    fn(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
 }
 
 // Run A starts with address-space randomization off, so every address it sees (modules, stack,
@@ -67,6 +80,8 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     setenv(protocol::kEnvSkew, fixed_layout ? "0" : "10", 1);
     int persona = personality(0xffffffff);
     if (persona != -1) personality(fixed_layout ? (persona | ADDR_NO_RANDOMIZE) : (persona & ~ADDR_NO_RANDOMIZE));
+    if (!ctx.opts.root.empty()) setenv(protocol::kEnvRoot, ctx.opts.root.c_str(), 1);
+    else unsetenv(protocol::kEnvRoot);
     unsetenv("FASTBOOT_DISABLE");
     unsetenv("FASTBOOT_RANDOMIZE");
     execl(program.c_str(), program.c_str(), static_cast<char*>(nullptr));
@@ -80,15 +95,14 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
 // Explains why a baking process did not produce a dump, naming the root it was building.
 void explain_failure(Context& ctx, const Process& p) {
   std::string open_root, thrown, setup_error;
-  std::istringstream trace(read_file(p.trace));
-  for (std::string line; std::getline(trace, line);) {
+  for_each_line(read_file(p.trace), [&](const std::string& line) {
     if (line.rfind("begin ", 0) == 0) open_root = line.substr(6);
     else if (line.rfind("end ", 0) == 0) open_root.clear();
     else if (line.rfind("throw ", 0) == 0) thrown = line.substr(6);
     else if (line.rfind("error ", 0) == 0) setup_error = line.substr(6);
-  }
+  });
   std::string output = read_file(p.log);
-  if (!output.empty()) {
+  if (!output.empty() && !ctx.opts.quiet) {
     fmt::print(stderr, "fastboot-bake: output of the baking process:\n{}", output);
     if (output.back() != '\n') fmt::print(stderr, "\n");
   }
@@ -122,16 +136,48 @@ void explain_failure(Context& ctx, const Process& p) {
   }
 }
 
+// The audit (what the initializers read) and the descriptors an initializer left open, from a
+// finished run's trace.
+void read_audit(Context& ctx, const Process& p) {
+  for_each_line(read_file(p.trace), [&](const std::string& line) {
+    if (line.rfind("audit ", 0) == 0) {
+      auto tab = line.find('\t');
+      if (tab != std::string::npos) ctx.audit[line.substr(6, tab - 6)].insert(line.substr(tab + 1));
+      return;
+    }
+    if (line.rfind("fd ", 0) != 0) return;
+    auto tab1 = line.find('\t'), tab2 = line.find('\t', tab1 + 1);
+    if (tab1 == std::string::npos || tab2 == std::string::npos) return;
+    error(ctx) << ctx.opts.program << ": root '" << line.substr(3, tab1 - 3) << "': the initializer left file descriptor "
+               << line.substr(tab1 + 1, tab2 - tab1 - 1) << " open (" << line.substr(tab2 + 1)
+               << "); it would not be open in the baked program. Close it before returning, or "
+               << "open it at startup instead of in the root";
+  });
+}
+
 }  // namespace
 
-std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& dir) {
+std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& dir,
+                                               const std::function<void(Context&)>& between_runs) {
   Process a, b;
   {
     Timer t(ctx, "  baking processes");
     a = spawn(ctx, dir, 'a', ctx.opts.base_a, true);
+    if (between_runs && a.pid > 0) {
+      waitpid(a.pid, &a.status, 0);
+      a.pid = -1;
+      read_audit(ctx, a);
+      between_runs(ctx);
+    }
     b = spawn(ctx, dir, 'b', ctx.opts.base_b, false);
     for (Process* p : {&a, &b})
       if (p->pid > 0) waitpid(p->pid, &p->status, 0);
+    if (between_runs) {  // the runs must have read the same inputs
+      Context second(ctx.opts);
+      read_audit(second, b);
+      if (second.audit["file"] != ctx.audit["file"] || second.audit["environment"] != ctx.audit["environment"])
+        error(ctx) << ctx.opts.program << ": the two bake runs read different files or environment variables";
+    }
   }
   if (!ctx.errors.empty()) return std::nullopt;
 
@@ -145,25 +191,11 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   }
   // The initializers' own output, once.
   std::string output = read_file(a.log);
-  if (!output.empty()) fmt::print(stderr, "{}", output);
+  if (!output.empty() && !ctx.opts.quiet) fmt::print(stderr, "{}", output);
 
   // Descriptors left open by an initializer: a baked object holding one would hold a number
   // that is not open in the baked program. And the audit: what the initializers read.
-  std::istringstream trace(read_file(a.trace));
-  for (std::string line; std::getline(trace, line);) {
-    if (line.rfind("audit ", 0) == 0) {
-      auto tab = line.find('\t');
-      if (tab != std::string::npos) ctx.audit[line.substr(6, tab - 6)].insert(line.substr(tab + 1));
-      continue;
-    }
-    if (line.rfind("fd ", 0) != 0) continue;
-    auto tab1 = line.find('\t'), tab2 = line.find('\t', tab1 + 1);
-    if (tab1 == std::string::npos || tab2 == std::string::npos) continue;
-    error(ctx) << ctx.opts.program << ": root '" << line.substr(3, tab1 - 3) << "': the initializer left file descriptor "
-               << line.substr(tab1 + 1, tab2 - tab1 - 1) << " open (" << line.substr(tab2 + 1)
-               << "); it would not be open in the baked program. Close it before returning, or "
-               << "open it at startup instead of in the root";
-  }
+  if (!between_runs) read_audit(ctx, a);
   if (!ctx.errors.empty()) return std::nullopt;
 
   Timer t(ctx, "  read dumps");

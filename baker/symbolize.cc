@@ -49,7 +49,7 @@ Symbolizer::Site Symbolizer::site(std::uint64_t addr) {
   return {fmt::format("{}+{:#x}", file, vaddr), innermost};
 }
 
-Symbolizer::DataSymbol Symbolizer::data_symbol(const Module& m, std::uint64_t vaddr) {
+DataSymbol Symbolizer::data_symbol(const Module& m, std::uint64_t vaddr) {
   auto info = impl_->symbolizeData(m.name, {vaddr, llvm::object::SectionedAddress::UndefSection});
   if (!info) {
     llvm::consumeError(info.takeError());

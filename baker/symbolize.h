@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dump.h"
+#include "symbols.h"
 
 namespace llvm::symbolize {
 class LLVMSymbolizer;
@@ -14,7 +15,7 @@ class LLVMSymbolizer;
 
 namespace fastboot::baker {
 
-class Symbolizer {
+class Symbolizer : public DataSymbols {
  public:
   explicit Symbolizer(const Dump& run);
   ~Symbolizer();
@@ -29,12 +30,9 @@ class Symbolizer {
   Site site(std::uint64_t return_address);
   std::string describe(std::uint64_t return_address) { return site(return_address).description; }
 
-  struct DataSymbol {
-    std::string name;
-    std::uint64_t start = 0, size = 0;  // relative to the module's load bias; size 0 = unknown
-  };
+  using DataSymbol = baker::DataSymbol;
   // The data symbol (global variable) at vaddr in module m, if the module has a symbol table.
-  DataSymbol data_symbol(const Module& m, std::uint64_t vaddr);
+  DataSymbol data_symbol(const Module& m, std::uint64_t vaddr) override;
 
  private:
   const Dump& run_;

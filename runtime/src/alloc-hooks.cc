@@ -165,12 +165,35 @@ struct Locked {
 
 // Memory that is not the next allocator's: the arena during a bake, the image after, and the
 // bootstrap buffer. Unsigned subtraction makes each range test one compare (null is in none).
-uintptr_t foreign_lo, foreign_span;
+// With more than one image (frozen roots' images beside the baked one), [foreign_lo, +span) is
+// the span that holds them all, and images[] says which parts of it are theirs.
+// Relaxed atomics: frees on any thread read them while an image is added.
+std::atomic<uintptr_t> foreign_lo{0}, foreign_span{0};
+struct ImageRange {
+  uintptr_t lo, span;
+};
+constexpr unsigned kMaxImages = 64;
+ImageRange images[kMaxImages];
+std::atomic<unsigned> image_count{0};
+std::atomic_flag images_lock = ATOMIC_FLAG_INIT;
+
+// The image holding a (foreign_lo <= a < foreign_lo + foreign_span), or null during a bake,
+// when the span is the arena.
+inline const ImageRange* image_of(uintptr_t a) {
+  unsigned n = image_count.load(std::memory_order_acquire);
+  if (n == 0) return nullptr;
+  for (unsigned i = 0; i < n; ++i)
+    if (a - images[i].lo < images[i].span) return &images[i];
+  return &images[kMaxImages - 1] + 1;  // in the span, in no image
+}
 
 inline bool is_foreign(const void* p) {
   auto a = reinterpret_cast<uintptr_t>(p);
-  return (a - foreign_lo < foreign_span) ||
-         (a - reinterpret_cast<uintptr_t>(bootstrap) < sizeof(bootstrap));
+  if (a - foreign_lo.load(std::memory_order_relaxed) < foreign_span.load(std::memory_order_relaxed)) {
+    const ImageRange* r = image_of(a);
+    if (r != &images[kMaxImages - 1] + 1) return true;
+  }
+  return a - reinterpret_cast<uintptr_t>(bootstrap) < sizeof(bootstrap);
 }
 
 inline bool in_arena(const void* p) {
@@ -234,7 +257,11 @@ size_t foreign_size(void* p) {
 size_t foreign_extent(void* p) {
   auto a = reinterpret_cast<uintptr_t>(p);
   if (in_arena(p)) return foreign_size(p);
-  if (a - foreign_lo < foreign_span) return foreign_lo + foreign_span - a;
+  uintptr_t lo = foreign_lo.load(std::memory_order_relaxed), span = foreign_span.load(std::memory_order_relaxed);
+  if (a - lo < span) {
+    const ImageRange* r = image_of(a);
+    return r && r != &images[kMaxImages - 1] + 1 ? r->lo + r->span - a : lo + span - a;
+  }
   return reinterpret_cast<uintptr_t>(bootstrap) + sizeof(bootstrap) - a;
 }
 
@@ -306,8 +333,8 @@ bool arena_begin(uintptr_t base, size_t reserve) {
   }
   arena.base = base;
   arena.reserve = reserve;
-  foreign_lo = base;
-  foreign_span = reserve;
+  foreign_lo.store(base, std::memory_order_relaxed);
+  foreign_span.store(reserve, std::memory_order_relaxed);
   return grow_records(arena.regions[0]);
 }
 
@@ -383,9 +410,26 @@ void arena_lock(bool on) {
   }
 }
 
-void set_image_range(uintptr_t lo, uintptr_t hi) {
-  foreign_lo = lo;
-  foreign_span = hi - lo;
+bool add_image_range(uintptr_t lo, uintptr_t hi) {
+  while (images_lock.test_and_set(std::memory_order_acquire)) {
+  }
+  unsigned n = image_count.load(std::memory_order_relaxed);
+  bool added = n < kMaxImages;
+  if (added) {
+    images[n] = {lo, hi - lo};
+    // Widen the span after the entry is in place: a pointer in the span is then never in no image.
+    image_count.store(n + 1, std::memory_order_release);
+    // The span only grows: first its size, then its start, so that at every moment it holds at
+    // least the images already in use.
+    uintptr_t old_lo = foreign_lo.load(std::memory_order_relaxed), old_hi = old_lo + foreign_span.load(std::memory_order_relaxed);
+    uintptr_t new_lo = n == 0 || lo < old_lo ? lo : old_lo;
+    uintptr_t new_hi = n == 0 || hi > old_hi ? hi : old_hi;
+    if (n == 0) foreign_lo.store(new_lo, std::memory_order_relaxed);
+    foreign_span.store(new_hi - new_lo, std::memory_order_release);
+    foreign_lo.store(new_lo, std::memory_order_release);
+  }
+  images_lock.clear(std::memory_order_release);
+  return added;
 }
 
 }  // namespace fastboot::rt

@@ -26,6 +26,12 @@ namespace proto = fastboot::protocol;
 
 bool active;
 const char* trace_path;
+// The one frozen root this bake builds (the freezer's runs), or null: every root.
+detail::root_base* only_root;
+
+// The roots this bake builds, in order.
+detail::root_base* first_baked() { return only_root ? only_root : first_root(); }
+detail::root_base* next_baked(detail::root_base* r) { return only_root ? nullptr : r->next; }
 
 void trace(const char* event, const char* name, const char* detail = nullptr) {
   if (!trace_path) return;
@@ -146,10 +152,11 @@ bool excluded(uintptr_t addr) {
   uintptr_t lo, hi;
   arena_state_range(&lo, &hi);
   if (addr + 8 > lo && addr < hi) return true;
-  for (detail::root_base* r = first_root(); r; r = r->next) {
-    auto a = reinterpret_cast<uintptr_t>(r);
-    if (addr + 8 > a && addr < a + sizeof(*r)) return true;
-  }
+  for (detail::root_base* list : {first_root(), first_frozen()})
+    for (detail::root_base* r = list; r; r = r->next) {
+      auto a = reinterpret_cast<uintptr_t>(r);
+      if (addr + 8 > a && addr < a + sizeof(*r)) return true;
+    }
   return false;
 }
 
@@ -251,7 +258,7 @@ bool collect_module(const ModuleInfo& m, void* arg) {
 void write_dump(const char* path, const Buffer& globals, uint64_t global_count) {
   Buffer strings, roots;
   uint64_t root_count = 0;
-  for (detail::root_base* r = first_root(); r; r = r->next) {
+  for (detail::root_base* r = first_baked(); r; r = next_baked(r)) {
     proto::DumpRoot d{};
     d.name_offset = strings.add_string(r->name);
     d.object_offset = reinterpret_cast<uintptr_t>(r->value.load()) - arena_base();
@@ -348,7 +355,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   for_each_module(snapshot_module, &before);
 
   // Capture (and the audit) covers the initializers only, not the bake's own bookkeeping.
-  for (detail::root_base* r = first_root(); r; r = r->next) {
+  for (detail::root_base* r = first_baked(); r; r = next_baked(r)) {
     trace("begin", r->name);
     FdSet fds_before = open_fds();
     try {
@@ -389,6 +396,13 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
     for (detail::root_base* b = a->next; b; b = b->next)
       if (strcmp(a->name, b->name) == 0)
         fail(proto::kExitSetup, "two roots are named '", a->name, "'; root names must be unique");
+  if (const char* name = getenv(proto::kEnvRoot)) {
+    for (detail::root_base* r = first_frozen(); r && !only_root; r = r->next)
+      if (strcmp(r->name, name) == 0) only_root = r;
+    if (!only_root) fail(proto::kExitSetup, "no frozen root is named '", name, "'");
+    for (detail::root_base* r = only_root->next; r; r = r->next)
+      if (strcmp(r->name, name) == 0) fail(proto::kExitSetup, "two frozen roots are named '", name, "'; names must be unique");
+  }
 
   if (const char* skew = getenv(proto::kEnvSkew)) arena_skew(strtoull(skew, nullptr, 16) % 32 & ~size_t(15));
   if (!arena_begin(base, kArenaReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
@@ -439,7 +453,7 @@ bool baking() { return active; }
 void* bake_root(detail::root_base& r) {
   // Roots are numbered in the order they first start building, nested ones included.
   uint32_t index = 0;
-  for (detail::root_base* p = first_root(); p && p != &r; p = p->next) ++index;
+  for (detail::root_base* p = first_baked(); p && p != &r; p = next_baked(p)) ++index;
   uint32_t outer = arena_set_root(index);
   void* where = arena_alloc(r.size, r.align, 2 /* kAllocRootObject */, __builtin_return_address(0));
   if (!where) throw std::bad_alloc();
@@ -454,5 +468,6 @@ extern "C" int __real_main(int, char**, char**);
 
 extern "C" int __wrap_main(int argc, char** argv, char** envp) {
   if (const char* output = getenv(fastboot::protocol::kEnvOutput)) fastboot::rt::bake_main(output);
+  if (fastboot::rt::freeze_worker && getenv("FASTBOOT_FREEZE_ROOT")) fastboot::rt::freeze_worker();
   return __real_main(argc, argv, envp);
 }

@@ -21,6 +21,7 @@
 #include "runtime.h"
 
 #include <atomic>
+#include <new>
 
 namespace fastboot::rt {
 namespace {
@@ -384,6 +385,24 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
   return nullptr;
 }
 
+// Maps `mapped` bytes of the image at `offset` of fd at `at` exactly (null: anywhere). A
+// compressed arena gets anonymous memory after the tables, to decompress into.
+void* map_section(void* at, int fd, uint64_t offset, const img::Header& h, uint64_t mapped, bool compressed) {
+  int flags = MAP_PRIVATE | (at ? MAP_FIXED_NOREPLACE : 0);
+  void* mem = compressed ? mmap(at, mapped, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0)
+                         : mmap(at, mapped, PROT_READ | PROT_WRITE, flags, fd, offset);
+  if (mem != MAP_FAILED && at && mem != at) {  // a kernel without MAP_FIXED_NOREPLACE
+    munmap(mem, mapped);
+    return MAP_FAILED;
+  }
+  if (mem != MAP_FAILED && compressed &&
+      mmap(mem, h.arena_offset, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, offset) != mem) {
+    munmap(mem, mapped);
+    return MAP_FAILED;
+  }
+  return mem;
+}
+
 void log_line(bool log, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_line(bool log, const char* fmt, ...) {
   if (!log) return;
@@ -442,21 +461,7 @@ void load() {
   if (!why) {
     // A compressed arena gets anonymous memory after the tables, to decompress into.
     mapped = compressed ? h.arena_offset + img::page_up(h.arena_size) : sec.size;
-    auto map = [&](void* at) -> void* {
-      int flags = MAP_PRIVATE | (at ? MAP_FIXED_NOREPLACE : 0);
-      void* mem = compressed ? mmap(at, mapped, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0)
-                             : mmap(at, mapped, PROT_READ | PROT_WRITE, flags, fd, sec.offset);
-      if (mem != MAP_FAILED && at && mem != at) {  // a kernel without MAP_FIXED_NOREPLACE
-        munmap(mem, mapped);
-        return MAP_FAILED;
-      }
-      if (mem != MAP_FAILED && compressed &&
-          mmap(mem, h.arena_offset, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, sec.offset) != mem) {
-        munmap(mem, mapped);
-        return MAP_FAILED;
-      }
-      return mem;
-    };
+    auto map = [&](void* at) { return map_section(at, fd, sec.offset, h, mapped, compressed); };
     void* want = per_process ? nullptr : reinterpret_cast<void*>(h.preferred_base - h.arena_offset);
     void* mem = MAP_FAILED;
     if (per_boot && boot.fd >= 0) {
@@ -521,7 +526,7 @@ void load() {
   image.section = section;
   image.arena = section + h.arena_offset;
   image.loaded = true;
-  set_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + mapped);
+  add_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + mapped);
   char how[64] = "", mapping[192];
   if (stats.lazy)
     snprintf(how, sizeof(how), ", arena decompressed on first touch");
@@ -548,6 +553,60 @@ void load() {
 }
 
 }  // namespace
+
+const img::Header* map_image_file(int fd, uint64_t offset, uint64_t size, bool anywhere, const char** why, char* how,
+                                  size_t how_size) {
+  img::Header h;
+  *why = nullptr;
+  if (!read_at(fd, &h, sizeof(h), offset)) *why = "cannot read the image header";
+  if (!*why) *why = img::validate_header(h, size);
+  if (*why) return nullptr;
+  // The module list is too large for a small thread's stack, and frozen roots may be mapped by
+  // several threads at once.
+  void* list = mmap(nullptr, sizeof(ModuleList), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (list == MAP_FAILED) {
+    *why = "out of memory";
+    return nullptr;
+  }
+  auto& loaded = *new (list) ModuleList;
+  for_each_module(take_module, &loaded);
+  if (loaded.count == 0 || h.build_id_size != loaded.items[0].build_id_size ||
+      memcmp(h.build_id, loaded.items[0].build_id, h.build_id_size) != 0)
+    *why = "the image belongs to another build of this program (build-id differs)";
+  bool compressed = h.compression != uint32_t(img::Compression::none);
+  uint64_t mapped = compressed ? h.arena_offset + img::page_up(h.arena_size) : size;
+  void* want = anywhere ? nullptr : reinterpret_cast<void*>(h.preferred_base - h.arena_offset);
+  void* mem = MAP_FAILED;
+  if (!*why) {
+    mem = map_section(want, fd, offset, h, mapped, compressed);
+    if (mem == MAP_FAILED && want) mem = map_section(nullptr, fd, offset, h, mapped, compressed);
+    if (mem == MAP_FAILED) *why = "cannot map the image";
+  }
+  auto* section = mem == MAP_FAILED ? nullptr : static_cast<unsigned char*>(mem);
+  Stats stats;
+  if (!*why) *why = img::validate_tables(h, section);
+  if (!*why && applies_relocations(h, section, loaded)) *why = img::validate_relocs(h, section);
+  // The mapping still holds the file's bytes: the arena's checksum, when asked for.
+  if (!*why && !compressed && env_flag("FASTBOOT_VERIFY") &&
+      img::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
+    *why = "arena checksum mismatch (FASTBOOT_VERIFY=1)";
+  uint64_t delta = section ? reinterpret_cast<uint64_t>(section + h.arena_offset) - h.preferred_base : 0;
+  if (!*why && (compressed || mostly_written(h, section, delta != 0)))
+    *why = fill_arena(h, section, fd, offset, delta, compressed, false, &stats);
+  if (!*why) *why = relocate(h, section, loaded, &stats);
+  if (!*why && !add_image_range(reinterpret_cast<uintptr_t>(section), reinterpret_cast<uintptr_t>(section) + mapped))
+    *why = "too many images in one process";
+  munmap(list, sizeof(ModuleList));
+  if (*why) {
+    if (section) munmap(section, mapped);
+    return nullptr;
+  }
+  snprintf(how, how_size, "%.1f MiB arena at %p (%s), %llu module relocations, %llu arena relocations, %llu globals restored",
+           double(h.arena_size) / (1 << 20), static_cast<void*>(section + h.arena_offset),
+           delta ? "relocated" : "preferred base", static_cast<unsigned long long>(h.reloc_count),
+           static_cast<unsigned long long>(stats.arena_relocs), static_cast<unsigned long long>(stats.globals));
+  return reinterpret_cast<const img::Header*>(section);
+}
 
 bool image_loaded() {
   pthread_once(&once, load);

@@ -70,4 +70,14 @@ void say(const char* a, const char* b, const char* c, const char* d) {
   }
 }
 
+bool executable_path(char* out, size_t size) {
+  ssize_t n = size ? readlink("/proc/self/exe", out, size - 1) : -1;
+  if (n <= 0) {
+    if (size) out[0] = 0;
+    return false;
+  }
+  out[n] = 0;
+  return true;
+}
+
 }  // namespace fastboot::rt

@@ -47,18 +47,8 @@ struct CopyHeader {
 // The range random bases are drawn from: far from where the kernel puts the executable, the
 // heap, libraries and stacks, and from the bake's fixed bases. ThreadSanitizer allows program
 // memory only in a few ranges, whose upper one holds the bake's bases: there, just above them.
-#if defined(__SANITIZE_THREAD__)
-#define FASTBOOT_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FASTBOOT_TSAN 1
-#endif
-#endif
-#if FASTBOOT_TSAN
-constexpr uint64_t kRandomLow = 0x7e9000000000, kRandomHigh = 0x7ec000000000;
-#else
-constexpr uint64_t kRandomLow = 0x200000000000, kRandomHigh = 0x600000000000;
-#endif
+constexpr uint64_t kRandomLow = kThreadSanitizer ? 0x7e9000000000 : 0x200000000000;
+constexpr uint64_t kRandomHigh = kThreadSanitizer ? 0x7ec000000000 : 0x600000000000;
 constexpr uint64_t kRandomAlign = uint64_t(2) << 20;  // huge-page aligned
 
 bool boot_id(uint8_t out[16]) {
@@ -79,13 +69,6 @@ bool boot_id(uint8_t out[16]) {
   return got == 32;
 }
 
-// A directory that belongs to this user alone: owned by the effective user, writable by nobody
-// else.
-bool private_dir(int fd) {
-  struct stat st;
-  return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 022) == 0;
-}
-
 CopyHeader make_header(const img::Header& h, const uint8_t boot[16], uint64_t base) {
   CopyHeader c{};
   memcpy(c.magic, kCopyMagic, sizeof(c.magic));
@@ -99,32 +82,6 @@ CopyHeader make_header(const img::Header& h, const uint8_t boot[16], uint64_t ba
   c.arena_size = h.arena_size;
   c.checksum = img::checksum(&c, offsetof(CopyHeader, checksum));
   return c;
-}
-
-// Removes older builds' copies of this program (<program>-<other build-id>.arena) and temporary
-// files a killed process left behind, so the directory holds one copy per program.
-void remove_stale(int dir, const char* name) {
-  int scan = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
-  if (!d) {
-    if (scan >= 0) close(scan);
-    return;
-  }
-  const char* dash = strrchr(name, '-');
-  size_t program = dash ? size_t(dash - name) + 1 : 0;
-  time_t now = time(nullptr);
-  while (dirent* e = readdir(d)) {
-    const char* their_dash = strrchr(e->d_name, '-');
-    size_t n = strlen(e->d_name);
-    bool older_build = program && their_dash && size_t(their_dash - e->d_name) + 1 == program &&
-                       strncmp(e->d_name, name, program) == 0 && strcmp(e->d_name, name) != 0 && n > 6 &&
-                       strcmp(e->d_name + n - 6, ".arena") == 0;
-    struct stat st;
-    bool stale_temp = strncmp(e->d_name, ".new-", 5) == 0 && fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                      now - st.st_mtime > 600;
-    if (older_build || stale_temp) unlinkat(dir, e->d_name, 0);
-  }
-  closedir(d);
 }
 
 }  // namespace
@@ -156,18 +113,8 @@ int copy_dir(const char** why) {
 void copy_name(const img::Header& h, char* out, size_t size) {
   // <program>-<build-id>.arena: one copy per build, and the program's name to find the copies
   // of its older builds.
-  char exe[256];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  exe[n > 0 ? n : 0] = 0;
-  const char* slash = strrchr(exe, '/');
-  const char* name = slash ? slash + 1 : exe;
-  size_t used = 0;
-  for (; *name && used < 48 && used + 1 < size; ++name) {
-    char c = *name;
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-    out[used++] = plain ? c : '_';
-  }
-  if (used == 0 && size > 1) out[used++] = '_';
+  program_name(out, size);
+  size_t used = strlen(out);
   for (uint32_t i = 0; i < h.build_id_size && used + 3 < size; ++i)
     used += size_t(snprintf(out + used, size - used, i == 0 ? "-%02x" : "%02x", h.build_id[i]));
   snprintf(out + used, size - used, ".arena");
@@ -222,44 +169,12 @@ bool write_copy(int dir, const char* name, const img::Header& h, uint64_t base, 
     *why = "cannot read the boot id";
     return false;
   }
-  // A file size limit would stop the copy with SIGXFSZ: stay under it.
-  struct rlimit limit;
-  uint64_t size = kCopyArenaOffset + img::page_up(h.arena_size);
-  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < size) {
-    *why = "the copy would exceed the file size limit, ulimit -f";
-    return false;
-  }
-  uint64_t r = 0;
-  getrandom(&r, sizeof(r), GRND_NONBLOCK);
-  char temp[64];
-  snprintf(temp, sizeof(temp), ".new-%d-%016llx.tmp", int(getpid()), static_cast<unsigned long long>(r));
-  int fd = openat(dir, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    *why = "cannot create a file in $XDG_RUNTIME_DIR/fastboot";
-    return false;
-  }
-  // The arena, then the header that makes it a copy, then the name later processes look for:
-  // a copy under that name is always complete.
-  bool ok = true;
-  for (uint64_t done = 0; ok && done < img::page_up(h.arena_size);) {
-    ssize_t n = pwrite(fd, arena + done, img::page_up(h.arena_size) - done, off_t(kCopyArenaOffset + done));
-    if (n <= 0) {
-      *why = n < 0 && errno == ENOSPC ? "no room in $XDG_RUNTIME_DIR for the copy" : "cannot write the copy";
-      ok = false;
-    }
-    done += n > 0 ? uint64_t(n) : 0;
-  }
+  // The arena, then the header that makes it a copy; later processes look for the name only
+  // once both are written.
   CopyHeader c = make_header(h, boot, base);
-  if (ok && (pwrite(fd, &c, sizeof(c), 0) != sizeof(c) || renameat(dir, temp, dir, name) != 0)) {
-    *why = "cannot write the copy";
-    ok = false;
-  }
-  close(fd);
-  if (!ok) {
-    unlinkat(dir, temp, 0);
-    return false;
-  }
-  remove_stale(dir, name);
+  FilePiece pieces[] = {{&c, sizeof(c), 0}, {arena, img::page_up(h.arena_size), kCopyArenaOffset}};
+  if (!write_private_file(dir, name, pieces, 2, why)) return false;
+  remove_other_builds(dir, name, ".arena");
   return true;
 }
 

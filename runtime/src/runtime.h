@@ -9,6 +9,20 @@
 
 namespace fastboot::rt {
 
+// ThreadSanitizer allows program memory only in a few ranges: the runtime's own choices of
+// address (random bases, frozen roots' bases) stay in the upper one, beside the bake's.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool kThreadSanitizer = true;
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+
 // --- alloc-hooks.cc: the arena and the allocator hooks -----------------------------------
 
 struct AllocRecord {
@@ -64,12 +78,22 @@ std::uintptr_t arena_base();
 const AllocRecord* arena_region(unsigned index, std::size_t* used, std::size_t* count);
 void arena_lock(bool on);
 
-// Memory that free() and friends must leave alone: the mapped image.
-void set_image_range(std::uintptr_t lo, std::uintptr_t hi);
+// Memory that free() and friends must leave alone: a mapped image (the baked one, frozen roots'
+// ones). False when there are too many to track (the image must then not be used).
+bool add_image_range(std::uintptr_t lo, std::uintptr_t hi);
 
 // --- roots.cc -----------------------------------------------------------------------------
 
 detail::root_base* first_root();
+// Frozen roots (frozen-linux.cc registers them; the bake builds one when asked).
+detail::root_base* first_frozen();
+void add_frozen(detail::root_base& r);
+// The freezer's entry in this program, set when a frozen root registers: __wrap_main runs it in
+// the freezer's background process (FASTBOOT_FREEZE_ROOT), so programs without frozen roots
+// never link it.
+extern void (*freeze_worker)();
+// Runs r's initializer into heap memory, as an unbaked program does; throws what it throws.
+void* run_initializer(detail::root_base& r);
 // Initializes the C++ runtime's lazy global state (the classic locale) that baked values may
 // point into: before the bake's snapshot, and before a baked program serves its roots.
 void prepare_cxx_runtime();
@@ -78,6 +102,8 @@ void prepare_cxx_runtime();
 
 // True inside a baking process.
 bool baking();
+// The path of this process's executable (readlink of /proc/self/exe), into out; false if unknown.
+bool executable_path(char* out, std::size_t size);
 // Builds r's value in the arena (the baking process's resolve()).
 void* bake_root(detail::root_base& r);
 
@@ -110,6 +136,13 @@ void prepare_audit();
 const void* image_root(const detail::root_base& r);
 bool image_loaded();
 
+// Maps the image at `offset` (page-aligned) of fd, `size` bytes, and makes it usable: at its
+// preferred base or, if that is taken or `anywhere`, elsewhere and moved; module pointers
+// patched, globals restored, its memory kept from free(). Returns the image's header in the
+// mapping, or null and why. `how` receives a short description for the log.
+const image::Header* map_image_file(int fd, std::uint64_t offset, std::uint64_t size, bool anywhere, const char** why,
+                                    char* how, std::size_t how_size);
+
 // --- relocated-copy-linux.cc -------------------------------------------------------------------
 
 // A relocated copy of an image's arena, for a randomized base: a page of header, then the arena
@@ -131,6 +164,29 @@ std::uint64_t random_base(const image::Header& h);
 // is left behind).
 bool write_copy(int dir, const char* name, const image::Header& h, std::uint64_t base, const unsigned char* arena,
                 const char** why);
+
+// --- private-files-linux.cc ------------------------------------------------------------------
+
+// A directory that belongs to this user alone: owned by the effective user, writable by nobody
+// else.
+bool private_dir(int fd);
+// A regular file of this user's that nobody else can write.
+bool private_file(int fd);
+// <program>: the executable's file name with anything but [A-Za-z0-9_.] made '_', at most 48
+// characters, into out; the first piece of every file name the runtime writes.
+void program_name(char* out, std::size_t size);
+// Writes `count` pieces (bytes at file offsets) as file `name` in dir: into a temporary file,
+// then renamed into place, so a file under that name is always complete. Within the file size
+// limit, and without SIGBUS on a full disk. False and why on failure (nothing is left behind).
+struct FilePiece {
+  const void* data;
+  std::uint64_t size, offset;
+};
+bool write_private_file(int dir, const char* name, const FilePiece* pieces, unsigned count, const char** why);
+// Removes the files of other builds of this program: names "<program>-<build-id>..." with the same
+// program, another build-id and `suffix`; and temporary files older than ten minutes that killed
+// writers left.
+void remove_other_builds(int dir, const char* name, const char* suffix);
 
 // --- lazy-linux.cc -----------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 // into an arena and writes a dump file; the baker (baker/dump.cc) reads two such dumps.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace fastboot::protocol {
@@ -15,6 +16,8 @@ inline constexpr const char* kEnvTrace = "FASTBOOT_BAKE_TRACE";    // progress f
 inline constexpr const char* kEnvStack = "FASTBOOT_BAKE_STACK";
 // This run's offset modulo 32 for allocations made once the initializers started threads, hex.
 inline constexpr const char* kEnvSkew = "FASTBOOT_BAKE_SKEW";
+// Bake only the frozen root of this name (the freezer's bake runs); unset: every root.
+inline constexpr const char* kEnvRoot = "FASTBOOT_BAKE_ROOT";
 inline constexpr std::uint64_t kBakeStackSize = std::uint64_t(1) << 30;  // reserved, not committed
 
 // Trace lines, one per event: "begin <root>", "end <root>", "throw <root>\t<what>",
@@ -119,4 +122,28 @@ struct DumpGlobal {
 };
 static_assert(sizeof(DumpGlobal) == 32);
 
+// The freezer: the image of one frozen root, made in a program's background process by the
+// baker's passes (libfastboot-freezer.a, linked only into programs that declare a frozen root).
+// The runtime owns the files and the cache; the freezer runs the two bake runs and the passes.
+struct FreezeJob {
+  const char* program;     // the executable, as a path both bake runs can start
+  const char* root;        // the frozen root to build
+  const char* scratch;     // a private directory for the runs' dumps and traces
+  std::uint64_t base_a, base_b, stack_base;  // the runs' arena bases and stack
+  std::uint64_t image_base;                  // the image's preferred base
+  void* arg;               // passed to the calls below
+  // After the first run, and again after the second: each input it read ("file" with an
+  // absolute path, "environment" with a variable's name, "cwd" with an empty name when a path
+  // was relative), for the runtime to record how they were then. Returns false to give up (an
+  // input that cannot be checked later); *why says why.
+  bool (*inputs_seen)(void* arg, std::size_t count, const char* const* kinds, const char* const* names,
+                      const char** why);
+  // Exactly one of these is called: with the image's bytes, or with why there is none.
+  void (*image)(void* arg, const unsigned char* bytes, std::uint64_t size);
+  void (*refused)(void* arg, const char* why);
+};
+
 }  // namespace fastboot::protocol
+
+// Runs a FreezeJob; defined by libfastboot-freezer.a.
+extern "C" void fastboot_freeze_image(const fastboot::protocol::FreezeJob* job);

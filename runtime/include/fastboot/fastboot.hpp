@@ -16,6 +16,19 @@
 // A root is never destroyed at exit. Declare roots at namespace scope with unique names, and
 // do not touch a root from a static initializer of another translation unit.
 //
+// A frozen root is the same for data that only exists where the program runs (a user's
+// dictionary, a project's index):
+//
+//   static fastboot::frozen<Index> index{"index", [] { return build_index(); }};
+//
+// The first run without a usable image runs the initializer and serves the value from the heap;
+// a background process of the same program then makes an image of it the way a bake does and
+// writes it to the user's cache ($FASTBOOT_CACHE_DIR, else $XDG_CACHE_HOME/fastboot, else
+// ~/.cache/fastboot). Later runs map that image instead of running the initializer, until a
+// file or environment variable the initializer read changes. FASTBOOT_FREEZE=sync makes the
+// first run wait for the image, FASTBOOT_FREEZE=off never reads or writes one. A fastboot_bake
+// does not bake frozen roots.
+//
 // This header names no type of the C++ standard library in what the runtime shares with user
 // code, so one runtime serves programs built against libstdc++ and against libc++.
 #pragma once
@@ -59,16 +72,18 @@ struct root_base {
 
 void register_root(root_base& r) noexcept;
 const void* resolve(root_base& r);
+// Frozen roots: registered apart from roots, which a bake builds.
+void register_frozen(root_base& r) noexcept;
+const void* resolve_frozen(root_base& r);
 
-}  // namespace detail
-
-template <class T>
-class root {
+// What a root and a frozen root share: the value's description and the first access.
+template <class T, bool Frozen>
+class basic_root {
   static_assert(std::is_move_constructible_v<T>, "a root's type must be move-constructible");
 
  public:
   template <class F, class = std::enable_if_t<std::is_invocable_r_v<T, F&>>>
-  root(const char* name, F init) {
+  basic_root(const char* name, F init) {
     using Fn = std::decay_t<F>;
     base_.name = name;
     base_.size = sizeof(T);
@@ -76,20 +91,38 @@ class root {
     base_.type_hash = detail::type_hash<T>();
     base_.init = new Fn(std::move(init));
     base_.construct = [](void* fn, void* where) { ::new (where) T((*static_cast<Fn*>(fn))()); };
-    detail::register_root(base_);
+    if constexpr (Frozen) detail::register_frozen(base_);
+    else detail::register_root(base_);
   }
-  root(const root&) = delete;
-  root& operator=(const root&) = delete;
+  basic_root(const basic_root&) = delete;
+  basic_root& operator=(const basic_root&) = delete;
 
   const T* get() const {
     if (const void* v = base_.value.load(std::memory_order_acquire)) return static_cast<const T*>(v);
-    return static_cast<const T*>(detail::resolve(base_));
+    if constexpr (Frozen) return static_cast<const T*>(detail::resolve_frozen(base_));
+    else return static_cast<const T*>(detail::resolve(base_));
   }
   const T& operator*() const { return *get(); }
   const T* operator->() const { return get(); }
 
  private:
   mutable detail::root_base base_;
+};
+
+}  // namespace detail
+
+// A value built at build time by fastboot_bake and mapped at startup.
+template <class T>
+class root : public detail::basic_root<T, false> {
+ public:
+  using detail::basic_root<T, false>::basic_root;
+};
+
+// A value built on the first run where the program runs, and mapped from the user's cache after.
+template <class T>
+class frozen : public detail::basic_root<T, true> {
+ public:
+  using detail::basic_root<T, true>::basic_root;
 };
 
 }  // namespace fastboot

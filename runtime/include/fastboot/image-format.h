@@ -183,6 +183,38 @@ inline std::uint64_t chunk_checksum(const void* data, std::uint64_t size) {
   return h ^ size;
 }
 
+// A frozen root's cache file (runtime/src/frozen-linux.cc): the image of one frozen root, made
+// on the machine where the program runs, with what its initializer read then.
+//
+//   [FrozenHeader][inputs text] ... zero padding to a page ... [image: Header ... arena]
+//
+// The inputs text is one line per entry, "<kind>\t<state>\t<name>\n": first "root\t\t<root
+// name>", then each input the initializer read, as the runtime checks it again at startup:
+// "file\t<dev>:<inode>:<size>:<mtime s>.<mtime ns>\t<absolute path>" (or "absent" as the
+// state), "environment\tset <FNV-1a of the value, hex>\t<name>" (or "unset"), and
+// "cwd\t<FNV-1a of the working directory, hex>\t" when a path was relative. A refused freeze
+// (refused = 1) has no image and ends with "refused\t\t<why>": later runs with the same inputs
+// run the initializer without trying again.
+inline constexpr char kFrozenMagic[8] = {'F', 'B', 'F', 'R', 'O', 'Z', 'E', 'N'};
+inline constexpr std::uint32_t kFrozenVersion = 1;
+
+struct FrozenHeader {
+  char magic[8];                 // kFrozenMagic
+  std::uint32_t version;         // kFrozenVersion
+  std::uint32_t header_size;     // sizeof(FrozenHeader)
+  std::uint8_t build_id[32];     // the executable's GNU build-id
+  std::uint32_t build_id_size;
+  std::uint32_t refused;         // 1: no image, the inputs text says why
+  std::uint64_t type_hash;       // the root's, as in RootEntry
+  std::uint64_t value_size, value_align;
+  std::uint64_t inputs_offset, inputs_size;
+  std::uint64_t image_offset, image_size;  // page-aligned; 0 when refused
+  std::uint64_t inputs_checksum;           // checksum() of the inputs text
+  std::uint64_t header_checksum;           // checksum() of this header up to this field
+};
+static_assert(sizeof(FrozenHeader) == 128);
+static_assert(offsetof(FrozenHeader, header_checksum) == sizeof(FrozenHeader) - 8);
+
 inline std::uint64_t header_checksum(const Header& h) {
   return checksum(&h, offsetof(Header, header_checksum));
 }

@@ -1,0 +1,145 @@
+// The freezer: the image of one frozen root, made on the machine where the program runs. It is
+// the bake pipeline without what needs LLVM (debug information for padding, the symbolizer,
+// libraries' export tables, vtable copies), linked into programs that declare a frozen root
+// (libfastboot-freezer.a). The runtime starts it in a background process, hands it a FreezeJob
+// and keeps the files; anything the passes would refuse at build time is refused here too, and
+// the first error becomes the reason the root is not frozen.
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "compact.h"
+#include "diff.h"
+#include "dump.h"
+#include "fastboot/bake-protocol.h"
+#include "globals.h"
+#include "image-writer.h"
+#include "match.h"
+#include "reach.h"
+#include "resolve.h"
+#include "run.h"
+#include "symbols.h"
+
+namespace fastboot::baker {
+
+namespace {
+
+std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+// Modules are found again at startup by name and build-id only: the freezer reads no library's
+// export table, so an image that points into a library that has changed is made again.
+Resolution resolve_by_build_id(const Dump& a, const Classification& c, const std::vector<GlobalRestore>& globals) {
+  Resolution r;
+  std::vector<bool> listed(a.modules.size(), false);
+  auto list = [&](std::uint32_t m) {
+    if (listed[m]) return;
+    listed[m] = true;
+    const Module& mod = a.modules[m];
+    r.modules.push_back({m, mod.is_executable, mod.is_executable ? "executable" : base_name(mod.name), mod.build_id});
+  };
+  for (const ModulePointer& p : c.module_pointers) {
+    list(p.module);
+    r.symbol_of.push_back(~0u);
+    r.pointers_without_symbol += !a.modules[p.module].is_executable;
+  }
+  for (const GlobalRestore& g : globals) list(g.module);
+  return r;
+}
+
+// The first word the baked value reaches that cannot be relocated, as one line.
+void report_first_unbakeable(Context& ctx, const Dump& a, const Classification& c, const Reachability& reach) {
+  for (const BadWord& w : c.bad) {
+    if (!reach.reached[w.alloc]) continue;
+    const auto& alloc = a.allocs[w.alloc];
+    const Module* m = module_holding(a, alloc.site);
+    std::string site = m ? fmt::format("{}+{:#x}", base_name(m->name), alloc.site - m->bias) : fmt::format("{:#x}", alloc.site);
+    error(ctx) << "word " << (w.arena_offset - alloc.offset) / 8 << " of a " << alloc.size << "-byte object allocated at "
+               << site << " cannot be relocated (" << fmt::format("{:#x} and {:#x}", w.first, w.second)
+               << " in the two runs): " << w.kind;
+    return;
+  }
+}
+
+// The inputs in ctx.audit as the runtime records them: files as absolute paths (and the working
+// directory when a path was relative, since a later run elsewhere would read another file),
+// environment variables by name.
+bool report_inputs(const protocol::FreezeJob& job, Context& ctx) {
+  std::vector<std::string> kinds, names;
+  bool relative = false;
+  char dir[4096];
+  const std::string cwd = getcwd(dir, sizeof(dir)) ? dir : "/";
+  for (const std::string& f : ctx.audit["file"]) {
+    relative |= f.empty() || f[0] != '/';
+    kinds.push_back("file");
+    names.push_back(f.empty() || f[0] != '/' ? cwd + (cwd == "/" ? "" : "/") + f : f);
+  }
+  for (const std::string& e : ctx.audit["environment"]) kinds.push_back("environment"), names.push_back(e);
+  if (relative) kinds.push_back("cwd"), names.push_back("");
+  std::vector<const char*> k, n;
+  for (std::size_t i = 0; i < kinds.size(); ++i) k.push_back(kinds[i].c_str()), n.push_back(names[i].c_str());
+  const char* why = "an input cannot be checked";
+  if (job.inputs_seen(job.arg, k.size(), k.data(), n.data(), &why)) return true;
+  error(ctx) << why;
+  return false;
+}
+
+std::vector<std::uint8_t> freeze(Context& ctx, const protocol::FreezeJob& job) {
+  // Capture: the two runs one after the other, each input's state recorded after each, so an
+  // input that changed while the runs read it is caught.
+  auto runs = run_bakes(ctx, job.scratch, [&](Context& c) { report_inputs(job, c); });
+  checkpoint(ctx);
+  if (!report_inputs(job, ctx)) checkpoint(ctx);
+  Dump& a = runs->first;
+  Dump& b = runs->second;
+  if (a.modules.empty() || a.modules[0].build_id.empty())
+    error(ctx) << "the program has no GNU build-id to tell its own build from another; link it with -Wl,--build-id";
+  checkpoint(ctx);
+
+  // From here on, the bake's passes in the bake's order (baker/bake.cc says why each exists).
+  HeapMatch match = match_heaps(ctx, a, b);
+  check_same_shape(ctx, a, b);
+  checkpoint(ctx);
+  Classification c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
+  ElfDataSymbols symbols;
+  std::vector<GlobalRestore> globals = analyze_globals(ctx, a, b, symbols);
+  std::vector<std::uint64_t> from_globals;
+  for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
+  Reachability reach = reachable_allocations(a, c, from_globals);
+  report_first_unbakeable(ctx, a, c, reach);
+  report_pointers_to_bake_state(ctx, a, c, reach.reached, symbols);
+  checkpoint(ctx);
+  compact(ctx, a, c, globals, reach, match.used ? &match : nullptr);
+  checkpoint(ctx);
+  Resolution r = resolve_by_build_id(a, c, globals);
+  return write_image(ctx, a, c, r, globals);
+}
+
+}  // namespace
+
+}  // namespace fastboot::baker
+
+extern "C" void fastboot_freeze_image(const fastboot::protocol::FreezeJob* job) {
+  using namespace fastboot::baker;
+  Options o;
+  o.program = job->program;
+  o.root = job->root;
+  o.base_a = job->base_a;
+  o.base_b = job->base_b;
+  o.stack_base = job->stack_base;
+  o.image_base = job->image_base;
+  o.quiet = true;
+  o.progress = Options::Progress::never;
+  Context ctx(o);
+  std::vector<std::uint8_t> image;
+  try {
+    image = freeze(ctx, *job);
+  } catch (const BakeFailed&) {
+  } catch (const std::exception& e) {
+    ctx.errors.push_back(e.what());
+  }
+  if (!image.empty()) return job->image(job->arg, image.data(), image.size());
+  std::string why = ctx.errors.empty() ? std::string("the freezer made no image") : ctx.errors.front();
+  const std::string prefix = "fastboot-bake: error: ";
+  if (why.rfind(prefix, 0) == 0) why.erase(0, prefix.size());
+  job->refused(job->arg, why.c_str());
+}

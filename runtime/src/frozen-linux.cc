@@ -1,0 +1,689 @@
+// Frozen roots: values whose data exists only where the program runs. The first access without a
+// usable image runs the initializer; a background process of the same program (the freezer,
+// libfastboot-freezer.a) then bakes the root the way fastboot_bake does and leaves the image in
+// the user's cache, with the state of every file and environment variable the initializer read.
+// Later runs map it while those inputs are unchanged.
+//
+// The cache is input like any other: a file is used only from a directory and a file of this
+// user's that nobody else can write, opened without following links, with checksummed header,
+// inputs and tables naming this build, this root and its type. Anything else is ignored, logged
+// and replaced. Only programs that declare a frozen root link this file.
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fastboot/bake-protocol.h"
+#include "fastboot/image-format.h"
+#include "runtime.h"
+
+extern char** environ;
+
+namespace fastboot::rt {
+namespace {
+
+namespace img = fastboot::image;
+namespace proto = fastboot::protocol;
+
+constexpr const char* kEnvWorker = "FASTBOOT_FREEZE_ROOT";
+// The cache file the run that started the freezer found unusable ("none": no file): the freezer
+// replaces it even where its own checks would pass it, and leaves alone a file written since.
+constexpr const char* kEnvSeen = "FASTBOOT_FREEZE_SEEN";
+constexpr uint64_t kMaxInputs = 16 << 20;  // bytes of inputs text a cache file may hold
+
+// Frozen images' preferred bases: one slot per root name, away from the bake's bases and from
+// random ones, so that the images of a program's frozen roots and its baked image all map
+// where they were laid out.
+constexpr uint64_t kSlotLow = kThreadSanitizer ? 0x7ec400000000 : 0x610000000000;
+constexpr uint64_t kSlotSize = kThreadSanitizer ? uint64_t(4) << 30 : uint64_t(64) << 30;
+constexpr uint64_t kSlots = kThreadSanitizer ? 8 : 64;
+constexpr uint64_t kTablesRoom = 16 << 20;  // below the arena: the image's header and tables
+
+bool env_flag(const char* name) {
+  const char* v = getenv(name);
+  return v && *v && strcmp(v, "0") != 0;
+}
+
+double now_us() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+void log_line(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_line(const char* fmt, ...) {
+  if (!env_flag("FASTBOOT_LOG")) return;
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  say(buf, "\n");
+}
+
+// A growable text, on malloc (frozen roots are resolved in ordinary processes, never in a bake's
+// capture).
+struct Text {
+  char* data = nullptr;
+  size_t size = 0, cap = 0;
+  bool ok = true;
+  Text() = default;
+  Text(const Text&) = delete;
+  ~Text() { free(data); }
+  void add(const char* s, size_t n) {
+    if (!ok) return;
+    if (size + n + 1 > cap) {
+      size_t c = cap ? cap * 2 : 4096;
+      while (c < size + n + 1) c *= 2;
+      auto* d = static_cast<char*>(realloc(data, c));
+      if (!d) {
+        ok = false;
+        return;
+      }
+      data = d;
+      cap = c;
+    }
+    memcpy(data + size, s, n);
+    size += n;
+    data[size] = 0;
+  }
+  void add(const char* s) { add(s, strlen(s)); }
+  void line(const char* kind, const char* state, const char* name) {
+    add(kind);
+    add("\t");
+    add(state);
+    add("\t");
+    add(name);
+    add("\n");
+  }
+};
+
+// Messages that name a path or a variable; one process reports one at a time.
+char message[1024];
+const char* say_that(const char* fmt, const char* what) {
+  snprintf(message, sizeof(message), fmt, what);
+  return message;
+}
+
+// Files whose size and time say nothing of their content (the process's own state, devices).
+bool volatile_file(const char* path) {
+  for (const char* quiet : {"/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"})
+    if (strcmp(path, quiet) == 0) return false;
+  return strncmp(path, "/proc/", 6) == 0 || strncmp(path, "/sys/", 5) == 0 || strncmp(path, "/dev/", 5) == 0;
+}
+
+// The state of one input now, as the cache file records it; false and why if a later run
+// could not tell whether it changed.
+bool input_state(const char* kind, const char* name, char* out, size_t size, const char** why) {
+  if (strchr(name, '\t') || strchr(name, '\n')) {
+    *why = say_that("the initializer read %s, whose name holds a tab or a newline", kind);
+    return false;
+  }
+  if (strcmp(kind, "file") == 0) {
+    if (name[0] != '/' || volatile_file(name)) {
+      *why = say_that("the initializer read %s, whose changes a later run cannot see", name);
+      return false;
+    }
+    struct stat st;
+    if (stat(name, &st) != 0) snprintf(out, size, "absent");
+    else
+      snprintf(out, size, "%llu:%llu:%lld:%lld.%09ld", static_cast<unsigned long long>(st.st_dev),
+               static_cast<unsigned long long>(st.st_ino), static_cast<long long>(st.st_size),
+               static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
+    return true;
+  }
+  if (strcmp(kind, "environment") == 0) {
+    const char* value = getenv(name);
+    if (!value) snprintf(out, size, "unset");
+    else snprintf(out, size, "set %016llx", static_cast<unsigned long long>(img::checksum(value, strlen(value))));
+    return true;
+  }
+  if (strcmp(kind, "cwd") == 0) {
+    char dir[4096];
+    if (!getcwd(dir, sizeof(dir))) {
+      *why = "the working directory is unknown";
+      return false;
+    }
+    snprintf(out, size, "%016llx", static_cast<unsigned long long>(img::checksum(dir, strlen(dir))));
+    return true;
+  }
+  *why = say_that("the initializer read an input of an unknown kind, %s", kind);
+  return false;
+}
+
+// Opens (creating what is missing, mode 0700) and checks the cache directory: $FASTBOOT_CACHE_DIR,
+// else $XDG_CACHE_HOME/fastboot, else $HOME/.cache/fastboot. Returns its fd, or -1 and why.
+int cache_dir(const char** why) {
+  // Not for a set-user-ID program: its environment is someone else's.
+  const char* chosen = secure_getenv("FASTBOOT_CACHE_DIR");
+  int dir = -1;
+  const char* shown = "$FASTBOOT_CACHE_DIR";
+  if (chosen && *chosen) {
+    if (chosen[0] != '/') {
+      *why = "FASTBOOT_CACHE_DIR is not an absolute path";
+      return -1;
+    }
+    mkdir(chosen, 0700);
+    dir = open(chosen, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } else {
+    const char* xdg = secure_getenv("XDG_CACHE_HOME");
+    const char* home = secure_getenv("HOME");
+    int base = -1;
+    if (xdg && xdg[0] == '/') {
+      shown = "$XDG_CACHE_HOME/fastboot";
+      mkdir(xdg, 0700);
+      base = open(xdg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    } else if (home && home[0] == '/') {
+      shown = "~/.cache/fastboot";
+      int h = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (h >= 0) {
+        mkdirat(h, ".cache", 0700);
+        base = openat(h, ".cache", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        close(h);
+      }
+    } else {
+      *why = "no cache directory: neither FASTBOOT_CACHE_DIR, XDG_CACHE_HOME nor HOME is set";
+      return -1;
+    }
+    if (base >= 0) {
+      mkdirat(base, "fastboot", 0700);
+      dir = openat(base, "fastboot", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      close(base);
+    }
+  }
+  if (dir < 0) {
+    *why = say_that("the cache directory %s cannot be opened or created", shown);
+    return -1;
+  }
+  if (!private_dir(dir)) {
+    *why = say_that("the cache directory %s is not a directory of this user's that only it can write", shown);
+    close(dir);
+    return -1;
+  }
+  return dir;
+}
+
+struct Program {
+  uint8_t build_id[32];
+  unsigned build_id_size = 0;
+};
+
+bool take_executable(const ModuleInfo& m, void* arg) {
+  auto* p = static_cast<Program*>(arg);
+  p->build_id_size = module_build_id(m, p->build_id);
+  return false;  // the executable comes first
+}
+
+Program this_program() {
+  Program p;
+  for_each_module(take_executable, &p);
+  return p;
+}
+
+// <program>-<build-id>-<root>.<hash>.frozen: one file per build and root; the root's name made
+// safe for a file name, and a hash of the whole name so that two names never share a file.
+void frozen_name(const detail::root_base& r, const Program& p, char* out, size_t size) {
+  program_name(out, size);
+  size_t used = strlen(out);
+  for (unsigned i = 0; i < p.build_id_size && used + 3 < size; ++i)
+    used += size_t(snprintf(out + used, size - used, i == 0 ? "-%02x" : "%02x", p.build_id[i]));
+  if (used + 2 < size) out[used++] = '-';
+  for (const char* c = r.name; *c && used + 40 < size && c - r.name < 64; ++c) {
+    bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
+    out[used++] = plain ? *c : '_';
+  }
+  snprintf(out + used, size - used, ".%08llx.frozen",
+           static_cast<unsigned long long>(img::checksum(r.name, strlen(r.name)) & 0xffffffff));
+}
+
+uint64_t frozen_base(const detail::root_base& r) {
+  return kSlotLow + img::checksum(r.name, strlen(r.name)) % kSlots * kSlotSize + kTablesRoom;
+}
+
+// A cache file, read and checked against this program, this root and the inputs as they are now.
+struct CacheFile {
+  enum Kind { missing, unusable, refused, image } kind = missing;
+  const char* why = "no image yet";
+  int fd = -1;
+  char identity[96] = "none";  // the file as found (device, inode, change time), for the freezer
+  img::FrozenHeader h{};
+  Text inputs;
+  ~CacheFile() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+bool read_at(int fd, void* out, size_t n, uint64_t off) {
+  auto* p = static_cast<char*>(out);
+  while (n > 0) {
+    ssize_t got = pread(fd, p, n, off_t(off));
+    if (got <= 0) return false;
+    p += got;
+    n -= size_t(got);
+    off += uint64_t(got);
+  }
+  return true;
+}
+
+// Checks every input line against now; sets why to the first that changed.
+bool inputs_unchanged(char* text, const detail::root_base& r, CacheFile* f) {
+  bool first = true;
+  for (char* line = text; *line;) {
+    char* end = strchr(line, '\n');
+    if (!end) return f->why = "the image is damaged", false;
+    *end = 0;
+    char* tab1 = strchr(line, '\t');
+    char* tab2 = tab1 ? strchr(tab1 + 1, '\t') : nullptr;
+    if (!tab2) return f->why = "the image is damaged", false;
+    *tab1 = *tab2 = 0;
+    const char *kind = line, *state = tab1 + 1, *name = tab2 + 1;
+    if (first) {
+      if (strcmp(kind, "root") != 0 || strcmp(name, r.name) != 0) return f->why = "the image is another root's", false;
+      first = false;
+    } else if (strcmp(kind, "refused") == 0) {
+      f->kind = CacheFile::refused;
+      f->why = name;
+    } else {
+      char now[128];
+      const char* cannot = nullptr;
+      if (!input_state(kind, name, now, sizeof(now), &cannot) || strcmp(now, state) != 0) {
+        if (strcmp(kind, "file") == 0) f->why = say_that("%s changed", name);
+        else if (strcmp(kind, "environment") == 0) f->why = say_that("environment variable %s changed", name);
+        else f->why = "the working directory changed";
+        return false;
+      }
+    }
+    line = end + 1;
+  }
+  return !first;
+}
+
+void open_cache_file(int dir, const char* name, const detail::root_base& r, const Program& p, CacheFile* f) {
+  f->fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (f->fd < 0) {
+    if (errno == ENOENT) return;
+    f->kind = CacheFile::unusable;
+    f->why = errno == ELOOP ? "the image is a symbolic link" : "the image cannot be opened";
+    return;
+  }
+  f->kind = CacheFile::unusable;
+  struct stat st;
+  img::FrozenHeader& h = f->h;
+  if (fstat(f->fd, &st) == 0)
+    snprintf(f->identity, sizeof(f->identity), "%llu:%llu:%lld.%09ld", static_cast<unsigned long long>(st.st_dev),
+             static_cast<unsigned long long>(st.st_ino), static_cast<long long>(st.st_ctim.tv_sec), st.st_ctim.tv_nsec);
+  if (!private_file(f->fd) || fstat(f->fd, &st) != 0) {
+    f->why = "the image is not a file of this user's that only it can write";
+    return;
+  }
+  uint64_t size = uint64_t(st.st_size);
+  if (size < sizeof(h) || !read_at(f->fd, &h, sizeof(h), 0)) {
+    f->why = "the image is truncated";
+    return;
+  }
+  if (memcmp(h.magic, img::kFrozenMagic, sizeof(h.magic)) != 0 || h.version != img::kFrozenVersion ||
+      h.header_size != sizeof(h) || h.header_checksum != img::checksum(&h, offsetof(img::FrozenHeader, header_checksum))) {
+    f->why = "the image is damaged";
+    return;
+  }
+  if (h.build_id_size != p.build_id_size || h.build_id_size > sizeof(h.build_id) ||
+      memcmp(h.build_id, p.build_id, h.build_id_size) != 0) {
+    f->why = "the image belongs to another build of this program";
+    return;
+  }
+  if (h.type_hash != r.type_hash || h.value_size != r.size || h.value_align != r.align) {
+    f->why = "the image holds a value of another type";
+    return;
+  }
+  if (h.inputs_size > kMaxInputs || h.inputs_offset > size || h.inputs_size > size - h.inputs_offset ||
+      (!h.refused && (h.image_offset % img::kPageSize || h.image_size == 0 || h.image_offset > size ||
+                      h.image_size > size - h.image_offset))) {
+    f->why = "the image is truncated";
+    return;
+  }
+  char* text = static_cast<char*>(malloc(h.inputs_size + 1));
+  if (!text) {
+    f->why = "out of memory";
+    return;
+  }
+  f->inputs.data = text;  // owned from here
+  f->inputs.cap = h.inputs_size + 1;
+  if (!read_at(f->fd, text, h.inputs_size, h.inputs_offset) || img::checksum(text, h.inputs_size) != h.inputs_checksum ||
+      memchr(text, 0, h.inputs_size)) {
+    f->why = "the image is damaged";
+    return;
+  }
+  text[h.inputs_size] = 0;
+  if (!inputs_unchanged(text, r, f)) return;
+  if (h.refused) {
+    if (f->kind != CacheFile::refused) f->why = "the image is damaged";
+    return;
+  }
+  f->kind = CacheFile::image;
+}
+
+// The value of r in a mapped image, or null.
+const void* root_in(const img::Header* h, const detail::root_base& r) {
+  auto* section = reinterpret_cast<const unsigned char*>(h);
+  auto* roots = reinterpret_cast<const img::RootEntry*>(section + h->roots_offset);
+  const char* strings = reinterpret_cast<const char*>(section + h->strings_offset);
+  for (uint32_t i = 0; i < h->root_count; ++i)
+    if (strcmp(strings + roots[i].name_offset, r.name) == 0 && roots[i].size == r.size && roots[i].align == r.align &&
+        roots[i].type_hash == r.type_hash)
+      return section + h->arena_offset + roots[i].object_offset;
+  return nullptr;
+}
+
+// Closes every descriptor from 3 up: a background process must not hold the first run's pipes.
+void close_inherited() {
+  if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) return;
+  for (int fd = 3; fd < 4096; ++fd) close(fd);
+}
+
+// Starts the freezer: this program again, as a process of its own (FASTBOOT_FREEZE_ROOT=<root>)
+// that outlives this one, or, with `wait`, that this one waits for.
+bool start_freezer(const detail::root_base& r, bool wait, const char* seen) {
+  // Everything the child needs is made before fork(): after it, a threaded program's child may
+  // only make async-signal-safe calls.
+  size_t count = 0;
+  for (char** e = environ; e && *e; ++e) ++count;
+  auto** envp = static_cast<char**>(malloc((count + 3) * sizeof(char*)));
+  size_t n = strlen(kEnvWorker) + strlen(r.name) + 2, m = strlen(kEnvSeen) + strlen(seen) + 2;
+  auto* assignment = static_cast<char*>(malloc(n));
+  auto* seen_assignment = static_cast<char*>(malloc(m));
+  if (!envp || !assignment || !seen_assignment) {
+    free(envp);
+    free(assignment);
+    free(seen_assignment);
+    return false;
+  }
+  snprintf(assignment, n, "%s=%s", kEnvWorker, r.name);
+  snprintf(seen_assignment, m, "%s=%s", kEnvSeen, seen);
+  auto named = [](const char* e, const char* name) { return strncmp(e, name, strlen(name)) == 0 && e[strlen(name)] == '='; };
+  size_t used = 0;
+  for (char** e = environ; e && *e; ++e)
+    if (!named(*e, kEnvWorker) && !named(*e, kEnvSeen)) envp[used++] = *e;
+  envp[used++] = assignment;
+  envp[used++] = seen_assignment;
+  envp[used] = nullptr;
+  char program[] = "/proc/self/exe";
+  char* argv[] = {program, nullptr};
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!wait) {
+      setsid();  // out of the terminal's process group: a ^C to the program leaves it be
+      if (fork() != 0) _exit(0);
+    }
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      if (!wait) dup2(null, 2);
+    }
+    close_inherited();
+    execve(program, argv, envp);
+    _exit(127);
+  }
+  free(envp);
+  free(assignment);
+  free(seen_assignment);
+  if (pid < 0) return false;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return true;
+}
+
+// --- the freezer's process --------------------------------------------------------------------
+
+struct Freeze {
+  const detail::root_base* root;
+  Text inputs;           // the lines after "root", as the first run's inputs were
+  bool seen = false;
+  bool changed = false;  // an input changed while the runs read it
+  unsigned char* image = nullptr;
+  uint64_t image_size = 0;
+  Text refused;
+};
+
+bool inputs_seen(void* arg, size_t count, const char* const* kinds, const char* const* names, const char** why) {
+  auto* f = static_cast<Freeze*>(arg);
+  Text now;
+  for (size_t i = 0; i < count; ++i) {
+    char state[128];
+    if (!input_state(kinds[i], names[i], state, sizeof(state), why)) return false;
+    now.line(kinds[i], state, names[i]);
+  }
+  if (!now.ok) return *why = "out of memory", false;
+  if (!f->seen) {
+    f->seen = true;
+    f->inputs.add(now.data ? now.data : "", now.size);
+    return true;
+  }
+  if (now.size != f->inputs.size || (now.size && memcmp(now.data, f->inputs.data, now.size) != 0)) {
+    *why = "an input changed while the freezer read it";
+    f->changed = true;
+    return false;
+  }
+  return true;
+}
+
+void image_made(void* arg, const unsigned char* bytes, uint64_t size) {
+  auto* f = static_cast<Freeze*>(arg);
+  f->image = static_cast<unsigned char*>(malloc(size));
+  if (!f->image) return f->refused.add("out of memory");
+  memcpy(f->image, bytes, size);
+  f->image_size = size;
+}
+
+void image_refused(void* arg, const char* why) {
+  auto* f = static_cast<Freeze*>(arg);
+  for (const char* c = why; *c; ++c) f->refused.add(*c == '\n' || *c == '\t' ? " " : c, 1);
+}
+
+void remove_tree(const char* path) {
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR* d = fd >= 0 ? fdopendir(fd) : nullptr;
+  if (d) {
+    while (dirent* e = readdir(d))
+      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+  } else if (fd >= 0) {
+    close(fd);
+  }
+  rmdir(path);
+}
+
+// Writes what the freeze found: the image, or why there is none (not when an input changed
+// under it: the next run tries again).
+bool write_result(int dir, const char* name, const Freeze& f, const Program& p, const char** why) {
+  Text text;
+  text.line("root", "", f.root->name);
+  text.add(f.inputs.data ? f.inputs.data : "", f.inputs.size);
+  bool refused = !f.image;
+  if (refused) text.line("refused", "", f.refused.size ? f.refused.data : "the freezer made no image");
+  if (!text.ok) return *why = "out of memory", false;
+  img::FrozenHeader h{};
+  memcpy(h.magic, img::kFrozenMagic, sizeof(h.magic));
+  h.version = img::kFrozenVersion;
+  h.header_size = sizeof(h);
+  memcpy(h.build_id, p.build_id, p.build_id_size);
+  h.build_id_size = p.build_id_size;
+  h.refused = refused;
+  h.type_hash = f.root->type_hash;
+  h.value_size = f.root->size;
+  h.value_align = f.root->align;
+  h.inputs_offset = sizeof(h);
+  h.inputs_size = text.size;
+  h.image_offset = refused ? 0 : img::page_up(sizeof(h) + text.size);
+  h.image_size = refused ? 0 : f.image_size;
+  h.inputs_checksum = img::checksum(text.data, text.size);
+  h.header_checksum = img::checksum(&h, offsetof(img::FrozenHeader, header_checksum));
+  FilePiece pieces[] = {{&h, sizeof(h), 0}, {text.data, text.size, h.inputs_offset}, {f.image, h.image_size, h.image_offset}};
+  return write_private_file(dir, name, pieces, refused ? 2 : 3, why);
+}
+
+[[noreturn]] void freeze_main() {
+  const char* wanted = getenv(kEnvWorker);
+  detail::root_base* r = first_frozen();
+  while (r && strcmp(r->name, wanted) != 0) r = r->next;
+  const char* why = nullptr;
+  int dir = r ? cache_dir(&why) : -1;
+  if (dir < 0) _exit(2);
+  Program p = this_program();
+  char name[256], lock_name[280];
+  frozen_name(*r, p, name, sizeof(name));
+  snprintf(lock_name, sizeof(lock_name), "%s.lock", name);
+  // One freezer per image at a time; the ones that waited find the image made.
+  int lock = openat(dir, lock_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (lock < 0 || !private_file(lock) || flock(lock, LOCK_EX) != 0) _exit(3);
+  {
+    CacheFile existing;
+    open_cache_file(dir, name, *r, p, &existing);
+    const char* seen = getenv(kEnvSeen);
+    if ((existing.kind == CacheFile::image || existing.kind == CacheFile::refused) &&
+        !(seen && strcmp(seen, existing.identity) == 0))
+      _exit(0);
+  }
+  const char* tmp = secure_getenv("TMPDIR");
+  char scratch[4096];
+  snprintf(scratch, sizeof(scratch), "%s/fastboot-freeze-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
+  if (!mkdtemp(scratch)) _exit(4);
+  unsetenv(kEnvWorker);
+  unsetenv(kEnvSeen);
+
+  Freeze f;
+  f.root = r;
+  proto::FreezeJob job{};
+  job.program = "/proc/self/exe";
+  job.root = r->name;
+  job.scratch = scratch;
+  job.base_a = 0x7e8100000000;  // the baker's bases (baker/context.h), free in a fresh process
+  job.base_b = 0x7ea5a5a5a000;
+  job.stack_base = 0x7ed000000000;
+  job.image_base = frozen_base(*r);
+  job.arg = &f;
+  job.inputs_seen = inputs_seen;
+  job.image = image_made;
+  job.refused = image_refused;
+  fastboot_freeze_image(&job);
+  remove_tree(scratch);
+  if (f.changed || !write_result(dir, name, f, p, &why)) _exit(5);
+  remove_other_builds(dir, name, ".frozen");
+  remove_other_builds(dir, lock_name, ".frozen.lock");
+  _exit(0);
+}
+
+// What the first access found, for the log and for whether to freeze.
+const void* frozen_value(detail::root_base& r, bool* freeze, char* note, size_t note_size, char* seen, size_t seen_size) {
+  *freeze = false;
+  snprintf(seen, seen_size, "none");
+  const char* mode = getenv("FASTBOOT_FREEZE");
+  if (mode && strcmp(mode, "off") == 0) return snprintf(note, note_size, "FASTBOOT_FREEZE=off"), nullptr;
+  if (env_flag("FASTBOOT_DISABLE")) return snprintf(note, note_size, "disabled by FASTBOOT_DISABLE"), nullptr;
+  double t0 = now_us();
+  const char* why = nullptr;
+  int dir = cache_dir(&why);
+  if (dir < 0) return snprintf(note, note_size, "no image: %s", why), nullptr;
+  Program p = this_program();
+  if (p.build_id_size == 0) {
+    close(dir);
+    return snprintf(note, note_size, "no image: the program has no GNU build-id (link it with -Wl,--build-id)"), nullptr;
+  }
+  char name[256];
+  frozen_name(r, p, name, sizeof(name));
+  CacheFile f;
+  open_cache_file(dir, name, r, p, &f);
+  snprintf(seen, seen_size, "%s", f.identity);
+  const void* value = nullptr;
+  if (f.kind == CacheFile::image) {
+    char how[256];
+    const img::Header* h = map_image_file(f.fd, f.h.image_offset, f.h.image_size, env_flag("FASTBOOT_RANDOMIZE"), &why,
+                                          how, sizeof(how));
+    if (h && !(value = root_in(h, r))) why = "the image does not hold this root";
+    if (value) log_line("fastboot: frozen root '%s': image used: %s, %.0f us", r.name, how, now_us() - t0);
+    else f.why = why;
+  }
+  if (!value && f.kind == CacheFile::refused) snprintf(note, note_size, "not frozen: %s", f.why);
+  else if (!value) {
+    snprintf(note, note_size, "no image (%s)", f.why);
+    // Only where the freezer could write its result.
+    *freeze = faccessat(dir, ".", W_OK, AT_EACCESS) == 0;
+    if (!*freeze) snprintf(note, note_size, "no image (%s), and the cache directory is not writable", f.why);
+  }
+  close(dir);
+  return value;
+}
+
+void register_worker() { freeze_worker = freeze_main; }
+
+}  // namespace
+}  // namespace fastboot::rt
+
+namespace fastboot::detail {
+
+void register_frozen(root_base& r) noexcept {
+  rt::add_frozen(r);
+  rt::register_worker();
+}
+
+const void* resolve_frozen(root_base& r) {
+  struct Guard {
+    pthread_mutex_t* m;
+    explicit Guard(pthread_mutex_t* mutex) : m(mutex) { pthread_mutex_lock(m); }
+    ~Guard() { pthread_mutex_unlock(m); }
+  } guard(reinterpret_cast<pthread_mutex_t*>(r.lock));
+  if (const void* v = r.value.load(std::memory_order_acquire)) return v;
+  const void* v;
+  if (rt::baking()) {
+    v = rt::bake_root(r);  // the freezer's bake runs, or a root's initializer that reads this one
+  } else {
+    bool freeze;
+    char note[1200], seen[96];
+    if (!(v = rt::frozen_value(r, &freeze, note, sizeof(note), seen, sizeof(seen)))) {
+      v = rt::run_initializer(r);
+      const char* mode = getenv("FASTBOOT_FREEZE");
+      bool sync = mode && strcmp(mode, "sync") == 0;
+      if (!freeze) {
+        rt::log_line("fastboot: frozen root '%s': %s; running the initializer", r.name, note);
+      } else if (!sync) {
+        bool started = rt::start_freezer(r, false, seen);
+        rt::log_line("fastboot: frozen root '%s': %s; ran the initializer, %s", r.name, note,
+                     started ? "freezing it in the background" : "could not start the freezer");
+      } else {
+        rt::start_freezer(r, true, seen);
+        // Say what the freezer left.
+        const char* why = nullptr;
+        int dir = rt::cache_dir(&why);
+        rt::CacheFile f;
+        char name[256];
+        rt::Program p = rt::this_program();
+        rt::frozen_name(r, p, name, sizeof(name));
+        if (dir >= 0) rt::open_cache_file(dir, name, r, p, &f);
+        if (dir >= 0) close(dir);
+        if (f.kind == rt::CacheFile::image)
+          rt::log_line("fastboot: frozen root '%s': %s; ran the initializer and froze it: image written", r.name, note);
+        else if (f.kind == rt::CacheFile::refused)
+          rt::log_line("fastboot: frozen root '%s': %s; ran the initializer; not frozen: %s", r.name, note, f.why);
+        else
+          rt::log_line("fastboot: frozen root '%s': %s; ran the initializer; the freezer wrote no image (%s)", r.name, note,
+                       f.why);
+      }
+    }
+  }
+  r.value.store(v, std::memory_order_release);
+  return v;
+}
+
+}  // namespace fastboot::detail
