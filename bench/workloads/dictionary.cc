@@ -29,6 +29,6 @@ struct DictionaryWorkload {
   }
 };
 
-static fastboot::root<Dictionary> dictionary{"dictionary", [] { return DictionaryWorkload::build(); }};
+static FASTBOOT_BENCH_ROOT<Dictionary> dictionary{"dictionary", [] { return DictionaryWorkload::build(); }};
 
 int main(int argc, char** argv) { return workload::run<DictionaryWorkload>(argc, argv, dictionary); }

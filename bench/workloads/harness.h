@@ -9,6 +9,8 @@
 //   <exe> query <n>             time n queries over the root, twice: the first pass also pays
 //                               for first touches of memory, the second runs on resident data
 //   <exe> hold <seconds>        read all of the root, then sleep (for memory sharing)
+// Built with FASTBOOT_BENCH_FROZEN, the root is a frozen root: made on the first run and mapped
+// from the cache after (bench/run's frozen rows).
 #pragma once
 
 #include <fastboot/fastboot.hpp>
@@ -20,6 +22,13 @@
 #include <fstream>
 #include <string>
 #include <thread>
+
+// The workloads' root: baked at build time, or frozen on the first run.
+#ifdef FASTBOOT_BENCH_FROZEN
+#define FASTBOOT_BENCH_ROOT fastboot::frozen
+#else
+#define FASTBOOT_BENCH_ROOT fastboot::root
+#endif
 
 namespace workload {
 
@@ -37,8 +46,9 @@ Data cereal_read(std::istream& in) {
   return d;
 }
 
-template <class W>
-int run(int argc, char** argv, const fastboot::root<typename W::Data>& root) {
+// `root` is a fastboot::root, or a fastboot::frozen in the frozen variants (FASTBOOT_BENCH_FROZEN).
+template <class W, class Root>
+int run(int argc, char** argv, const Root& root) {
   std::string mode = argc > 1 ? argv[1] : "";
   if (mode.empty()) {
     std::printf("%llu\n", static_cast<unsigned long long>(W::first(*root)));

@@ -32,7 +32,7 @@ struct Json {
   }
 };
 
-static fastboot::root<nlohmann::json> document{"document", [] { return Json::build(); }};
+static FASTBOOT_BENCH_ROOT<nlohmann::json> document{"document", [] { return Json::build(); }};
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "generate") == 0) {  // writes the benchmark's document

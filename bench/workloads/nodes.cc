@@ -85,6 +85,6 @@ struct Nodes {
   }
 };
 
-static fastboot::root<Nodes::Data> nodes{"nodes", [] { return Nodes::build(); }};
+static FASTBOOT_BENCH_ROOT<Nodes::Data> nodes{"nodes", [] { return Nodes::build(); }};
 
 int main(int argc, char** argv) { return workload::run<Nodes>(argc, argv, nodes); }

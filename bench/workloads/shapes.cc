@@ -65,6 +65,6 @@ struct Shapes {
   }
 };
 
-static fastboot::root<Shapes::Data> shapes{"shapes", [] { return Shapes::build(); }};
+static FASTBOOT_BENCH_ROOT<Shapes::Data> shapes{"shapes", [] { return Shapes::build(); }};
 
 int main(int argc, char** argv) { return workload::run<Shapes>(argc, argv, shapes); }

@@ -29,4 +29,14 @@ stdlib=libstdc++
 [ "$stdlib" = "${EXPECT_STDLIB:-libstdc++}" ] || fail "uses $stdlib, expected ${EXPECT_STDLIB:-libstdc++}"
 "$here/../e2e/check-baked.sh" "$app" "$here/app.expected" 1 || fail "baked app"
 "$prefix/bin/fastboot-bake" verify "$app" >"$work/verify.log" 2>&1 || fail "verify"
-echo "ok: $generator, $cxx, $stdlib, linked by $linker: built Release, baked, verified, same output"
+# The frozen root: frozen on the first run (the freezer linked into this configuration's
+# program), mapped on the second, the same output both times.
+frozen_app=$(find "$work/build" -name frozen_app -type f -perm -u+x | head -1)
+mkdir -m 700 "$work/cache"
+first=$(FASTBOOT_CACHE_DIR="$work/cache" FASTBOOT_FREEZE=sync FASTBOOT_LOG=1 "$frozen_app" 2>"$work/frozen-first.log") || fail "frozen_app"
+second=$(FASTBOOT_CACHE_DIR="$work/cache" FASTBOOT_LOG=1 "$frozen_app" 2>"$work/frozen-second.log") || fail "frozen_app, second run"
+grep -q "froze it: image written" "$work/frozen-first.log" || fail "frozen_app was not frozen"
+grep -q "image used" "$work/frozen-second.log" || fail "frozen_app's image was not used"
+[ "$first" = "${second/initializer runs 0/initializer runs 1}" ] && [[ $second == *"initializer runs 0"* ]] ||
+  fail "frozen_app: '$first' then '$second'"
+echo "ok: $generator, $cxx, $stdlib, linked by $linker: built Release, baked, verified, same output; frozen root frozen and mapped"
