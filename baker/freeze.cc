@@ -1,6 +1,6 @@
 // The freezer: the image of one frozen root, made on the machine where the program runs. It is
 // the bake pipeline without what needs LLVM (debug information for padding, the symbolizer,
-// libraries' export tables, vtable copies), linked into programs that declare a frozen root
+// libraries' export tables), linked into programs that declare a frozen root
 // (libfastboot-freezer.a). The runtime starts it in a background process, hands it a FreezeJob
 // and keeps the files; anything the passes would refuse at build time is refused here too, and
 // the first error becomes the reason the root is not frozen.
@@ -19,6 +19,7 @@
 #include "resolve.h"
 #include "run.h"
 #include "symbols.h"
+#include "vtables.h"
 
 namespace fastboot::baker {
 
@@ -110,6 +111,7 @@ std::vector<std::uint8_t> freeze(Context& ctx, const protocol::FreezeJob& job) {
   checkpoint(ctx);
   compact(ctx, a, c, globals, reach, match.used ? &match : nullptr);
   checkpoint(ctx);
+  copy_vtables(ctx, a, c);
   Resolution r = resolve_by_build_id(a, c, globals);
   return write_image(ctx, a, c, r, globals);
 }

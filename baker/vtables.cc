@@ -1,24 +1,20 @@
 #include "vtables.h"
 
-#include <llvm/Demangle/Demangle.h>
-#include <llvm/Object/ELFObjectFile.h>
-#include <llvm/Object/ObjectFile.h>
+#include <cxxabi.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 
-#include "resolve.h"
+#include "elf-file.h"
 
 namespace fastboot::baker {
 
 namespace {
-
-using ELFT = llvm::object::ELF64LE;
 
 struct VtableSymbol {
   std::uint64_t vaddr, size;
@@ -32,53 +28,46 @@ struct Word {
   std::uint64_t value = 0;  // data, or the target relative to the module's load bias
 };
 
-std::string message(llvm::Error e) { return llvm::toString(std::move(e)); }
-
 // The newest clang that compiled part of the program, from .comment ("clang version 19.1.7").
-int clang_major(const llvm::object::ELFFile<ELFT>& file, llvm::ArrayRef<ELFT::Shdr> sections) {
+int clang_major(const ElfFile& file) {
   int newest = 0;
-  for (const auto& sh : sections) {
-    auto name = file.getSectionName(sh);
-    if (!name || *name != ".comment") {
-      if (!name) llvm::consumeError(name.takeError());
-      continue;
+  for (const Elf64_Shdr& sh : file.sections()) {
+    if (file.section_name(sh) != ".comment") continue;
+    std::string_view text = file.contents(sh);
+    const std::string_view tag = "clang version ";
+    for (std::size_t at = text.find(tag); at != std::string_view::npos; at = text.find(tag, at + 1)) {
+      int major = 0;
+      for (std::size_t i = at + tag.size(); i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+        major = major * 10 + (text[i] - '0');
+      newest = std::max(newest, major);
     }
-    auto bytes = file.getSectionContents(sh);
-    if (!bytes) {
-      llvm::consumeError(bytes.takeError());
-      continue;
-    }
-    std::string text(bytes->begin(), bytes->end());
-    static const std::regex version("clang version ([0-9]+)");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), version); it != std::sregex_iterator(); ++it)
-      newest = std::max(newest, std::stoi((*it)[1]));
   }
   return newest;
 }
 
+std::string demangle(const std::string& mangled) {
+  int status = 0;
+  char* text = abi::__cxa_demangle(mangled.c_str(), nullptr, nullptr, &status);
+  std::string out = status == 0 && text ? text : mangled;
+  free(text);
+  return out;
+}
+
 class Executable {
  public:
-  Executable(Context& ctx, const Dump& a) : ctx_(ctx), a_(a) {}
+  explicit Executable(const Dump& a) : a_(a) {}
 
   // Reads the vtable symbols and the dynamic relocations; a reason on failure.
   std::string open(const std::string& path) {
-    auto binary = llvm::object::ObjectFile::createObjectFile(path);
-    if (!binary) return message(binary.takeError());
-    owner_ = std::move(*binary);
-    auto* elf = llvm::dyn_cast<llvm::object::ELF64LEObjectFile>(owner_.getBinary());
-    if (!elf) return "not a 64-bit ELF file";
-    file_ = &elf->getELFFile();
-    auto sections = file_->sections();
-    if (!sections) return message(sections.takeError());
-    sections_ = *sections;
-    if (int clang = clang_major(*file_, sections_); clang >= 17)
+    if (std::string why = file_.open(path); !why.empty()) return why;
+    if (int clang = clang_major(file_); clang >= 17)
       return fmt::format("clang {} compiled part of it, and clang 17 and later compile dynamic_cast to a final "
                          "class as a comparison with the vtable's address",
                          clang);
-    for (const auto& sh : sections_) {
-      if (sh.sh_type == llvm::ELF::SHT_SYMTAB) read_vtable_symbols(sh);
-      if (sh.sh_type == llvm::ELF::SHT_RELA) read_relas(sh);
-      if (sh.sh_type == llvm::ELF::SHT_RELR) read_relrs(sh);
+    for (const Elf64_Shdr& sh : file_.sections()) {
+      if (sh.sh_type == SHT_SYMTAB) read_vtable_symbols(sh);
+      if (sh.sh_type == SHT_RELA) read_relas(sh);
+      if (sh.sh_type == SHT_RELR) file_.for_each_relr(sh, [&](std::uint64_t at) { relr_.insert(at); });
     }
     if (vtables_.empty()) return "it has no symbol table (linked with -s?), so its vtables' extents are unknown";
     std::sort(vtables_.begin(), vtables_.end(), [](const auto& x, const auto& y) { return x.vaddr < y.vaddr; });
@@ -97,17 +86,14 @@ class Executable {
   // understood.
   std::optional<std::vector<Word>> words(std::uint64_t vaddr, std::uint64_t size) {
     if (vaddr % 8 || size % 8) return std::nullopt;
-    const auto* sh = section_at(vaddr, size);
-    if (!sh || sh->sh_type == llvm::ELF::SHT_NOBITS) return std::nullopt;
-    auto bytes = file_->getSectionContents(*sh);
-    if (!bytes) {
-      llvm::consumeError(bytes.takeError());
-      return std::nullopt;
-    }
+    const Elf64_Shdr* sh = section_at(vaddr, size);
+    if (!sh || sh->sh_type == SHT_NOBITS) return std::nullopt;
+    std::string_view bytes = file_.contents(*sh);
+    if (bytes.size() < vaddr - sh->sh_addr + size) return std::nullopt;
     std::vector<Word> out(size / 8);
     for (std::uint64_t i = 0; i < out.size(); ++i) {
       std::uint64_t at = vaddr + i * 8;
-      std::memcpy(&out[i].value, bytes->data() + (at - sh->sh_addr), 8);
+      std::memcpy(&out[i].value, bytes.data() + (at - sh->sh_addr), 8);
       if (relr_.count(at)) {  // the addend is the word itself: a pointer into the executable
         out[i].pointer = true;
         continue;
@@ -115,9 +101,9 @@ class Executable {
       auto r = relas_.find(at);
       if (r == relas_.end()) continue;
       const Rela& rela = r->second;
-      if (rela.type == llvm::ELF::R_X86_64_RELATIVE) {
+      if (rela.type == R_X86_64_RELATIVE) {
         out[i] = {true, 0, rela.addend};
-      } else if (rela.type == llvm::ELF::R_X86_64_64 && !rela.symbol.empty()) {
+      } else if (rela.type == R_X86_64_64 && !rela.symbol.empty()) {
         if (rela.defined_here) {
           out[i] = {true, 0, rela.symbol_value + rela.addend};
         } else {
@@ -141,92 +127,59 @@ class Executable {
     std::uint64_t symbol_value = 0;
   };
 
-  void read_vtable_symbols(const llvm::object::ELFFile<ELFT>::Elf_Shdr& sh) {
-    auto symbols = file_->symbols(&sh);
-    auto strings = file_->getStringTableForSymtab(sh);
-    if (!symbols || !strings) {
-      if (!symbols) llvm::consumeError(symbols.takeError());
-      if (!strings) llvm::consumeError(strings.takeError());
-      return;
-    }
-    for (const auto& s : *symbols) {
-      if (s.getType() != llvm::ELF::STT_OBJECT || s.st_size == 0 || s.st_shndx == llvm::ELF::SHN_UNDEF) continue;
-      auto name = s.getName(*strings);
-      if (!name) {
-        llvm::consumeError(name.takeError());
-        continue;
-      }
-      if (name->starts_with("_ZTV")) vtables_.push_back({s.st_value, s.st_size, name->str()});
-    }
+  void read_vtable_symbols(const Elf64_Shdr& sh) {
+    file_.for_each_symbol(sh, [&](const ElfFile::Symbol& s) {
+      if (ELF64_ST_TYPE(s.sym->st_info) != STT_OBJECT || s.sym->st_size == 0 || s.sym->st_shndx == SHN_UNDEF) return;
+      if (s.name.substr(0, 4) == "_ZTV") vtables_.push_back({s.sym->st_value, s.sym->st_size, std::string(s.name)});
+    });
   }
 
-  void read_relas(const llvm::object::ELFFile<ELFT>::Elf_Shdr& sh) {
-    auto relas = file_->relas(sh);
-    if (!relas) {
-      llvm::consumeError(relas.takeError());
-      return;
-    }
-    const llvm::object::ELFFile<ELFT>::Elf_Shdr* symtab = nullptr;
-    llvm::StringRef strings;
-    if (sh.sh_link != 0) {
-      if (auto s = file_->getSection(sh.sh_link)) {
-        symtab = *s;
-        if (auto t = file_->getStringTableForSymtab(*symtab)) strings = *t;
-        else llvm::consumeError(t.takeError());
-      } else {
-        llvm::consumeError(s.takeError());
-      }
-    }
-    for (const auto& r : *relas) {
-      Rela rela{r.getType(false), std::uint64_t(r.r_addend), "", false, 0};
-      if (std::uint32_t index = r.getSymbol(false); index != 0 && symtab) {
-        if (auto sym = file_->getRelocationSymbol(r, symtab); sym && *sym) {
-          if (auto name = (*sym)->getName(strings)) rela.symbol = name->str();
-          else llvm::consumeError(name.takeError());
-          rela.defined_here = (*sym)->st_shndx != llvm::ELF::SHN_UNDEF;
-          rela.symbol_value = (*sym)->st_value;
-        } else if (!sym) {
-          llvm::consumeError(sym.takeError());
+  void read_relas(const Elf64_Shdr& sh) {
+    const Elf64_Shdr* symtab = sh.sh_link != 0 && sh.sh_link < file_.sections().size() ? &file_.sections()[sh.sh_link] : nullptr;
+    file_.for_each_rela(sh, [&](const Elf64_Rela& r) {
+      Rela rela{std::uint32_t(ELF64_R_TYPE(r.r_info)), std::uint64_t(r.r_addend), "", false, 0};
+      if (std::uint32_t index = std::uint32_t(ELF64_R_SYM(r.r_info)); index != 0 && symtab) {
+        ElfFile::Symbol sym = file_.symbol(*symtab, index);
+        if (sym.sym) {
+          rela.symbol = std::string(sym.name);
+          rela.defined_here = sym.sym->st_shndx != SHN_UNDEF;
+          rela.symbol_value = sym.sym->st_value;
         }
       }
       relas_[r.r_offset] = std::move(rela);
-    }
+    });
   }
 
-  void read_relrs(const llvm::object::ELFFile<ELFT>::Elf_Shdr& sh) {
-    auto relrs = file_->relrs(sh);
-    if (!relrs) {
-      llvm::consumeError(relrs.takeError());
-      return;
-    }
-    for (const auto& r : file_->decode_relrs(*relrs)) relr_.insert(r.r_offset);
-  }
-
-  const llvm::object::ELFFile<ELFT>::Elf_Shdr* section_at(std::uint64_t vaddr, std::uint64_t size) const {
-    for (const auto& sh : sections_)
-      if ((sh.sh_flags & llvm::ELF::SHF_ALLOC) && vaddr >= sh.sh_addr && vaddr + size <= sh.sh_addr + sh.sh_size)
-        return &sh;
+  const Elf64_Shdr* section_at(std::uint64_t vaddr, std::uint64_t size) const {
+    for (const Elf64_Shdr& sh : file_.sections())
+      if ((sh.sh_flags & SHF_ALLOC) && vaddr >= sh.sh_addr && vaddr + size <= sh.sh_addr + sh.sh_size) return &sh;
     return nullptr;
   }
 
-  // A symbol of the libraries, searched in load order as the dynamic loader does.
+  // A symbol the libraries export (defined, default visibility, in .dynsym), searched in load
+  // order as the dynamic loader does.
   std::optional<std::pair<std::uint32_t, std::uint64_t>> library_symbol(const std::string& name) {
     for (std::uint32_t m = 1; m < a_.modules.size(); ++m) {
       auto [it, fresh] = libraries_.try_emplace(m);
-      if (fresh && std::filesystem::is_regular_file(a_.modules[m].name)) {  // not the vDSO
-        LibraryInfo lib = read_library(ctx_, a_.modules[m].name);
-        for (const ExportedSymbol& s : lib.exported) it->second.emplace(s.name, s.value);
+      struct stat st;
+      if (fresh && stat(a_.modules[m].name.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {  // not the vDSO
+        ElfFile lib;
+        if (lib.open(a_.modules[m].name).empty())
+          for (const Elf64_Shdr& sh : lib.sections())
+            if (sh.sh_type == SHT_DYNSYM)
+              lib.for_each_symbol(sh, [&](const ElfFile::Symbol& s) {
+                if (s.sym->st_shndx != SHN_UNDEF && ELF64_ST_VISIBILITY(s.sym->st_other) == STV_DEFAULT &&
+                    ELF64_ST_BIND(s.sym->st_info) != STB_LOCAL && !s.name.empty())
+                  it->second.emplace(std::string(s.name), s.sym->st_value);
+              });
       }
       if (auto s = it->second.find(name); s != it->second.end()) return std::pair{m, s->second};
     }
     return std::nullopt;
   }
 
-  Context& ctx_;
   const Dump& a_;
-  llvm::object::OwningBinary<llvm::object::ObjectFile> owner_;
-  const llvm::object::ELFFile<ELFT>* file_ = nullptr;
-  llvm::ArrayRef<llvm::object::ELFFile<ELFT>::Elf_Shdr> sections_;
+  ElfFile file_;
   std::vector<VtableSymbol> vtables_;
   std::map<std::uint64_t, Rela> relas_;
   std::set<std::uint64_t> relr_;
@@ -250,7 +203,7 @@ VtableCopies copy_vtables(Context& ctx, Dump& a, Classification& c) {
   bool any = std::any_of(c.module_pointers.begin(), c.module_pointers.end(),
                          [](const ModulePointer& p) { return p.module == 0; });
   if (!any) return out;
-  Executable exe(ctx, a);
+  Executable exe(a);
   if (std::string why = exe.open(a.modules[0].name); !why.empty()) {
     out.not_copied = why;
     return out;
@@ -288,7 +241,7 @@ VtableCopies copy_vtables(Context& ctx, Dump& a, Classification& c) {
   std::map<std::uint64_t, std::size_t> copy_of;  // vtable address -> index into out.copies
   for (auto& [vaddr, u] : used) {
     copy_of[vaddr] = out.copies.size();
-    VtableCopy copy{llvm::demangle(u.symbol->mangled), vaddr, u.symbol->size, offset, 0};
+    VtableCopy copy{demangle(u.symbol->mangled), vaddr, u.symbol->size, offset, 0};
     if (copy.name.starts_with("vtable for ")) copy.name = copy.name.substr(11);
     a.arena.resize(offset + copy.size, 0);
     for (std::size_t i = 0; i < u.words.size(); ++i) {

@@ -1,0 +1,52 @@
+// A 64-bit little-endian ELF file read without LLVM (the freezer has none): sections, symbol
+// tables, dynamic relocations. Mapped read-only; every offset is checked against the file, and a
+// malformed part reads as empty.
+#pragma once
+
+#include <elf.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fastboot::baker {
+
+class ElfFile {
+ public:
+  ElfFile() = default;
+  ElfFile(const ElfFile&) = delete;
+  ElfFile& operator=(const ElfFile&) = delete;
+  ~ElfFile();
+
+  // Maps the file; a reason on failure, "" on success.
+  std::string open(const std::string& path);
+
+  const std::vector<Elf64_Shdr>& sections() const { return sections_; }
+  std::string_view section_name(const Elf64_Shdr& sh) const;
+  // The section's bytes in the file; empty for SHT_NOBITS or when out of bounds.
+  std::string_view contents(const Elf64_Shdr& sh) const;
+
+  struct Symbol {
+    std::string_view name;
+    const Elf64_Sym* sym;
+  };
+  // Every symbol of a SHT_SYMTAB or SHT_DYNSYM section.
+  void for_each_symbol(const Elf64_Shdr& table, const std::function<void(const Symbol&)>& fn) const;
+  // A symbol table's entry `index`, or a null sym.
+  Symbol symbol(const Elf64_Shdr& table, std::uint32_t index) const;
+
+  // Each entry of a SHT_RELA section, and the addresses a SHT_RELR section relocates.
+  void for_each_rela(const Elf64_Shdr& sh, const std::function<void(const Elf64_Rela&)>& fn) const;
+  void for_each_relr(const Elf64_Shdr& sh, const std::function<void(std::uint64_t)>& fn) const;
+
+ private:
+  const unsigned char* data_ = nullptr;
+  std::uint64_t size_ = 0;
+  std::vector<Elf64_Shdr> sections_;
+  std::string_view shstrtab_;
+  std::string_view string_table(const Elf64_Shdr& symtab) const;
+};
+
+}  // namespace fastboot::baker
