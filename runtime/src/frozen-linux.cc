@@ -50,17 +50,6 @@ constexpr uint64_t kSlotSize = kThreadSanitizer ? uint64_t(4) << 30 : uint64_t(6
 constexpr uint64_t kSlots = kThreadSanitizer ? 8 : 64;
 constexpr uint64_t kTablesRoom = 16 << 20;  // below the arena: the image's header and tables
 
-bool env_flag(const char* name) {
-  const char* v = getenv(name);
-  return v && *v && strcmp(v, "0") != 0;
-}
-
-double now_us() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
 void log_line(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_line(const char* fmt, ...) {
   if (!env_flag("FASTBOOT_LOG")) return;
@@ -263,18 +252,6 @@ struct CacheFile {
     if (fd >= 0) close(fd);
   }
 };
-
-bool read_at(int fd, void* out, size_t n, uint64_t off) {
-  auto* p = static_cast<char*>(out);
-  while (n > 0) {
-    ssize_t got = pread(fd, p, n, off_t(off));
-    if (got <= 0) return false;
-    p += got;
-    n -= size_t(got);
-    off += uint64_t(got);
-  }
-  return true;
-}
 
 // Checks every input line against now; sets why to the first that changed.
 bool inputs_unchanged(char* text, const detail::root_base& r, CacheFile* f) {
@@ -639,11 +616,7 @@ void register_frozen(root_base& r) noexcept {
 }
 
 const void* resolve_frozen(root_base& r) {
-  struct Guard {
-    pthread_mutex_t* m;
-    explicit Guard(pthread_mutex_t* mutex) : m(mutex) { pthread_mutex_lock(m); }
-    ~Guard() { pthread_mutex_unlock(m); }
-  } guard(reinterpret_cast<pthread_mutex_t*>(r.lock));
+  rt::FirstAccess guard(r);
   if (const void* v = r.value.load(std::memory_order_acquire)) return v;
   const void* v;
   if (rt::baking()) {

@@ -37,29 +37,6 @@ struct Image {
 Image image;
 pthread_once_t once = PTHREAD_ONCE_INIT;
 
-bool env_flag(const char* name) {
-  const char* v = getenv(name);
-  return v && *v && strcmp(v, "0") != 0;
-}
-
-double now_us() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-bool read_at(int fd, void* out, size_t n, uint64_t off) {
-  auto* p = static_cast<char*>(out);
-  while (n > 0) {
-    ssize_t r = pread(fd, p, n, off);
-    if (r <= 0) return false;
-    p += r;
-    n -= size_t(r);
-    off += uint64_t(r);
-  }
-  return true;
-}
-
 struct Section {
   uint64_t offset = 0, size = 0;
 };

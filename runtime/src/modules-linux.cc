@@ -2,7 +2,9 @@
 // loader's list.
 #include <elf.h>
 #include <link.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -77,6 +79,29 @@ bool executable_path(char* out, size_t size) {
     return false;
   }
   out[n] = 0;
+  return true;
+}
+
+bool env_flag(const char* name) {
+  const char* v = getenv(name);
+  return v && *v && strcmp(v, "0") != 0;
+}
+
+double now_us() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return double(ts.tv_sec) * 1e6 + double(ts.tv_nsec) / 1e3;
+}
+
+bool read_at(int fd, void* out, size_t n, uint64_t off) {
+  auto* p = static_cast<char*>(out);
+  while (n > 0) {
+    ssize_t got = pread(fd, p, n, off_t(off));
+    if (got <= 0) return false;
+    p += got;
+    n -= size_t(got);
+    off += uint64_t(got);
+  }
   return true;
 }
 

@@ -53,14 +53,9 @@ void register_root(root_base& r) noexcept {
   tail = &r;
 }
 
-static_assert(sizeof(pthread_mutex_t) <= sizeof(root_base::lock) && alignof(pthread_mutex_t) <= 8);
 
 const void* resolve(root_base& r) {
-  struct Guard {
-    pthread_mutex_t* m;
-    explicit Guard(pthread_mutex_t* mutex) : m(mutex) { pthread_mutex_lock(m); }
-    ~Guard() { pthread_mutex_unlock(m); }
-  } guard(reinterpret_cast<pthread_mutex_t*>(r.lock));
+  rt::FirstAccess guard(r);
   if (const void* v = r.value.load(std::memory_order_acquire)) return v;
   const void* v;
   if (rt::baking()) {

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <pthread.h>
+
 #include "fastboot/fastboot.hpp"
 #include "fastboot/image-format.h"
 
@@ -92,6 +94,19 @@ void add_frozen(detail::root_base& r);
 // the freezer's background process (FASTBOOT_FREEZE_ROOT), so programs without frozen roots
 // never link it.
 extern void (*freeze_worker)();
+// Holds a root's first-access lock (the opaque pthread mutex in root_base) for a scope.
+static_assert(sizeof(pthread_mutex_t) <= sizeof(detail::root_base::lock) && alignof(pthread_mutex_t) <= 8);
+class FirstAccess {
+ public:
+  explicit FirstAccess(detail::root_base& r) : m_(reinterpret_cast<pthread_mutex_t*>(r.lock)) { pthread_mutex_lock(m_); }
+  ~FirstAccess() { pthread_mutex_unlock(m_); }
+  FirstAccess(const FirstAccess&) = delete;
+  FirstAccess& operator=(const FirstAccess&) = delete;
+
+ private:
+  pthread_mutex_t* m_;
+};
+
 // Runs r's initializer into heap memory, as an unbaked program does; throws what it throws.
 void* run_initializer(detail::root_base& r);
 // Initializes the C++ runtime's lazy global state (the classic locale) that baked values may
@@ -223,6 +238,13 @@ struct ModuleInfo {
 void for_each_module(bool (*fn)(const ModuleInfo&, void*), void* arg);
 // The GNU build-id of a module, copied into out (at most 32 bytes); returns its size, 0 if none.
 unsigned module_build_id(const ModuleInfo& m, std::uint8_t* out);
+
+// An environment variable that is set, not empty and not "0".
+bool env_flag(const char* name);
+// A monotonic clock, in microseconds.
+double now_us();
+// Reads exactly n bytes at off; false on a short read or an error.
+bool read_at(int fd, void* out, std::size_t n, std::uint64_t off);
 
 // Writes a message to stderr without allocating.
 void say(const char* a, const char* b = "", const char* c = "", const char* d = "");
