@@ -85,6 +85,9 @@ class Context {
   // What the initializers read from outside, by kind ("file", "environment", "time",
   // "randomness"), as the bake audit traced it.
   std::map<std::string, std::set<std::string>> audit;
+  // An error that says nothing about the program or its values and may not happen again: a
+  // baking process that could not set up, write its dump, or was killed.
+  bool passing_failure = false;
 
   // Progress of the running pass: `ctx.work(n)` when it knows how much there is, then
   // `ctx.advance(k)` (from any thread) as k more are done.

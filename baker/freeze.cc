@@ -136,12 +136,13 @@ extern "C" void fastboot_freeze_image(const fastboot::protocol::FreezeJob* job) 
   try {
     image = freeze(ctx, *job);
   } catch (const BakeFailed&) {
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // out of memory, most likely
     ctx.errors.push_back(e.what());
+    ctx.passing_failure = true;
   }
   if (!image.empty()) return job->image(job->arg, image.data(), image.size());
   std::string why = ctx.errors.empty() ? std::string("the freezer made no image") : ctx.errors.front();
   const std::string prefix = "fastboot-bake: error: ";
   if (why.rfind(prefix, 0) == 0) why.erase(0, prefix.size());
-  job->refused(job->arg, why.c_str());
+  job->refused(job->arg, why.c_str(), !ctx.passing_failure);
 }

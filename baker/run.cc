@@ -88,7 +88,10 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     fmt::print(stderr, "cannot execute {}: {}\n", program, strerror(errno));
     _exit(127);
   }
-  if (p.pid < 0) error(ctx) << "cannot fork: " << strerror(errno);
+  if (p.pid < 0) {
+    error(ctx) << "cannot fork: " << strerror(errno);
+    ctx.passing_failure = true;
+  }
   return p;
 }
 
@@ -114,7 +117,10 @@ void explain_failure(Context& ctx, const Process& p) {
                << "; a bake needs every initializer to return a value";
   } else if (!setup_error.empty()) {
     error(ctx) << prog << ": " << setup_error;
+    // Address space, memory, a full disk: not the program's doing, unless its roots share a name.
+    ctx.passing_failure |= setup_error.find(" are named ") == std::string::npos;
   } else if (WIFSIGNALED(p.status)) {
+    ctx.passing_failure |= WTERMSIG(p.status) == SIGKILL;  // the OOM killer, or someone else
     int sig = WTERMSIG(p.status);
     if (!open_root.empty())
       error(ctx) << prog << ": root '" << open_root << "': the initializer crashed with signal "
@@ -172,12 +178,6 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
     b = spawn(ctx, dir, 'b', ctx.opts.base_b, false);
     for (Process* p : {&a, &b})
       if (p->pid > 0) waitpid(p->pid, &p->status, 0);
-    if (between_runs) {  // the runs must have read the same inputs
-      Context second(ctx.opts);
-      read_audit(second, b);
-      if (second.audit["file"] != ctx.audit["file"] || second.audit["environment"] != ctx.audit["environment"])
-        error(ctx) << ctx.opts.program << ": the two bake runs read different files or environment variables";
-    }
   }
   if (!ctx.errors.empty()) return std::nullopt;
 
@@ -196,6 +196,12 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   // Descriptors left open by an initializer: a baked object holding one would hold a number
   // that is not open in the baked program. And the audit: what the initializers read.
   if (!between_runs) read_audit(ctx, a);
+  if (between_runs) {  // the runs must have read the same inputs
+    Context second(ctx.opts);
+    read_audit(second, b);
+    if (second.audit["file"] != ctx.audit["file"] || second.audit["environment"] != ctx.audit["environment"])
+      error(ctx) << ctx.opts.program << ": the two bake runs read different files or environment variables";
+  }
   if (!ctx.errors.empty()) return std::nullopt;
 
   Timer t(ctx, "  read dumps");
@@ -207,7 +213,10 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   auto da = read_dump(ctx, a.dump);
   reader.join();
   for (std::string& e : ctx_b.errors) ctx.errors.push_back(std::move(e));
-  if (!da || !db) return std::nullopt;
+  if (!da || !db) {
+    ctx.passing_failure = true;  // a dump cut short (a full disk)
+    return std::nullopt;
+  }
   return std::make_pair(std::move(*da), std::move(*db));
 }
 

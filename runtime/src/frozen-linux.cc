@@ -45,7 +45,7 @@ constexpr uint64_t kMaxInputs = 16 << 20;  // bytes of inputs text a cache file 
 // Frozen images' preferred bases: one slot per root name, away from the bake's bases and from
 // random ones, so that the images of a program's frozen roots and its baked image all map
 // where they were laid out.
-constexpr uint64_t kSlotLow = kThreadSanitizer ? 0x7ec400000000 : 0x610000000000;
+constexpr uint64_t kSlotLow = kThreadSanitizer ? 0x7ec400000000 : 0x650000000000;
 constexpr uint64_t kSlotSize = kThreadSanitizer ? uint64_t(4) << 30 : uint64_t(64) << 30;
 constexpr uint64_t kSlots = kThreadSanitizer ? 8 : 64;
 constexpr uint64_t kTablesRoom = 16 << 20;  // below the arena: the image's header and tables
@@ -429,6 +429,7 @@ struct Freeze {
   Text inputs;           // the lines after "root", as the first run's inputs were
   bool seen = false;
   bool changed = false;  // an input changed while the runs read it
+  bool passing = false;  // the freeze failed for a reason the next run may not meet
   unsigned char* image = nullptr;
   uint64_t image_size = 0;
   Text refused;
@@ -464,13 +465,15 @@ void image_made(void* arg, const unsigned char* bytes, uint64_t size) {
   f->image_size = size;
 }
 
-void image_refused(void* arg, const char* why) {
+void image_refused(void* arg, const char* why, bool lasting) {
   auto* f = static_cast<Freeze*>(arg);
+  f->passing |= !lasting;
   for (const char* c = why; *c; ++c) f->refused.add(*c == '\n' || *c == '\t' ? " " : c, 1);
 }
 
-void remove_tree(const char* path) {
-  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+// Removes directory `name` in dir and the files in it (a freezer's scratch directory).
+void remove_scratch(int dir, const char* name) {
+  int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   DIR* d = fd >= 0 ? fdopendir(fd) : nullptr;
   if (d) {
     while (dirent* e = readdir(d))
@@ -479,11 +482,30 @@ void remove_tree(const char* path) {
   } else if (fd >= 0) {
     close(fd);
   }
-  rmdir(path);
+  unlinkat(dir, name, AT_REMOVEDIR);
+}
+
+// A killed freezer leaves its scratch directory (the bake runs' dumps, as large as the heap
+// twice): remove those more than an hour old.
+void remove_old_scratch(int dir) {
+  int scan = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
+  if (!d) {
+    if (scan >= 0) close(scan);
+    return;
+  }
+  time_t now = time(nullptr);
+  while (dirent* e = readdir(d)) {
+    struct stat st;
+    if (strncmp(e->d_name, ".freeze-", 8) == 0 && fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISDIR(st.st_mode) && st.st_uid == geteuid() && now - st.st_mtime > 3600)
+      remove_scratch(dir, e->d_name);
+  }
+  closedir(d);
 }
 
 // Writes what the freeze found: the image, or why there is none (not when an input changed
-// under it: the next run tries again).
+// under it or the failure may pass, a full disk or a killed run: the next run tries again).
 bool write_result(int dir, const char* name, const Freeze& f, const Program& p, const char** why) {
   Text text;
   text.line("root", "", f.root->name);
@@ -511,20 +533,28 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
   return write_private_file(dir, name, pieces, refused ? 2 : 3, why);
 }
 
+// Ends the freezer's process without a result; with FASTBOOT_LOG=1, says why (seen only with
+// FASTBOOT_FREEZE=sync: a background freezer's stderr is /dev/null).
+[[noreturn]] void give_up(const detail::root_base* r, const char* why) {
+  log_line("fastboot: frozen root '%s': the freezer wrote nothing: %s", r ? r->name : "?", why);
+  _exit(1);
+}
+
 [[noreturn]] void freeze_main() {
   const char* wanted = getenv(kEnvWorker);
   detail::root_base* r = first_frozen();
   while (r && strcmp(r->name, wanted) != 0) r = r->next;
+  if (!r) give_up(r, "no frozen root has that name");
   const char* why = nullptr;
-  int dir = r ? cache_dir(&why) : -1;
-  if (dir < 0) _exit(2);
+  int dir = cache_dir(&why);
+  if (dir < 0) give_up(r, why);
   Program p = this_program();
   char name[256], lock_name[280];
   frozen_name(*r, p, name, sizeof(name));
   snprintf(lock_name, sizeof(lock_name), "%s.lock", name);
   // One freezer per image at a time; the ones that waited find the image made.
   int lock = openat(dir, lock_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (lock < 0 || !private_file(lock) || flock(lock, LOCK_EX) != 0) _exit(3);
+  if (lock < 0 || !private_file(lock) || flock(lock, LOCK_EX) != 0) give_up(r, "cannot lock the image");
   {
     CacheFile existing;
     open_cache_file(dir, name, *r, p, &existing);
@@ -533,10 +563,20 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
         !(seen && strcmp(seen, existing.identity) == 0))
       _exit(0);
   }
-  const char* tmp = secure_getenv("TMPDIR");
-  char scratch[4096];
-  snprintf(scratch, sizeof(scratch), "%s/fastboot-freeze-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
-  if (!mkdtemp(scratch)) _exit(4);
+  // The runs' dumps go next to the image (on disk, where /tmp may be memory), in a directory
+  // of this freezer's.
+  remove_old_scratch(dir);
+  char link[64], cache[4096], scratch_name[64], scratch[4200];
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", dir);
+  ssize_t n = readlink(link, cache, sizeof(cache) - 1);
+  if (n <= 0) give_up(r, "the cache directory's path is unknown");
+  cache[n] = 0;
+  snprintf(scratch_name, sizeof(scratch_name), ".freeze-%d", int(getpid()));
+  if (mkdirat(dir, scratch_name, 0700) != 0) {  // a killed freezer's, with this process's number
+    remove_scratch(dir, scratch_name);
+    if (mkdirat(dir, scratch_name, 0700) != 0) give_up(r, "cannot make a directory in the cache");
+  }
+  snprintf(scratch, sizeof(scratch), "%s/%s", cache, scratch_name);
   unsetenv(kEnvWorker);
   unsetenv(kEnvSeen);
 
@@ -555,8 +595,10 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
   job.image = image_made;
   job.refused = image_refused;
   fastboot_freeze_image(&job);
-  remove_tree(scratch);
-  if (f.changed || !write_result(dir, name, f, p, &why)) _exit(5);
+  remove_scratch(dir, scratch_name);
+  if (f.changed) give_up(r, "an input changed while the freezer read it");
+  if (!f.image && f.passing) give_up(r, f.refused.data ? f.refused.data : "a bake run failed");
+  if (!write_result(dir, name, f, p, &why)) give_up(r, why);
   remove_other_builds(dir, name, ".frozen");
   remove_other_builds(dir, lock_name, ".frozen.lock");
   _exit(0);
@@ -594,10 +636,14 @@ const void* frozen_value(detail::root_base& r, bool* freeze, char* note, size_t 
   }
   if (!value && f.kind == CacheFile::refused) snprintf(note, note_size, "not frozen: %s", f.why);
   else if (!value) {
-    snprintf(note, note_size, "no image (%s)", f.why);
+    if (f.kind == CacheFile::missing) snprintf(note, note_size, "no image yet");
+    else snprintf(note, note_size, "image not used (%s)", f.why);
     // Only where the freezer could write its result.
     *freeze = faccessat(dir, ".", W_OK, AT_EACCESS) == 0;
-    if (!*freeze) snprintf(note, note_size, "no image (%s), and the cache directory is not writable", f.why);
+    if (!*freeze) {
+      size_t used = strlen(note);
+      snprintf(note + used, note_size - used, ", and the cache directory is not writable");
+    }
   }
   close(dir);
   return value;
@@ -650,8 +696,7 @@ const void* resolve_frozen(root_base& r) {
         else if (f.kind == rt::CacheFile::refused)
           rt::log_line("fastboot: frozen root '%s': %s; ran the initializer; not frozen: %s", r.name, note, f.why);
         else
-          rt::log_line("fastboot: frozen root '%s': %s; ran the initializer; the freezer wrote no image (%s)", r.name, note,
-                       f.why);
+          rt::log_line("fastboot: frozen root '%s': %s; ran the initializer; the freezer wrote no image", r.name, note);
       }
     }
   }

@@ -260,7 +260,7 @@ expect(p.returncode == 0 and len(images(os.path.join(xdg, "fastboot"))) == 1, f"
 notes = []
 if subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode == 0:
     # Root ignores permissions: a read-only or tiny tmpfs in a user and mount namespace instead.
-    for name, options, reason in (("read-only", "ro", "not writable"), ("full", "size=8k", "")):
+    for name, options, reason in (("read-only", "ro", "not writable"), ("full", "size=8k", "the freezer wrote nothing")):
         d = fresh_cache()
         script = (f'mount -t tmpfs -o {options},mode=700 none "{d}" && "{baked}"; s=$?; ls -A "{d}"; exit $s')
         p = subprocess.run(["unshare", "-rm", "sh", "-c", script], env=env_for(d, {"FASTBOOT_FREEZE": "sync"}),

@@ -138,9 +138,10 @@ struct FreezeJob {
   // input that cannot be checked later); *why says why.
   bool (*inputs_seen)(void* arg, std::size_t count, const char* const* kinds, const char* const* names,
                       const char** why);
-  // Exactly one of these is called: with the image's bytes, or with why there is none.
+  // Exactly one of these is called: with the image's bytes, or with why there is none and
+  // whether that lasts (a value that cannot be baked) or may pass (a full disk, a killed run).
   void (*image)(void* arg, const unsigned char* bytes, std::uint64_t size);
-  void (*refused)(void* arg, const char* why);
+  void (*refused)(void* arg, const char* why, bool lasting);
 };
 
 }  // namespace fastboot::protocol
