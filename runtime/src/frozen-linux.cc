@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -27,6 +28,8 @@
 #include "fastboot/bake-protocol.h"
 #include "fastboot/image-format.h"
 #include "runtime.h"
+
+#include <atomic>
 
 extern char** environ;
 
@@ -40,6 +43,9 @@ constexpr const char* kEnvWorker = "FASTBOOT_FREEZE_ROOT";
 // The cache file the run that started the freezer found unusable ("none": no file): the freezer
 // replaces it even where its own checks would pass it, and leaves alone a file written since.
 constexpr const char* kEnvSeen = "FASTBOOT_FREEZE_SEEN";
+// Set for a background freezer: it forks at once, and its parent exits, so that the program that
+// started it has no child left working.
+constexpr const char* kEnvDetach = "FASTBOOT_FREEZE_DETACH";
 constexpr uint64_t kMaxInputs = 16 << 20;  // bytes of inputs text a cache file may hold
 
 // Frozen images' preferred bases: one slot per root name, away from the bake's bases and from
@@ -368,56 +374,75 @@ void close_inherited() {
   for (int fd = 3; fd < 4096; ++fd) close(fd);
 }
 
-// Starts the freezer: this program again, as a process of its own (FASTBOOT_FREEZE_ROOT=<root>)
-// that outlives this one, or, with `wait`, that this one waits for.
+// Freezers this process started and has not waited for yet (each exits as soon as it has
+// forked the process that does the work).
+constexpr unsigned kMaxStarted = 16;
+std::atomic<pid_t> started[kMaxStarted];
+
+void reap_started() {
+  for (auto& slot : started)
+    if (pid_t pid = slot.load(std::memory_order_relaxed); pid > 0 && waitpid(pid, nullptr, WNOHANG) != 0)
+      slot.store(0, std::memory_order_relaxed);
+}
+
+// Starts the freezer: this program again (FASTBOOT_FREEZE_ROOT=<root>), which either detaches
+// and works on in the background after this process has ended (FASTBOOT_FREEZE_DETACH), or,
+// with `wait`, works while this one waits. posix_spawn shares this process's memory until the
+// exec, so a large heap is not copied, as fork() would copy its page tables.
 bool start_freezer(const detail::root_base& r, bool wait, const char* seen) {
-  // Everything the child needs is made before fork(): after it, a threaded program's child may
-  // only make async-signal-safe calls.
   size_t count = 0;
   for (char** e = environ; e && *e; ++e) ++count;
-  auto** envp = static_cast<char**>(malloc((count + 3) * sizeof(char*)));
-  size_t n = strlen(kEnvWorker) + strlen(r.name) + 2, m = strlen(kEnvSeen) + strlen(seen) + 2;
-  auto* assignment = static_cast<char*>(malloc(n));
-  auto* seen_assignment = static_cast<char*>(malloc(m));
-  if (!envp || !assignment || !seen_assignment) {
-    free(envp);
-    free(assignment);
-    free(seen_assignment);
-    return false;
+  auto** envp = static_cast<char**>(malloc((count + 4) * sizeof(char*)));
+  char* ours[3] = {};
+  const char* names[3] = {kEnvWorker, kEnvSeen, kEnvDetach};
+  const char* values[3] = {r.name, seen, "1"};
+  bool ok = envp != nullptr;
+  for (unsigned i = 0; i < (wait ? 2u : 3u) && ok; ++i) {
+    size_t n = strlen(names[i]) + strlen(values[i]) + 2;
+    ours[i] = static_cast<char*>(malloc(n));
+    if ((ok = ours[i] != nullptr)) snprintf(ours[i], n, "%s=%s", names[i], values[i]);
   }
-  snprintf(assignment, n, "%s=%s", kEnvWorker, r.name);
-  snprintf(seen_assignment, m, "%s=%s", kEnvSeen, seen);
-  auto named = [](const char* e, const char* name) { return strncmp(e, name, strlen(name)) == 0 && e[strlen(name)] == '='; };
-  size_t used = 0;
-  for (char** e = environ; e && *e; ++e)
-    if (!named(*e, kEnvWorker) && !named(*e, kEnvSeen)) envp[used++] = *e;
-  envp[used++] = assignment;
-  envp[used++] = seen_assignment;
-  envp[used] = nullptr;
-  char program[] = "/proc/self/exe";
-  char* argv[] = {program, nullptr};
-  pid_t pid = fork();
-  if (pid == 0) {
+  pid_t pid = -1;
+  if (ok) {
+    auto named = [](const char* e, const char* name) { return strncmp(e, name, strlen(name)) == 0 && e[strlen(name)] == '='; };
+    size_t used = 0;
+    for (char** e = environ; e && *e; ++e)
+      if (!named(*e, kEnvWorker) && !named(*e, kEnvSeen) && !named(*e, kEnvDetach)) envp[used++] = *e;
+    for (char* o : ours)
+      if (o) envp[used++] = o;
+    envp[used] = nullptr;
+    char program[] = "/proc/self/exe";
+    char* argv[] = {program, nullptr};
+    posix_spawn_file_actions_t files;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&files);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
     if (!wait) {
-      setsid();  // out of the terminal's process group: a ^C to the program leaves it be
-      if (fork() != 0) _exit(0);
+      posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0);
+      // Out of the terminal's process group: a ^C to the program leaves the freezer be.
+      posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
     }
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null >= 0) {
-      dup2(null, 0);
-      dup2(null, 1);
-      if (!wait) dup2(null, 2);
-    }
-    close_inherited();
-    execve(program, argv, envp);
-    _exit(127);
+    if (posix_spawn(&pid, program, &files, &attr, argv, envp) != 0) pid = -1;
+    posix_spawn_file_actions_destroy(&files);
+    posix_spawnattr_destroy(&attr);
   }
+  for (char* o : ours) free(o);
   free(envp);
-  free(assignment);
-  free(seen_assignment);
   if (pid < 0) return false;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  if (wait) {
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return true;
+  }
+  // Reaped later, by a later freezer's start or at exit, when it has long ended.
+  reap_started();
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, [] { atexit(reap_started); });
+  for (auto& slot : started) {
+    pid_t none = 0;
+    if (slot.compare_exchange_strong(none, pid)) break;
   }
   return true;
 }
@@ -541,6 +566,12 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
 }
 
 [[noreturn]] void freeze_main() {
+  close_inherited();
+  if (getenv(kEnvDetach)) {
+    unsetenv(kEnvDetach);
+    pid_t pid = fork();
+    if (pid > 0) _exit(0);  // the program that started it reaps this one
+  }
   const char* wanted = getenv(kEnvWorker);
   detail::root_base* r = first_frozen();
   while (r && strcmp(r->name, wanted) != 0) r = r->next;
