@@ -89,8 +89,6 @@ int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
     return 2;
   }
 
-  if (int status = run_command(command); status != 0) return status;
-
   const std::string unbaked = output + ".fastboot-unbaked";
   const std::string object = output + ".fastboot.o";
   auto cleanup = [&](bool keep_output) {
@@ -99,6 +97,23 @@ int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
     fs::remove(object, ec);
     if (!keep_output) fs::remove(output, ec);
   };
+  // The first link already reads an image object, empty, under the name the real one will have:
+  // both links then read the same files, with the same sections and symbols, so a linker whose
+  // order of dynamic symbols depends on what it read (gold) lays out the loadable bytes of both
+  // alike. The empty .fastboot section follows all loadable content, as the real one does.
+  std::vector<std::string> first = command;
+  first.push_back(object);
+  try {
+    write_image_object(ctx, {}, {0}, object);
+    checkpoint(ctx);
+  } catch (const BakeFailed&) {
+    cleanup(true);
+    return 1;
+  }
+  if (int status = run_command(first); status != 0) {
+    cleanup(true);
+    return status;
+  }
   std::error_code ec;
   fs::rename(output, unbaked, ec);
   if (ec) {
