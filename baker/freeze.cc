@@ -1,7 +1,7 @@
 // The freezer: the image of one frozen root, made on the machine where the program runs. It is
 // the bake pipeline without what needs LLVM (debug information for padding, the symbolizer,
 // libraries' export tables), linked into programs that declare a frozen root
-// (libfastboot-freezer.a). The runtime starts it in a background process, hands it a FreezeJob
+// (fastboot-freezer.o, a member of the runtime archive). The runtime starts it in a background process, hands it a FreezeJob
 // and keeps the files; anything the passes would refuse at build time is refused here too, and
 // the first error becomes the reason the root is not frozen.
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // Frozen roots: values whose data exists only where the program runs. The first access without a
 // usable image runs the initializer; a background process of the same program (the freezer,
-// libfastboot-freezer.a) then bakes the root the way fastboot_bake does and leaves the image in
+// fastboot-freezer.o) then bakes the root the way fastboot_bake does and leaves the image in
 // the user's cache, with the state of every file and environment variable the initializer read.
 // Later runs map it while those inputs are unchanged.
 //

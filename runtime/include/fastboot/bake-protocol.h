@@ -123,7 +123,8 @@ struct DumpGlobal {
 static_assert(sizeof(DumpGlobal) == 32);
 
 // The freezer: the image of one frozen root, made in a program's background process by the
-// baker's passes (libfastboot-freezer.a, linked only into programs that declare a frozen root).
+// baker's passes (fastboot-freezer.o in the runtime archive, linked only into programs that
+// declare a frozen root).
 // The runtime owns the files and the cache; the freezer runs the two bake runs and the passes.
 struct FreezeJob {
   const char* program;     // the executable, as a path both bake runs can start
@@ -146,5 +147,5 @@ struct FreezeJob {
 
 }  // namespace fastboot::protocol
 
-// Runs a FreezeJob; defined by libfastboot-freezer.a.
+// Runs a FreezeJob; defined by fastboot-freezer.o.
 extern "C" void fastboot_freeze_image(const fastboot::protocol::FreezeJob* job);
