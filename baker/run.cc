@@ -195,8 +195,9 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
 
   // Descriptors left open by an initializer: a baked object holding one would hold a number
   // that is not open in the baked program. And the audit: what the initializers read.
-  if (!between_runs) read_audit(ctx, a);
-  if (between_runs) {  // the runs must have read the same inputs
+  if (!between_runs) {
+    read_audit(ctx, a);
+  } else {  // A's audit is read already; the runs must have read the same inputs
     Context second(ctx.opts);
     read_audit(second, b);
     if (second.audit["file"] != ctx.audit["file"] || second.audit["environment"] != ctx.audit["environment"])

@@ -229,10 +229,8 @@ Program this_program() {
 // <program>-<build-id>-<root>.<hash>.frozen: one file per build and root; the root's name made
 // safe for a file name, and a hash of the whole name so that two names never share a file.
 void frozen_name(const detail::root_base& r, const Program& p, char* out, size_t size) {
-  program_name(out, size);
+  build_file_name(out, size, p.build_id, p.build_id_size);
   size_t used = strlen(out);
-  for (unsigned i = 0; i < p.build_id_size && used + 3 < size; ++i)
-    used += size_t(snprintf(out + used, size - used, i == 0 ? "-%02x" : "%02x", p.build_id[i]));
   if (used + 2 < size) out[used++] = '-';
   for (const char* c = r.name; *c && used + 40 < size && c - r.name < 64; ++c) {
     bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
@@ -356,16 +354,28 @@ void open_cache_file(int dir, const char* name, const detail::root_base& r, cons
   f->kind = CacheFile::image;
 }
 
-// The value of r in a mapped image, or null.
-const void* root_in(const img::Header* h, const detail::root_base& r) {
-  auto* section = reinterpret_cast<const unsigned char*>(h);
-  auto* roots = reinterpret_cast<const img::RootEntry*>(section + h->roots_offset);
-  const char* strings = reinterpret_cast<const char*>(section + h->strings_offset);
-  for (uint32_t i = 0; i < h->root_count; ++i)
-    if (strcmp(strings + roots[i].name_offset, r.name) == 0 && roots[i].size == r.size && roots[i].align == r.align &&
-        roots[i].type_hash == r.type_hash)
-      return section + h->arena_offset + roots[i].object_offset;
-  return nullptr;
+// Where this root's image lives: the checked cache directory, this build, and the file's name.
+struct RootCache {
+  int dir = -1;
+  Program program;
+  char name[256] = "";
+  RootCache() = default;
+  RootCache(const RootCache&) = delete;
+  ~RootCache() {
+    if (dir >= 0) close(dir);
+  }
+};
+
+// Opens r's cache; false and why when there is none (no usable directory, no build-id).
+bool open_root_cache(const detail::root_base& r, RootCache* c, const char** why) {
+  if ((c->dir = cache_dir(why)) < 0) return false;
+  c->program = this_program();
+  if (c->program.build_id_size == 0) {
+    *why = "the program has no GNU build-id (link it with -Wl,--build-id)";
+    return false;
+  }
+  frozen_name(r, c->program, c->name, sizeof(c->name));
+  return true;
 }
 
 // Closes every descriptor from 3 up: a background process must not hold the first run's pipes.
@@ -577,11 +587,12 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
   while (r && strcmp(r->name, wanted) != 0) r = r->next;
   if (!r) give_up(r, "no frozen root has that name");
   const char* why = nullptr;
-  int dir = cache_dir(&why);
-  if (dir < 0) give_up(r, why);
-  Program p = this_program();
-  char name[256], lock_name[280];
-  frozen_name(*r, p, name, sizeof(name));
+  RootCache cache;
+  if (!open_root_cache(*r, &cache, &why)) give_up(r, why);
+  const int dir = cache.dir;
+  const Program& p = cache.program;
+  const char* name = cache.name;
+  char lock_name[280];
   snprintf(lock_name, sizeof(lock_name), "%s.lock", name);
   // One freezer per image at a time; the ones that waited find the image made.
   int lock = openat(dir, lock_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -597,17 +608,17 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
   // The runs' dumps go next to the image (on disk, where /tmp may be memory), in a directory
   // of this freezer's.
   remove_old_scratch(dir);
-  char link[64], cache[4096], scratch_name[64], scratch[4200];
+  char link[64], cache_path[4096], scratch_name[64], scratch[4200];
   snprintf(link, sizeof(link), "/proc/self/fd/%d", dir);
-  ssize_t n = readlink(link, cache, sizeof(cache) - 1);
+  ssize_t n = readlink(link, cache_path, sizeof(cache_path) - 1);
   if (n <= 0) give_up(r, "the cache directory's path is unknown");
-  cache[n] = 0;
+  cache_path[n] = 0;
   snprintf(scratch_name, sizeof(scratch_name), ".freeze-%d", int(getpid()));
   if (mkdirat(dir, scratch_name, 0700) != 0) {  // a killed freezer's, with this process's number
     remove_scratch(dir, scratch_name);
     if (mkdirat(dir, scratch_name, 0700) != 0) give_up(r, "cannot make a directory in the cache");
   }
-  snprintf(scratch, sizeof(scratch), "%s/%s", cache, scratch_name);
+  snprintf(scratch, sizeof(scratch), "%s/%s", cache_path, scratch_name);
   unsetenv(kEnvWorker);
   unsetenv(kEnvSeen);
 
@@ -644,24 +655,17 @@ const void* frozen_value(detail::root_base& r, bool* freeze, char* note, size_t 
   if (env_flag("FASTBOOT_DISABLE")) return snprintf(note, note_size, "disabled by FASTBOOT_DISABLE"), nullptr;
   double t0 = now_us();
   const char* why = nullptr;
-  int dir = cache_dir(&why);
-  if (dir < 0) return snprintf(note, note_size, "no image: %s", why), nullptr;
-  Program p = this_program();
-  if (p.build_id_size == 0) {
-    close(dir);
-    return snprintf(note, note_size, "no image: the program has no GNU build-id (link it with -Wl,--build-id)"), nullptr;
-  }
-  char name[256];
-  frozen_name(r, p, name, sizeof(name));
+  RootCache cache;
+  if (!open_root_cache(r, &cache, &why)) return snprintf(note, note_size, "no image: %s", why), nullptr;
   CacheFile f;
-  open_cache_file(dir, name, r, p, &f);
+  open_cache_file(cache.dir, cache.name, r, cache.program, &f);
   snprintf(seen, seen_size, "%s", f.identity);
   const void* value = nullptr;
   if (f.kind == CacheFile::image) {
     char how[256];
     const img::Header* h = map_image_file(f.fd, f.h.image_offset, f.h.image_size, env_flag("FASTBOOT_RANDOMIZE"), &why,
                                           how, sizeof(how));
-    if (h && !(value = root_in(h, r))) why = "the image does not hold this root";
+    if (h && !(value = root_in_image(*h, r))) why = "the image does not hold this root";
     if (value) log_line("fastboot: frozen root '%s': image used: %s, %.0f us", r.name, how, now_us() - t0);
     else f.why = why;
   }
@@ -670,13 +674,12 @@ const void* frozen_value(detail::root_base& r, bool* freeze, char* note, size_t 
     if (f.kind == CacheFile::missing) snprintf(note, note_size, "no image yet");
     else snprintf(note, note_size, "image not used (%s)", f.why);
     // Only where the freezer could write its result.
-    *freeze = faccessat(dir, ".", W_OK, AT_EACCESS) == 0;
+    *freeze = faccessat(cache.dir, ".", W_OK, AT_EACCESS) == 0;
     if (!*freeze) {
       size_t used = strlen(note);
       snprintf(note + used, note_size - used, ", and the cache directory is not writable");
     }
   }
-  close(dir);
   return value;
 }
 
@@ -715,13 +718,9 @@ const void* resolve_frozen(root_base& r) {
         rt::start_freezer(r, true, seen);
         // Say what the freezer left.
         const char* why = nullptr;
-        int dir = rt::cache_dir(&why);
+        rt::RootCache cache;
         rt::CacheFile f;
-        char name[256];
-        rt::Program p = rt::this_program();
-        rt::frozen_name(r, p, name, sizeof(name));
-        if (dir >= 0) rt::open_cache_file(dir, name, r, p, &f);
-        if (dir >= 0) close(dir);
+        if (rt::open_root_cache(r, &cache, &why)) rt::open_cache_file(cache.dir, cache.name, r, cache.program, &f);
         if (f.kind == rt::CacheFile::image)
           rt::log_line("fastboot: frozen root '%s': %s; ran the initializer and froze it: image written", r.name, note);
         else if (f.kind == rt::CacheFile::refused)

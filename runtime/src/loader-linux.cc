@@ -590,18 +590,21 @@ bool image_loaded() {
   return image.loaded;
 }
 
-const void* image_root(const detail::root_base& r) {
-  if (!image_loaded()) return nullptr;
-  const img::Header& h = *image.header;
-  auto* roots = reinterpret_cast<const img::RootEntry*>(image.section + h.roots_offset);
-  const char* strings = reinterpret_cast<const char*>(image.section + h.strings_offset);
+const void* root_in_image(const img::Header& h, const detail::root_base& r) {
+  auto* section = reinterpret_cast<const unsigned char*>(&h);
+  auto* roots = reinterpret_cast<const img::RootEntry*>(section + h.roots_offset);
+  const char* strings = reinterpret_cast<const char*>(section + h.strings_offset);
   for (uint32_t i = 0; i < h.root_count; ++i) {
     const img::RootEntry& e = roots[i];
     if (strcmp(strings + e.name_offset, r.name) != 0) continue;
     if (e.size != r.size || e.align != r.align || e.type_hash != r.type_hash) return nullptr;
-    return image.arena + e.object_offset;
+    return section + h.arena_offset + e.object_offset;
   }
   return nullptr;
+}
+
+const void* image_root(const detail::root_base& r) {
+  return image_loaded() ? root_in_image(*image.header, r) : nullptr;
 }
 
 }  // namespace fastboot::rt

@@ -42,6 +42,13 @@ void program_name(char* out, size_t size) {
   if (size) out[used] = 0;
 }
 
+void build_file_name(char* out, size_t size, const uint8_t* build_id, unsigned build_id_size) {
+  program_name(out, size);
+  size_t used = strlen(out);
+  for (unsigned i = 0; i < build_id_size && used + 3 < size; ++i)
+    used += size_t(snprintf(out + used, size - used, i == 0 ? "-%02x" : "%02x", build_id[i]));
+}
+
 bool write_private_file(int dir, const char* name, const FilePiece* pieces, unsigned count, const char** why) {
   // A file size limit would stop the write with SIGXFSZ: stay under it.
   uint64_t size = 0;

@@ -113,10 +113,8 @@ int copy_dir(const char** why) {
 void copy_name(const img::Header& h, char* out, size_t size) {
   // <program>-<build-id>.arena: one copy per build, and the program's name to find the copies
   // of its older builds.
-  program_name(out, size);
+  build_file_name(out, size, h.build_id, h.build_id_size);
   size_t used = strlen(out);
-  for (uint32_t i = 0; i < h.build_id_size && used + 3 < size; ++i)
-    used += size_t(snprintf(out + used, size - used, i == 0 ? "-%02x" : "%02x", h.build_id[i]));
   snprintf(out + used, size - used, ".arena");
 }
 

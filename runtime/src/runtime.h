@@ -150,6 +150,9 @@ void prepare_audit();
 // The first call maps the image.
 const void* image_root(const detail::root_base& r);
 bool image_loaded();
+// The value of r in a mapped image (the header at the start of its mapping), or null when the
+// image has no root of r's name, size, alignment and type.
+const void* root_in_image(const image::Header& h, const detail::root_base& r);
 
 // Maps the image at `offset` (page-aligned) of fd, `size` bytes, and makes it usable: at its
 // preferred base or, if that is taken or `anywhere`, elsewhere and moved; module pointers
@@ -190,6 +193,8 @@ bool private_file(int fd);
 // <program>: the executable's file name with anything but [A-Za-z0-9_.] made '_', at most 48
 // characters, into out; the first piece of every file name the runtime writes.
 void program_name(char* out, std::size_t size);
+// <program>-<build-id in hex>: how every such file name starts, one per build of the program.
+void build_file_name(char* out, std::size_t size, const std::uint8_t* build_id, unsigned build_id_size);
 // Writes `count` pieces (bytes at file offsets) as file `name` in dir: into a temporary file,
 // then renamed into place, so a file under that name is always complete. Within the file size
 // limit, and without SIGBUS on a full disk. False and why on failure (nothing is left behind).
