@@ -380,14 +380,19 @@ void* arena_alloc(size_t size, size_t align, uint32_t flags, void* site) {
   uint64_t start = arena_region_start(index), limit = arena_region_start(index + 1);
   Locked guard;
   Region& r = arena.regions[index];
-  size_t off = (start + r.used + align - 1) & ~(align - 1);
+  // Never right at the end of the allocation before: an address one past the end of an object
+  // (a full vector's end) is then never the start of the next one, so the baker reads every
+  // pointer as what it is, and a pointer at a block the initializers never reached (libc's
+  // per-thread dlerror result, allocated after a vector) cannot pull it into the image. This
+  // costs at most what glibc's own chunk header would: 16 bytes after a multiple of 16. A
+  // worker's region keeps its start free too: the baker puts the regions side by side.
+  uint64_t cursor = start + r.used + (r.count || index ? 1 : 0);
+  size_t off = (cursor + align - 1) & ~(align - 1);
   // Once threads run, where an object lands depends on timing. From then on every allocation
   // sits at a run-specific offset modulo 32 (arena_skew), so no word can pass for a pointer by a
-  // run-to-run coincidence of low bits, and never right at the end of the one before, so no
-  // address is both an end and a start; the baker may then lay those objects out in an order of
+  // run-to-run coincidence of low bits; the baker may then lay those objects out in an order of
   // its own, the same in every bake (baker/match.cc, compact.cc).
-  if (skewing.load(std::memory_order_relaxed) && align < 32)
-    off = ((start + r.used + 1 - skew + 31) & ~size_t(31)) + skew;
+  if (skewing.load(std::memory_order_relaxed) && align < 32) off = ((cursor - skew + 31) & ~size_t(31)) + skew;
   if (off + size > limit || off + size < off) return nullptr;
   if (r.count == r.capacity && !grow_records(r)) return nullptr;
   flags |= uint32_t(__builtin_ctzll(align)) << 8;  // kAllocAlignShift: compaction keeps the alignment
