@@ -49,11 +49,12 @@ std::vector<Change> site_changes(const RootReport* before, const RootReport* aft
 
 std::string signed_bytes(std::int64_t delta) {
   if (delta == 0) return "0 B";
-  return (delta > 0 ? "+" : "-") + human_bytes(std::uint64_t(std::llabs(delta)));
+  return fmt::format("{}{}", delta > 0 ? '+' : '-', human_bytes(std::uint64_t(std::llabs(delta))));
 }
 
 std::string signed_count(std::int64_t delta) {
-  return delta == 0 ? "0" : (delta > 0 ? "+" : "-") + grouped(std::uint64_t(std::llabs(delta)));
+  if (delta == 0) return "0";
+  return fmt::format("{}{}", delta > 0 ? '+' : '-', grouped(std::uint64_t(std::llabs(delta))));
 }
 
 std::string growth(const Change& c) {

@@ -57,7 +57,9 @@ function(fastboot_bake target)
   endif()
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${depfile}")
 
-  target_link_libraries(${target} PRIVATE fastboot::runtime)
+  # Appended to the link like target_link_libraries(PRIVATE) would, without taking a side:
+  # the target's own calls may use the plain signature or the keyword one.
+  set_property(TARGET ${target} APPEND PROPERTY LINK_LIBRARIES fastboot::runtime)
   set(options "")
   if(arg_COMPRESS)
     if(NOT arg_COMPRESS MATCHES "^(lz4|zstd)$")

@@ -2,7 +2,8 @@
 # test-package.sh <fastboot-build-dir> <consumer-source-dir>
 # Installs fastboot, builds a separate project with find_package + fastboot_bake, and checks:
 # the output is baked; a change to a DEPENDS file rebakes; an unchanged tree rebuilds nothing;
-# a failed bake fails the build and leaves no executable behind.
+# a failed bake fails the build and leaves no executable behind; a target linked with the plain
+# signature of target_link_libraries bakes; a program with only frozen roots links the runtime.
 set -euo pipefail
 build=$1 src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -18,6 +19,16 @@ grep -q "the initializers read files: .*extra.txt" "$tmp/build1.log" || fail "th
 out=$(FASTBOOT_LOG=1 "$tmp/b/app" 2>"$tmp/run1.log")
 [ "$out" = "3 words, last 'cherry', extra 'first', baked" ] || fail "baked app printed: $out"
 grep -q "fastboot: image used" "$tmp/run1.log" || fail "image not used"
+grep -q "fastboot-bake: baked 2 roots of plain" "$tmp/build1.log" || fail "the target linked with the plain signature was not baked"
+out=$("$tmp/b/plain")
+[ "$out" = "3 words, last 'cherry', extra 'first', baked" ] || fail "plain printed: $out"
+# Frozen roots only: the first run writes the image (sync), the second maps it.
+mkdir -m 700 "$tmp/cache"
+out=$(FASTBOOT_CACHE_DIR=$tmp/cache FASTBOOT_FREEZE=sync "$tmp/b/notes") || fail "notes exited $?"
+[ "$out" = "3 words, last 'cherry'" ] || fail "notes printed: $out"
+out=$(FASTBOOT_CACHE_DIR=$tmp/cache FASTBOOT_LOG=1 "$tmp/b/notes" 2>"$tmp/notes.log") || fail "notes exited $?"
+[ "$out" = "3 words, last 'cherry'" ] || fail "notes printed: $out"
+grep -q "image used" "$tmp/notes.log" || fail "the frozen root's image was not used: $(cat "$tmp/notes.log")"
 
 echo "damson" >>"$tmp/consumer/words.txt"
 cmake --build "$tmp/b" >"$tmp/build2.log" 2>&1 || fail "rebuild"

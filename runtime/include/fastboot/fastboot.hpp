@@ -33,6 +33,30 @@
 // code, so one runtime serves programs built against libstdc++ and against libc++.
 #pragma once
 
+// One error, not a cascade: the header itself needs C++17, so an older standard gets the #error
+// and declarations that let the including code parse without errors of its own.
+#if __cplusplus < 201703L
+#error "fastboot.hpp needs C++17 or later: compile this file with -std=c++17 (or set CMAKE_CXX_STANDARD 17)"
+namespace fastboot {
+bool baked();
+template <class T>
+class root {
+ public:
+  template <class F>
+  root(const char*, F) {}
+  const T* get() const;
+  const T& operator*() const;
+  const T* operator->() const;
+};
+template <class T>
+class frozen : public root<T> {
+ public:
+  template <class F>
+  frozen(const char* name, F f) : root<T>(name, f) {}
+};
+}  // namespace fastboot
+#else
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -126,3 +150,5 @@ class frozen : public detail::basic_root<T, true> {
 };
 
 }  // namespace fastboot
+
+#endif  // C++17
