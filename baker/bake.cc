@@ -63,9 +63,7 @@ void report_audit(Context& ctx) {
   }
 }
 
-}  // namespace
-
-Baked bake_image(Context& ctx) {
+Baked bake_once(Context& ctx) {
   ScratchDir scratch;
   if (scratch.path.empty()) error(ctx) << "cannot create a scratch directory in " << std::filesystem::temp_directory_path().string();
   checkpoint(ctx);
@@ -78,7 +76,7 @@ Baked bake_image(Context& ctx) {
     runs = run_bakes(ctx, scratch.path);
   }
   checkpoint(ctx);
-  report_audit(ctx);
+  if (!ctx.opts.arena_gaps) report_audit(ctx);  // a second try reads the same
   Dump& a = runs->first;
   Dump& b = runs->second;
 
@@ -143,6 +141,8 @@ Baked bake_image(Context& ctx) {
     reach = reachable_allocations(a, c, from_globals);
     report_unbakeable(ctx, a, c, reach);
     report_pointers_to_bake_state(ctx, a, c, reach.reached, symbols);
+    if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))
+      throw TryWithGaps{};
   }
   checkpoint(ctx);
   // From here on, every reachable word of the arena is classified and relocatable.
@@ -206,6 +206,22 @@ Baked bake_image(Context& ctx) {
              rep.compressed ? fmt::format(", {} decompressed", human_bytes(rep.decompressed_bytes)) : "",
              rep.estimated_start_ms);
   return baked;
+}
+
+}  // namespace
+
+Baked bake_image(Context& ctx) {
+  try {
+    return bake_once(ctx);
+  } catch (const TryWithGaps&) {
+    ctx.errors.clear();
+    ctx.notes.clear();
+    ctx.opts.arena_gaps = true;
+    note(ctx) << "an address that is both the end of one allocation and the start of the next (a full "
+              << "container's end) led to an object that cannot be baked; baking again with a gap after every "
+              << "allocation, which tells the two apart (the image grows by up to 16 bytes per allocation)";
+    return bake_once(ctx);
+  }
 }
 
 void print_timings(const Context& ctx) {

@@ -39,6 +39,9 @@ struct Options {
   std::uint64_t image_base = 0;
   // Print nothing (the freezer, which runs in the background and keeps only the first error).
   bool quiet = false;
+  // The bake runs leave a gap after every allocation (protocol::kEnvGaps): set for a second try
+  // when an address that ends one allocation and starts the next led to an unbakeable block.
+  bool arena_gaps = false;
   // Store the arena as LZ4 or zstd chunks, decompressed at startup (none: mapped as it is).
   image::Compression compress = image::Compression::none;
   // Map the image at a random base per boot and user (image::kRandomizeBase) instead of the

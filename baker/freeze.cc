@@ -84,7 +84,7 @@ bool report_inputs(const protocol::FreezeJob& job, Context& ctx) {
   return false;
 }
 
-std::vector<std::uint8_t> freeze(Context& ctx, const protocol::FreezeJob& job) {
+std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& job) {
   // Capture: the two runs one after the other, each input's state recorded after each, so an
   // input that changed while the runs read it is caught.
   auto runs = run_bakes(ctx, job.scratch, [&](Context& c) { report_inputs(job, c); });
@@ -108,12 +108,25 @@ std::vector<std::uint8_t> freeze(Context& ctx, const protocol::FreezeJob& job) {
   Reachability reach = reachable_allocations(a, c, from_globals);
   report_first_unbakeable(ctx, a, c, reach);
   report_pointers_to_bake_state(ctx, a, c, reach.reached, symbols);
+  if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))
+    throw TryWithGaps{};
   checkpoint(ctx);
   compact(ctx, a, c, globals, reach, match.used ? &match : nullptr);
   checkpoint(ctx);
   copy_vtables(ctx, a, c);
   Resolution r = resolve_by_build_id(a, c, globals);
   return write_image(ctx, a, c, r, globals);
+}
+
+// A full container's end beside a block no root uses: again, with gaps that tell them apart.
+std::vector<std::uint8_t> freeze(Context& ctx, const protocol::FreezeJob& job) {
+  try {
+    return freeze_once(ctx, job);
+  } catch (const TryWithGaps&) {
+    ctx.errors.clear();
+    ctx.opts.arena_gaps = true;
+    return freeze_once(ctx, job);
+  }
 }
 
 }  // namespace

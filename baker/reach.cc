@@ -5,8 +5,14 @@
 
 namespace fastboot::baker {
 
-Reachability reachable_allocations(const Dump& a, const Classification& c,
-                                   const std::vector<std::uint64_t>& extra) {
+namespace {
+
+// Breadth first from the roots and `extra`. A pointer reaches the allocation it lies in, or that
+// it is one past the end of when no allocation starts there; an address that is both the end of
+// one allocation and the start of the next reads as the start, unless `ambiguous_starts` is false:
+// then it reaches nothing.
+Reachability walk(const Dump& a, const Classification& c, const std::vector<std::uint64_t>& extra,
+                  bool ambiguous_starts) {
   const auto& allocs = a.allocs;
   Reachability r;
   r.reached.assign(allocs.size(), false);
@@ -15,8 +21,6 @@ Reachability reachable_allocations(const Dump& a, const Classification& c,
   std::vector<std::size_t> work;  // breadth first, so parents give shortest paths
   std::size_t next = 0;
   Reachability::Edge via;
-  // Marks the allocation holding arena offset t: the one it lies in, or that it is one past the
-  // end of when no allocation starts there.
   AllocIndex holding(allocs, a.arena.size());
   auto mark = [&](std::uint64_t t) {
     std::size_t i = holding.at_or_before(t);
@@ -24,6 +28,7 @@ Reachability reachable_allocations(const Dump& a, const Classification& c,
     auto it = allocs.begin() + std::ptrdiff_t(i);
     // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
     if (t > it->offset + it->size || reached[i]) return;
+    if (!ambiguous_starts && t == it->offset && i > 0 && allocs[i - 1].offset + allocs[i - 1].size == t) return;
     reached[i] = true;
     r.parent[i] = via;
     work.push_back(i);
@@ -44,6 +49,24 @@ Reachability reachable_allocations(const Dump& a, const Classification& c,
     }
   }
   return r;
+}
+
+}  // namespace
+
+Reachability reachable_allocations(const Dump& a, const Classification& c,
+                                   const std::vector<std::uint64_t>& extra) {
+  return walk(a, c, extra, true);
+}
+
+bool unbakeable_only_through_boundaries(const Dump& a, const Classification& c, const Reachability& reach,
+                                        const std::vector<std::uint64_t>& extra) {
+  bool any = false;
+  for (const BadWord& w : c.bad) any |= reach.reached[w.alloc];
+  if (!any) return false;
+  Reachability certain = walk(a, c, extra, false);
+  for (const BadWord& w : c.bad)
+    if (reach.reached[w.alloc] && !certain.reached[w.alloc]) return true;
+  return false;
 }
 
 }  // namespace fastboot::baker

@@ -25,4 +25,14 @@ struct Reachability {
 Reachability reachable_allocations(const Dump& a, const Classification& c,
                                    const std::vector<std::uint64_t>& extra);
 
+// Whether an unbakeable word the baked program would reach is reached only through an address
+// that is both the end of one allocation and the start of the next (a full vector's end beside
+// a block the program never pointed at, such as libc's dlerror result): a bake with a gap after
+// every allocation (Options::arena_gaps) can then tell the two apart.
+bool unbakeable_only_through_boundaries(const Dump& a, const Classification& c, const Reachability& reach,
+                                        const std::vector<std::uint64_t>& extra);
+// Thrown by a pipeline (bake, freeze) when the above holds, before the errors are printed: its
+// caller runs it again with Options::arena_gaps.
+struct TryWithGaps {};
+
 }  // namespace fastboot::baker

@@ -78,6 +78,8 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     setenv(protocol::kEnvBase, base_text.c_str(), 1);
     setenv(protocol::kEnvStack, stack_text.c_str(), 1);
     setenv(protocol::kEnvSkew, fixed_layout ? "0" : "10", 1);
+    if (ctx.opts.arena_gaps) setenv(protocol::kEnvGaps, "1", 1);
+    else unsetenv(protocol::kEnvGaps);
     int persona = personality(0xffffffff);
     if (persona != -1) personality(fixed_layout ? (persona | ADDR_NO_RANDOMIZE) : (persona & ~ADDR_NO_RANDOMIZE));
     if (!ctx.opts.root.empty()) setenv(protocol::kEnvRoot, ctx.opts.root.c_str(), 1);

@@ -50,6 +50,8 @@ std::atomic<bool> window{false};
 // After the first thread the initializers start: allocations at offset `skew` modulo 32.
 std::atomic<bool> skewing{false};
 size_t skew;
+// A gap after every allocation (arena_gaps).
+bool gaps;
 
 // dlsym may allocate before the next allocator is known: serve that from a static buffer.
 alignas(64) char bootstrap[16 * 1024];
@@ -353,6 +355,7 @@ unsigned char arena_pause() {
 }
 void arena_resume(unsigned char old) { mode = old; }
 void arena_skew(size_t residue) { skew = residue; }
+void arena_gaps(bool on) { gaps = on; }
 void arena_threads_started() { skewing.store(true, std::memory_order_relaxed); }
 void arena_never_capture(uintptr_t lo, uintptr_t hi) {
   if (uncaptured_count < sizeof(uncaptured) / sizeof(uncaptured[0])) uncaptured[uncaptured_count++] = {lo, hi};
@@ -380,19 +383,21 @@ void* arena_alloc(size_t size, size_t align, uint32_t flags, void* site) {
   uint64_t start = arena_region_start(index), limit = arena_region_start(index + 1);
   Locked guard;
   Region& r = arena.regions[index];
-  // Never right at the end of the allocation before: an address one past the end of an object
-  // (a full vector's end) is then never the start of the next one, so the baker reads every
-  // pointer as what it is, and a pointer at a block the initializers never reached (libc's
-  // per-thread dlerror result, allocated after a vector) cannot pull it into the image. This
-  // costs at most what glibc's own chunk header would: 16 bytes after a multiple of 16. A
-  // worker's region keeps its start free too: the baker puts the regions side by side.
-  uint64_t cursor = start + r.used + (r.count || index ? 1 : 0);
-  size_t off = (cursor + align - 1) & ~(align - 1);
+  size_t off = (start + r.used + align - 1) & ~(align - 1);
+  // With gaps (arena_gaps), never right at the end of the allocation before: an address one past
+  // the end of an object (a full vector's end) is then never also the start of the next one. The
+  // baker asks for them only when such an address pulled an unbakeable block into its reach
+  // (libc's per-thread dlerror result, allocated right after a vector): they cost 16 bytes after
+  // an allocation whose size is a multiple of 16, in the image too (compaction keeps offsets
+  // modulo 256). A worker's region keeps its start free too: the baker puts regions side by side.
+  if (gaps && (r.count || index)) off = (start + r.used + 1 + align - 1) & ~(align - 1);
   // Once threads run, where an object lands depends on timing. From then on every allocation
   // sits at a run-specific offset modulo 32 (arena_skew), so no word can pass for a pointer by a
-  // run-to-run coincidence of low bits; the baker may then lay those objects out in an order of
+  // run-to-run coincidence of low bits, and never right at the end of the one before, so no
+  // address is both an end and a start; the baker may then lay those objects out in an order of
   // its own, the same in every bake (baker/match.cc, compact.cc).
-  if (skewing.load(std::memory_order_relaxed) && align < 32) off = ((cursor - skew + 31) & ~size_t(31)) + skew;
+  if (skewing.load(std::memory_order_relaxed) && align < 32)
+    off = ((start + r.used + 1 - skew + 31) & ~size_t(31)) + skew;
   if (off + size > limit || off + size < off) return nullptr;
   if (r.count == r.capacity && !grow_records(r)) return nullptr;
   flags |= uint32_t(__builtin_ctzll(align)) << 8;  // kAllocAlignShift: compaction keeps the alignment

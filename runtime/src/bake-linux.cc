@@ -405,6 +405,7 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
   }
 
   if (const char* skew = getenv(proto::kEnvSkew)) arena_skew(strtoull(skew, nullptr, 16) % 32 & ~size_t(15));
+  arena_gaps(getenv(proto::kEnvGaps) != nullptr);
   if (!arena_begin(base, kArenaReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
 
   // The initializers run on a thread whose stack, and so its thread-local storage, sits at the

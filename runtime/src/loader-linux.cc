@@ -42,40 +42,63 @@ struct Section {
 };
 
 // Finds .fastboot in the section headers of the running executable. Returns a reason on
-// failure, null on success.
+// failure, null on success. Linkers write the section names (.shstrtab) just before the section
+// headers at the end of the file, so one read of the headers and the 4 KiB before them finds
+// both; names elsewhere cost a second read. load() runs once per process (pthread_once), so the
+// window is static: no allocation, and nothing large on a small thread's stack.
 const char* find_section(int fd, Section* out) {
   Elf64_Ehdr eh;
   if (!read_at(fd, &eh, sizeof(eh), 0)) return "cannot read the executable's ELF header";
   if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
       eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 || eh.e_shnum > 65000 ||
-      eh.e_shstrndx >= eh.e_shnum)
+      eh.e_shstrndx >= eh.e_shnum || eh.e_shoff % alignof(Elf64_Shdr))
     return "the executable's ELF header is not usable";
-  size_t bytes = size_t(eh.e_shnum) * sizeof(Elf64_Shdr);
-  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) return "out of memory reading section headers";
-  auto* sh = static_cast<Elf64_Shdr*>(mem);
-  const char* reason = "no .fastboot section (the program was not baked)";
-  if (!read_at(fd, sh, bytes, eh.e_shoff)) {
-    reason = "cannot read the executable's section headers";
-  } else {
-    const Elf64_Shdr& strtab = sh[eh.e_shstrndx];
-    char name[16];
-    for (unsigned i = 0; i < eh.e_shnum; ++i) {
-      if (sh[i].sh_name >= strtab.sh_size) continue;
-      if (!read_at(fd, name, sizeof(name), strtab.sh_offset + sh[i].sh_name)) continue;
-      if (memcmp(name, ".fastboot", 10) != 0) continue;
-      out->offset = sh[i].sh_offset;
-      out->size = sh[i].sh_size;
-      reason = nullptr;
-      if (sh[i].sh_type == SHT_NOBITS || out->size < sizeof(img::Header))
-        reason = "the .fastboot section is too small";
-      else if (out->offset % img::kPageSize)
-        reason = "the .fastboot section is not page-aligned in the file";
-      break;
+  alignas(Elf64_Shdr) static unsigned char window[16384];
+  uint64_t headers = uint64_t(eh.e_shnum) * sizeof(Elf64_Shdr);
+  uint64_t before = eh.e_shoff < 4096 ? eh.e_shoff : 4096;
+  if (before + headers > sizeof(window)) before = 0;  // many sections: the headers alone
+  uint64_t lo = eh.e_shoff - before, bytes = before + headers;
+  // Anonymous memory for what the window cannot hold (a program with very many sections, or
+  // section names elsewhere in the file), given back on every return.
+  struct Anon {
+    void* mem = MAP_FAILED;
+    uint64_t size = 0;
+    unsigned char* get(uint64_t n) {
+      mem = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      size = n;
+      return mem == MAP_FAILED ? nullptr : static_cast<unsigned char*>(mem);
     }
+    ~Anon() {
+      if (mem != MAP_FAILED) munmap(mem, size);
+    }
+  } big_headers, far_names;
+  unsigned char* buf = bytes <= sizeof(window) ? window : big_headers.get(bytes);
+  if (!buf) return "out of memory reading section headers";
+  if (!read_at(fd, buf, bytes, lo)) return "cannot read the executable's section headers";
+  auto* sh = reinterpret_cast<const Elf64_Shdr*>(buf + before);
+  const Elf64_Shdr& strtab = sh[eh.e_shstrndx];
+  uint64_t str_size = strtab.sh_size;
+  if (str_size == 0 || str_size > (64u << 20)) return "the executable's section names are not usable";
+  const char* str;
+  if (strtab.sh_offset >= lo && strtab.sh_offset <= eh.e_shoff && str_size <= eh.e_shoff - strtab.sh_offset) {
+    str = reinterpret_cast<const char*>(buf) + (strtab.sh_offset - lo);
+  } else {
+    unsigned char* names = far_names.get(str_size);
+    if (!names) return "out of memory reading section names";
+    if (!read_at(fd, names, str_size, strtab.sh_offset)) return "cannot read the executable's section names";
+    str = reinterpret_cast<const char*>(names);
   }
-  munmap(mem, bytes);
-  return reason;
+  static const char kName[] = ".fastboot";
+  for (unsigned i = 0; i < eh.e_shnum; ++i) {
+    if (sh[i].sh_name >= str_size || str_size - sh[i].sh_name < sizeof(kName)) continue;
+    if (memcmp(str + sh[i].sh_name, kName, sizeof(kName)) != 0) continue;
+    out->offset = sh[i].sh_offset;
+    out->size = sh[i].sh_size;
+    if (sh[i].sh_type == SHT_NOBITS || out->size < sizeof(img::Header)) return "the .fastboot section is too small";
+    if (out->offset % img::kPageSize) return "the .fastboot section is not page-aligned in the file";
+    return nullptr;
+  }
+  return "no .fastboot section (the program was not baked)";
 }
 
 struct LoadedModule {

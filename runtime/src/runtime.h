@@ -61,6 +61,8 @@ void arena_never_capture(std::uintptr_t lo, std::uintptr_t hi);
 // This run's offset modulo 32 for allocations made after the initializers started threads
 // (0 in run A, 16 in run B), and the moment they do.
 void arena_skew(std::size_t residue);
+// Never starts an allocation where the one before ends (the baker's second try, see kEnvGaps).
+void arena_gaps(bool on);
 void arena_threads_started();
 // Opens or closes the window in which threads the initializers started capture too.
 void arena_window(bool open);

@@ -16,6 +16,9 @@ inline constexpr const char* kEnvTrace = "FASTBOOT_BAKE_TRACE";    // progress f
 inline constexpr const char* kEnvStack = "FASTBOOT_BAKE_STACK";
 // This run's offset modulo 32 for allocations made once the initializers started threads, hex.
 inline constexpr const char* kEnvSkew = "FASTBOOT_BAKE_SKEW";
+// Set: leave a gap after every allocation, so no address is both the end of one and the start of
+// the next (the baker sets it when such an address led its reach to an unbakeable block).
+inline constexpr const char* kEnvGaps = "FASTBOOT_BAKE_GAPS";
 // Bake only the frozen root of this name (the freezer's bake runs); unset: every root.
 inline constexpr const char* kEnvRoot = "FASTBOOT_BAKE_ROOT";
 inline constexpr std::uint64_t kBakeStackSize = std::uint64_t(1) << 30;  // reserved, not committed

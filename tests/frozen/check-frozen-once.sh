@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# check-frozen-once.sh <program> <root> <expected-output>: the first run (FASTBOOT_FREEZE=sync)
+# freezes <root>, a later run maps its image; both print <expected-output> (status line aside).
+set -euo pipefail
+program=$1 root=$2 expected=$3
+cache=$(mktemp -d)
+trap 'rm -rf "$cache"' EXIT
+chmod 700 "$cache"
+export FASTBOOT_CACHE_DIR=$cache FASTBOOT_LOG=1
+fail() { echo "FAIL: $*" >&2; exit 1; }
+FASTBOOT_FREEZE=sync "$program" >"$cache/first.out" 2>"$cache/first.log" || fail "first run exited $?: $(cat "$cache/first.log")"
+"$program" >"$cache/later.out" 2>"$cache/later.log" || fail "later run exited $?: $(cat "$cache/later.log")"
+grep -q "frozen root '$root'.*image written" "$cache/first.log" || fail "not frozen: $(cat "$cache/first.log")"
+grep -q "frozen root '$root': image used" "$cache/later.log" || fail "image not used: $(cat "$cache/later.log")"
+for run in first later; do
+  grep -v '^status:' "$cache/$run.out" | diff -u "$expected" - || fail "$run run: output differs from $expected"
+done
+echo "ok: $(basename "$program"): frozen on the first run, mapped on the next, the same output"
