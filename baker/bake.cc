@@ -191,6 +191,7 @@ Baked bake_once(Context& ctx) {
   }
   BakeReport& rep = baked.report;
   rep.image_bytes = baked.image.size();
+  if (rep.compressed) rep.estimated_first_touch_ms = estimate_first_touch_ms(rep.patched_at_startup, rep.image_bytes);
   const RootReport* biggest = rep.biggest_root();
   ctx.clear_progress_line();
   fmt::print(stderr,

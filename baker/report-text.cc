@@ -59,12 +59,15 @@ std::string report_text(const BakeReport& r, std::size_t top) {
                      grouped(r.allocations));
   out += fmt::format("  pointers: {} within the arena (moved only if the arena is); into modules: {}\n",
                      grouped(r.arena_pointers), counts(r.modules));
-  out += fmt::format("  start: {} pointers written at every start{}, {} globals restored{}; estimated {:.2f} ms\n",
+  out += fmt::format("  start: {} pointers written at every start{}, {} globals restored{}; estimated {:.2f} ms{}\n",
                      grouped(r.patched_at_startup),
                      r.pie ? "" : " (the executable's are stored applied: it is not position-independent)",
                      grouped(r.globals_restored),
                      r.compressed ? fmt::format(", {} decompressed", human_bytes(r.decompressed_bytes)) : "",
-                     r.estimated_start_ms);
+                     r.estimated_start_ms,
+                     r.estimated_first_touch_ms > 0
+                         ? fmt::format(" ({:.2f} ms where it is decompressed on first touch)", r.estimated_first_touch_ms)
+                         : "");
   for (const RootReport& root : r.roots) {
     out += fmt::format("\nroot '{}': {} in {} objects ({} of the live heap); pointers into modules: {}\n", root.name,
                        human_bytes(root.bytes), grouped(root.objects), percent(root.bytes, r.live_bytes),

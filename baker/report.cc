@@ -193,12 +193,24 @@ const RootReport* BakeReport::biggest_root() const {
   return best;
 }
 
+// Rates from bench/load-estimate on the 2-core machine of docs/PERFORMANCE.md, where the loader's
+// own FASTBOOT_LOG time is 0.30-0.35 ms for a mapped image of any size (opening the executable,
+// three reads, the mapping, the checks, and the page faults of the pages they touch, which cost
+// 5-10 us each on that virtual machine); 1,000,000 vtable pointers written in a PIE ~15 ms; an
+// arena decompressed up front on both cores at 0.35 ms per MiB with LZ4 and 0.6 ms with zstd
+// (fresh memory handed out and zeroed by the kernel costs as much as decoding).
+constexpr double kMapMs = 0.3, kPerPointerMs = 15e-6;
+
 double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes, const std::string& compression) {
-  // docs/PERFORMANCE.md: finding, checking and mapping the section ~0.1 ms; 1,000,000 vtable
-  // pointers written in a PIE ~15 ms; decompression on one core, LZ4 ~4 GB/s, zstd ~1 GB/s
-  // (the loader spreads it over the cores; the estimate does not count on them).
-  double per_byte_ms = compression == "lz4" ? 0.25e-6 : 1e-6;
-  return 0.1 + double(patched) * 15e-6 + double(decompressed_bytes) * per_byte_ms;
+  double per_mib_ms = compression == "lz4" ? 0.35 : 0.6;
+  return kMapMs + double(patched) * kPerPointerMs + double(decompressed_bytes) / (1 << 20) * per_mib_ms;
+}
+
+// First touch: 2.7 ms to register the arena with userfaultfd and start the fault server and the
+// background filler, and 0.14 ms per MiB stored to check every chunk's checksum before any is
+// used (same machine and tool as above).
+double estimate_first_touch_ms(std::uint64_t patched, std::uint64_t stored_bytes) {
+  return kMapMs + 2.7 + double(patched) * kPerPointerMs + double(stored_bytes) / (1 << 20) * 0.14;
 }
 
 BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, const Resolution& r,
@@ -379,7 +391,8 @@ std::string to_json(const BakeReport& rep, bool pretty) {
       {"startup", json::Object{{"patched_pointers", std::int64_t(rep.patched_at_startup)},
                                {"globals_restored", std::int64_t(rep.globals_restored)},
                                {"decompressed_bytes", std::int64_t(rep.decompressed_bytes)},
-                               {"estimated_ms", rep.estimated_start_ms}}},
+                               {"estimated_ms", rep.estimated_start_ms},
+                               {"estimated_first_touch_ms", rep.estimated_first_touch_ms}}},
       {"roots", std::move(roots)},
       {"modules", counts_json(rep.modules)},
       {"globals", json::Array(rep.globals)},
@@ -419,6 +432,7 @@ std::optional<BakeReport> from_json(const std::string& text, std::string& error)
     rep.globals_restored = in.u64(*startup, "globals_restored");
     rep.decompressed_bytes = in.u64(*startup, "decompressed_bytes");
     rep.estimated_start_ms = in.number(*startup, "estimated_ms");
+    rep.estimated_first_touch_ms = startup->getNumber("estimated_first_touch_ms").value_or(0);
   }
   if (const json::Array* roots = in.arr(*doc, "roots"))
     for (const json::Value& v : *roots) {

@@ -69,6 +69,9 @@ struct BakeReport {
   // ASLR moves), globals restored, bytes decompressed, and an estimate from measured rates.
   std::uint64_t patched_at_startup = 0, globals_restored = 0, decompressed_bytes = 0;
   double estimated_start_ms = 0;
+  // A compressed image where the loader may decompress on first touch (userfaultfd): the load,
+  // with the decompression left to the first touches (0 for an image that is not compressed).
+  double estimated_first_touch_ms = 0;
   std::vector<RootReport> roots;
   std::map<std::string, std::uint64_t> modules;  // module -> pointers into it
   std::vector<std::string> globals;              // "module: symbol" restored at startup
@@ -82,6 +85,9 @@ struct BakeReport {
 // The startup estimate: the mapping itself, plus each word written at startup and each byte
 // decompressed (by `compression`), at the rates bench/run measures (docs/PERFORMANCE.md).
 double estimate_start_ms(std::uint64_t patched, std::uint64_t decompressed_bytes, const std::string& compression = "none");
+// The same for a compressed image whose arena is filled on first touch: the loader checks the
+// stored chunks (`stored_bytes`, the section) and starts its threads; decoding happens later.
+double estimate_first_touch_ms(std::uint64_t patched, std::uint64_t stored_bytes);
 
 // Builds the report from the compacted run A (after the "resolve modules" pass); `types` is the
 // bake's oracle of allocated types (run A's, as zero_unread_bytes used it).
