@@ -79,6 +79,7 @@ for k in ("compressed", "pie"): need(image, k, bool, "image")
 startup = need(r, "startup", dict, "report")
 for k in ("patched_pointers", "globals_restored", "decompressed_bytes"): need(startup, k, int, "startup")
 assert isinstance(startup.get("estimated_ms"), (int, float)), "startup: no number 'estimated_ms'"
+assert startup.get("estimated_first_touch_ms") == 0, "startup: an image that is not compressed has no first-touch estimate"
 roots = need(r, "roots", list, "report")
 assert [x["name"] for x in roots] == ["words", "shapes"], [x["name"] for x in roots]
 assert sum(x["bytes"] for x in roots) == image["live_bytes"], "roots do not add up to the live heap"
