@@ -124,6 +124,7 @@ std::vector<std::uint8_t> freeze(Context& ctx, const protocol::FreezeJob& job) {
     return freeze_once(ctx, job);
   } catch (const TryWithGaps&) {
     ctx.errors.clear();
+    ctx.audit.clear();
     ctx.opts.arena_gaps = true;
     return freeze_once(ctx, job);
   }
