@@ -8,6 +8,7 @@
 
 #include "compact.h"
 #include "compress.h"
+#include "dead-bytes.h"
 #include "diagnose.h"
 #include "diff.h"
 #include "dump.h"
@@ -107,6 +108,10 @@ Baked bake_once(Context& ctx) {
       note(ctx) << words << " word" << (words == 1 ? "" : "s") << " of " << type << " objects differed between "
                 << "the bake runs only in padding or unused union bytes (leftovers of registers and "
                 << "stack); those bytes are zeroed in the image";
+    // What moving short strings leaves past their terminators, in objects of any type.
+    if (std::size_t strings = zero_short_string_tails(a, b); strings && ctx.opts.verbose)
+      note(ctx) << strings << " short string" << (strings == 1 ? "" : "s") << " differed between the bake runs only "
+                << "past their terminators (what moving strings leaves there); those bytes are zeroed";
   }
 
   // Classify every word as data, arena pointer, module pointer or unbakeable.
@@ -142,7 +147,7 @@ Baked bake_once(Context& ctx) {
     for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
     reach = reachable_allocations(a, c, from_globals);
     report_unbakeable(ctx, a, c, reach);
-    report_pointers_to_bake_state(ctx, a, c, reach.reached, symbols);
+    report_bake_state(ctx, a, reach, pointers_to_bake_state(a, c, reach.reached, symbols));
     if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))
       throw TryWithGaps{};
   }

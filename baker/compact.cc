@@ -109,16 +109,16 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
         if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
         std::uint64_t v;
         std::memcpy(&v, a.arena.data() + off, 8);
-        std::uint64_t target = remap(v - a.arena_base);
+        std::uint64_t target = remap(untagged(v) - a.arena_base);
         if (match && std::binary_search(match->end_words.begin(), match->end_words.end(), off)) {
-          std::size_t e = index.at_or_before(v - a.arena_base - 1);  // the allocation ending there
+          std::size_t e = index.at_or_before(untagged(v) - a.arena_base - 1);  // the allocation ending there
           if (e != AllocIndex::kNone && moved[e] != ~0ull) target = moved[e] + allocs[e].size;
         }
         if (target == ~0ull) {
           if (!part.dangling++) part.first_dangling = off;
           continue;
         }
-        std::uint64_t to = moved[i] + (off - alloc.offset), value = a.arena_base + target;
+        std::uint64_t to = moved[i] + (off - alloc.offset), value = tag_of(v) | (a.arena_base + target);
         std::memcpy(arena.data() + to, &value, 8);
         part.bits[to / 8 / 64 - part.first_word] |= 1ull << (to / 8 % 64);
         ++part.pointers;

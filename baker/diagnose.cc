@@ -112,4 +112,31 @@ void report_unbakeable(Context& ctx, const Dump& a, const Classification& c, con
                << groups.size() - shown << " more allocation sites";
 }
 
+void report_bake_state(Context& ctx, const Dump& a, const Reachability& reach,
+                       const std::vector<BakeStatePointer>& found) {
+  if (found.empty()) return;
+  Symbolizer sym(a);
+  PaddingOracle types(a);
+  // One error per piece of state pointed at, with the first word that points there.
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<const BakeStatePointer*>> by_target;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> order;
+  for (const BakeStatePointer& p : found) {
+    auto& words = by_target[{p.module, p.symbol.empty() ? p.target : 0}];
+    if (words.empty()) order.push_back({p.module, p.symbol.empty() ? p.target : 0});
+    words.push_back(&p);
+  }
+  std::size_t shown = std::min(order.size(), ctx.opts.max_errors);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& words = by_target[order[i]];
+    const BakeStatePointer& p = *words.front();
+    std::string more = words.size() == 1 ? "" : fmt::format(" ({} more word{} point there)", words.size() - 1,
+                                                            words.size() == 2 ? "" : "s");
+    error(ctx) << where(a, sym, types, p.alloc, p.arena_offset) << " points to " << describe_bake_state(a, p)
+               << ", which the bake itself initialized; the baked program would find it uninitialized" << more
+               << "; reached by " << reached_by(a, sym, types, reach, p.alloc) << ". " << kBakeStateAdvice;
+  }
+  if (order.size() > shown)
+    error(ctx) << "... and " << order.size() - shown << " more pieces of state the bake initialized are pointed at";
+}
+
 }  // namespace fastboot::baker

@@ -138,10 +138,46 @@ std::string worker_stack(const protocol::DumpStack& s) {
 // Said first of a difference a race between the initializers' threads may explain.
 constexpr const char* kRace = "the threads the initializers started produced different heaps: ";
 
-// `threads`: the initializers started threads, so a difference may be a race between them.
+// What the bake saw the initializers do that can make a word differ between the runs.
+struct Suspects {
+  bool threads = false;  // they started threads: a difference may be a race between them
+  std::string random;    // the random source they read ("/dev/urandom", "getrandom()"), if any
+};
+
+Suspects suspects(const Context& ctx, const Dump& a, const Dump& b) {
+  Suspects s;
+  s.threads = a.threads_started || b.threads_started;
+  if (auto r = ctx.audit.find("randomness"); r != ctx.audit.end() && !r->second.empty()) s.random = *r->second.begin();
+  if (auto f = ctx.audit.find("file"); s.random.empty() && f != ctx.audit.end())
+    for (const std::string& path : f->second)
+      if (path == "/dev/urandom" || path == "/dev/random" || path == "/dev/arandom") s.random = path;
+  return s;
+}
+
+// Eight bytes of text in both runs (letters, digits, punctuation, spaces, NULs).
+bool looks_like_text(std::uint64_t va, std::uint64_t vb) {
+  int printable = 0;
+  for (std::uint64_t v : {va, vb})
+    for (int i = 0; i < 8; ++i) {
+      unsigned c = (v >> (8 * i)) & 0xff;
+      if (c != 0 && (c < 0x20 || c > 0x7e)) return false;
+      printable += c != 0;
+    }
+  return printable >= 4;
+}
+
+std::string printable(std::uint64_t v) {
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    char c = char((v >> (8 * i)) & 0xff);
+    out += c ? std::string(1, c) : std::string("\\0");
+  }
+  return out;
+}
+
 std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std::uint64_t va,
-                     std::uint64_t vb, bool threads) {
-  const std::string race = threads ? kRace : "";
+                     std::uint64_t vb, const Suspects& suspects) {
+  const std::string race = suspects.threads ? kRace : "";
   std::uint64_t size = a.arena.size();
   if (va - a.arena_base <= size && vb - b.arena_base <= size)
     return race + "it points into the arena, but to different objects in the two runs";
@@ -165,6 +201,15 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   if (a.maps.empty() && looks_like_address(va) && looks_like_address(vb))
     return "it looks like a pointer to memory the initializers did not allocate (the stack, memory "
            "allocated before the bake, or by a thread started before it)";
+  // No address: what the initializers read says first what it may be.
+  if (!suspects.random.empty())
+    return fmt::format("it is a value that differs between runs and is no address of the baking process, and "
+                       "the initializers read {}: most likely a random number (a seed, a nonce, a salted "
+                       "hash); random values belong at startup, not in a baked value", suspects.random);
+  if (looks_like_text(va, vb))
+    return race + fmt::format("it is text that differs between runs (\"{}\" in the first, \"{}\" in the "
+                              "second): characters stored in other places in each run, as a table laid out by "
+                              "a seeded or address-based hash stores them", printable(va), printable(vb));
   std::uint64_t diff = va > vb ? va - vb : vb - va;
   if (va >= 1000000 && vb >= 1000000 && diff < 10000000000ull && diff < std::min(va, vb) / 100)
     return fmt::format("it looks like a clock reading (the runs differ by {}, close to each other); "
@@ -224,8 +269,9 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
   const std::uint64_t arena_shift = b.arena_base - a.arena_base;
   ModuleMap modules(a);
   const std::vector<RegionPair> regions = region_pairs(a, b);
-  // With threads started by the initializers, a difference may be theirs: the message says so.
-  const bool threads = a.threads_started || b.threads_started;
+  // With threads started by the initializers, a difference may be theirs, and with a random
+  // source read, a random number: the messages say so.
+  const Suspects why = suspects(ctx, a, b);
   const std::uint64_t stack_lo = ctx.opts.stack_base, stack_size = protocol::kBakeStackSize;
   // The span of the workers' stacks, so most words are ruled out by one compare.
   std::uint64_t stacks_lo = ~0ull, stacks_hi = 0;
@@ -270,13 +316,13 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
         std::uint64_t va = load_word(a.arena, off), vb = load_word(b.arena, off);
         if (off + 8 > size) {  // a partial last word holds no pointer
           if (va == vb) ++part.data_words;
-          else part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb, threads)});
+          else part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb, why)});
           continue;
         }
         if (va == vb) {
-          int m = any_same_base ? modules.find(va) : -1;
+          int m = any_same_base ? modules.find(untagged(va)) : -1;
           if (m >= 0 && same_base[m]) {
-            part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
+            part.module_pointers.push_back({off, std::uint32_t(m), tag_of(va) | (untagged(va) - a.modules[m].bias)});
             continue;
           }
           if (va - stack_lo < stack_size) ++part.stack_words;
@@ -292,7 +338,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           ++part.data_words;
           continue;
         }
-        if (vb - va == arena_shift && va - a.arena_base <= size) {
+        if (vb - va == arena_shift && untagged(va) - a.arena_base <= size && tag_of(va) == tag_of(vb)) {
           part.bits[off / 8 / 64 - part.first_word] |= 1ull << (off / 8 % 64);
           ++part.arena_pointers;
           continue;
@@ -302,6 +348,13 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
           continue;
         }
+        // A tagged pointer into a module: its target keeps the flags in its upper 16 bits, and
+        // startup's bias + target (or symbol + offset) adds to the address below them.
+        if (m < 0 && tag_of(va) && tag_of(va) == tag_of(vb))
+          if (int t = modules.find(untagged(va)); t >= 0 && vb - va == module_shift[t]) {
+            part.module_pointers.push_back({off, std::uint32_t(t), tag_of(va) | (untagged(va) - a.modules[t].bias)});
+            continue;
+          }
         // A whole address of memory the image does not hold, at the same place of the same kind
         // of mapping in both runs (a thread's heap made before the bake: its 64 MiB alignment
         // can leave the low half equal by chance), is refused like a pointer, even where its
@@ -309,7 +362,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
         if (const Dump::Mapping* ma = looks_like_address(va) ? mapping_of(a, va) : nullptr)
           if (const Dump::Mapping* mb = looks_like_address(vb) ? mapping_of(b, vb) : nullptr;
               mb && ma->name == mb->name && va - ma->start == vb - mb->start) {
-            part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb, threads)});
+            part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb, why)});
             continue;
           }
         if (leftover_address_bytes(regions, va, vb)) {
@@ -320,7 +373,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
         std::string kind;
         if (unpaired)
           if (auto why = unpaired->find(off); why != unpaired->end()) kind = kRace + why->second;
-        if (kind.empty()) kind = describe(a, b, modules, va, vb, threads);
+        if (kind.empty()) kind = describe(a, b, modules, va, vb, why);
         part.bad.push_back({off, va, vb, i, std::move(kind)});
       }
     }

@@ -15,7 +15,8 @@ namespace fastboot::baker {
 struct ModulePointer {
   std::uint64_t arena_offset;
   std::uint32_t module;   // index into the dumps' module lists
-  std::uint64_t target;   // address relative to the module's load bias
+  std::uint64_t target;   // address relative to the module's load bias (a tagged pointer's flags in
+                          // the upper 16 bits, kept by the addition that relocates it)
 };
 
 struct BadWord {

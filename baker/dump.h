@@ -28,6 +28,13 @@ struct Root {
   std::uint64_t object_offset, size, align, type_hash;
 };
 
+// A pointer with flags in its upper 16 bits (RapidJSON's, on x86-64, whose user addresses have
+// 47 bits) is a tagged pointer: its address is the low 48 bits, and relocation, which adds a
+// multiple of the page size to the whole word, keeps the tag.
+inline constexpr std::uint64_t kAddressMask = (std::uint64_t(1) << 48) - 1;
+inline std::uint64_t untagged(std::uint64_t v) { return v & kAddressMask; }
+inline std::uint64_t tag_of(std::uint64_t v) { return v & ~kAddressMask; }
+
 struct Dump {
   std::string path;
   std::uint64_t arena_base = 0;

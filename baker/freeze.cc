@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "compact.h"
+#include "dead-bytes.h"
 #include "diff.h"
 #include "dump.h"
 #include "fastboot/bake-protocol.h"
@@ -100,6 +101,7 @@ std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& j
   HeapMatch match = match_heaps(ctx, a, b);
   check_same_shape(ctx, a, b);
   checkpoint(ctx);
+  zero_short_string_tails(a, b);
   Classification c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
   ElfDataSymbols symbols;
   std::vector<GlobalRestore> globals = analyze_globals(ctx, a, b, symbols);
@@ -107,7 +109,7 @@ std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& j
   for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
   Reachability reach = reachable_allocations(a, c, from_globals);
   report_first_unbakeable(ctx, a, c, reach);
-  report_pointers_to_bake_state(ctx, a, c, reach.reached, symbols);
+  report_pointers_to_bake_state(ctx, a, pointers_to_bake_state(a, c, reach.reached, symbols));
   if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))
     throw TryWithGaps{};
   checkpoint(ctx);

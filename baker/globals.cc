@@ -105,8 +105,9 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
   return restore;
 }
 
-void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classification& c,
-                                   const std::vector<bool>& reachable, DataSymbols& sym) {
+std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classification& c,
+                                                     const std::vector<bool>& reachable, DataSymbols& sym) {
+  std::vector<BakeStatePointer> found;
   std::map<std::uint64_t, std::vector<std::uint64_t>> changed;  // module -> changed offsets
   for (const auto& g : a.globals) changed[g.module].push_back(g.offset);
   AllocIndex index(a.allocs, a.arena.size());
@@ -123,28 +124,44 @@ void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classifica
     if (system[p.module]) continue;
     std::size_t alloc_index = index.at_or_before(p.arena_offset);
     if (alloc_index == AllocIndex::kNone || !reachable[alloc_index]) continue;
-    auto alloc_it = a.allocs.begin() + std::ptrdiff_t(alloc_index);
     auto it = changed.find(p.module);
     if (it == changed.end()) continue;
     bool writable = false;
     for (const Segment& s : m.segments)
-      writable |= (s.flags & 2) && m.bias + p.target >= s.start && m.bias + p.target < s.end;
+      writable |= (s.flags & 2) && m.bias + untagged(p.target) >= s.start && m.bias + untagged(p.target) < s.end;
     if (!writable) continue;
-    auto ds = sym.data_symbol(m, p.target);
+    auto ds = sym.data_symbol(m, untagged(p.target));
     if (is_sanitizer_state(ds.name)) continue;
-    std::uint64_t lo = ds.size ? ds.start : (p.target & ~7ull);
+    std::uint64_t lo = ds.size ? ds.start : (untagged(p.target) & ~7ull);
     std::uint64_t hi = ds.size ? ds.start + ds.size : lo + 8;
     bool touched = std::any_of(it->second.begin(), it->second.end(),
                                [&](std::uint64_t off) { return off + 8 > lo && off < hi; });
     if (!touched) continue;
-    const auto* alloc = &*alloc_it;
-    std::string root = alloc->root < a.roots.size() ? a.roots[alloc->root].name : "?";
+    found.push_back({p.arena_offset, alloc_index, p.module, p.target, ds.name});
+  }
+  return found;
+}
+
+std::string describe_bake_state(const Dump& a, const BakeStatePointer& p) {
+  const Module& m = a.modules[p.module];
+  if (!p.symbol.empty()) return p.symbol + " in " + label(m);
+  return fmt::format("data at {}+{:#x} (no symbol names it: a function-local static, or a global {} keeps to "
+                     "itself)", label(m), untagged(p.target), m.is_executable ? "the program" : "the library");
+}
+
+const char* const kBakeStateAdvice =
+    "Initialize it before the bake (in a static initializer: call the function that owns a function-local "
+    "static from one), or keep this pointer out of the root (if the word is padding no code reads, it is "
+    "leftover bytes: value-initialize the object, or build the code that allocates it with -g)";
+
+void report_pointers_to_bake_state(Context& ctx, const Dump& a, const std::vector<BakeStatePointer>& found) {
+  for (const BakeStatePointer& p : found) {
+    const auto& alloc = a.allocs[p.alloc];
+    std::string root = alloc.root < a.roots.size() ? a.roots[alloc.root].name : "?";
     error(ctx) << "root '" << root << "': word at arena offset " << fmt::format("{:#x}", p.arena_offset)
-               << " points to " << (ds.name.empty() ? fmt::format("data at {}+{:#x}", label(m), p.target) : ds.name + " in " + label(m))
-               << ", which the bake itself initialized; the baked program would find it "
-               << "uninitialized. Initialize it before the bake (in a static initializer), or "
-               << "keep this pointer out of the root (if the word is padding no code reads, it is "
-               << "leftover bytes: value-initialize the object, or build the code that allocates it with -g)";
+               << " points to " << describe_bake_state(a, p)
+               << ", which the bake itself initialized; the baked program would find it uninitialized. "
+               << kBakeStateAdvice;
   }
 }
 

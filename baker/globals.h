@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "context.h"
@@ -23,11 +24,26 @@ struct GlobalRestore {
 // Classifies the changed globals, records notes and errors, and returns what to restore.
 std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& symbols);
 
-// Errors for reachable baked pointers into writable data of a module that the bake itself
-// changed: the baked program would see that data as it was before the bake.
-void report_pointers_to_bake_state(Context& ctx, const Dump& a, const Classification& c,
-                                   const std::vector<bool>& reachable,  // Reachability::reached
-                                   DataSymbols& symbols);
+// A reachable baked pointer into writable data of a module that the bake itself changed (a
+// function-local static the initializers constructed, a library's registry): the baked
+// program would see that data as it was before the bake.
+struct BakeStatePointer {
+  std::uint64_t arena_offset;  // the word
+  std::size_t alloc;           // the allocation holding it
+  std::uint32_t module;
+  std::uint64_t target;        // relative to the module's load bias
+  std::string symbol;          // the data symbol holding the target; "" when none is known
+};
+std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classification& c,
+                                                     const std::vector<bool>& reachable,  // Reachability::reached
+                                                     DataSymbols& symbols);
+// What such data is ("s_instance in libfoo.so", or its address and what it may be).
+std::string describe_bake_state(const Dump& a, const BakeStatePointer& p);
+// What to do about it, the end of every error about such a pointer.
+extern const char* const kBakeStateAdvice;
+// One error per pointer, naming the word by root and arena offset (the freezer's errors; the
+// baker names the object, its allocation site and its path, see diagnose.h).
+void report_pointers_to_bake_state(Context& ctx, const Dump& a, const std::vector<BakeStatePointer>& found);
 
 // The C and C++ runtime libraries and the sanitizer runtimes: their internal state is theirs to
 // rebuild, never restored.

@@ -49,6 +49,7 @@ class Side {
   // What an address can point at: the allocation it lies in (or starts), and the one it is one
   // past the end of. At most two.
   int targets(std::uint64_t v, Target out[2]) const {
+    v = untagged(v);
     if (v < d_.arena_base || v - d_.arena_base > d_.arena.size()) return 0;
     std::uint64_t t = v - d_.arena_base;
     std::size_t i = index_.at_or_before(t);
@@ -226,6 +227,7 @@ class Matcher {
       std::size_t i = pair_b_[tb[y].alloc];
       if (i == kNone) continue;
       std::uint64_t moved = b_.arena_base + a_.allocs[i].offset + tb[y].interior;
+      moved |= tag_of(vb);
       if (va - a_.arena_base == moved - b_.arena_base) return moved;  // what run A's word says
       if (!have_fallback) fallback = moved, have_fallback = true;
     }

@@ -45,7 +45,7 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
       std::uint64_t v;
       std::memcpy(&v, a.arena.data() + off, 8);
       via = {index, off - alloc.offset};
-      mark(v - a.arena_base);
+      mark(untagged(v) - a.arena_base);
     }
   }
   return r;

@@ -298,7 +298,7 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
     const ModulePointer& p = c.module_pointers[first_word[alloc]];
     auto [it, fresh] = vtable_class.try_emplace({p.module, p.target});
     if (fresh && p.module < a.modules.size()) {
-      std::string symbol = sym.data_symbol(a.modules[p.module], p.target).name;
+      std::string symbol = sym.data_symbol(a.modules[p.module], untagged(p.target)).name;
       if (symbol.starts_with("vtable for ")) it->second = symbol.substr(11);
     }
     return it->second;

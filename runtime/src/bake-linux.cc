@@ -459,6 +459,8 @@ void* bake_root(detail::root_base& r) {
   void* where = arena_alloc(r.size, r.align, 2 /* kAllocRootObject */, __builtin_return_address(0));
   if (!where) throw std::bad_alloc();
   r.construct(r.init, where);
+  // What timing left past the ends of the value's strings and vectors must not reach the dump.
+  if (r.clear_dead) r.clear_dead(where);
   arena_set_root(outer);
   return where;
 }

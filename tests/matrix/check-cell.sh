@@ -13,7 +13,7 @@ cmake -S "$here/project" -B "$work/build" -G "$generator" -DCMAKE_PREFIX_PATH="$
   -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="$cxxflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
   -DCMAKE_BUILD_TYPE=Release "$@" >"$work/configure.log" 2>&1 || fail "configure"
 cmake --build "$work/build" --config Release >"$work/build.log" 2>&1 || fail "build"
-grep -q "fastboot-bake: baked 1 root of app" "$work/build.log" || fail "the build did not bake"
+grep -q "fastboot-bake: baked 2 roots of app" "$work/build.log" || fail "the build did not bake"
 app=$(find "$work/build" -name app -type f -perm -u+x | head -1)
 [ -n "$app" ] || fail "no app built"
 # The linker and standard library the cell asked for are the ones that made the program.
@@ -27,7 +27,7 @@ linker=bfd
 stdlib=libstdc++
 [[ $libs == *libc++.so* ]] && stdlib=libc++
 [ "$stdlib" = "${EXPECT_STDLIB:-libstdc++}" ] || fail "uses $stdlib, expected ${EXPECT_STDLIB:-libstdc++}"
-"$here/../e2e/check-baked.sh" "$app" "$here/app.expected" 1 || fail "baked app"
+"$here/../e2e/check-baked.sh" "$app" "$here/app.expected" 2 || fail "baked app"
 "$prefix/bin/fastboot-bake" verify "$app" >"$work/verify.log" 2>&1 || fail "verify"
 # The frozen root: frozen on the first run (the freezer linked into this configuration's
 # program), mapped on the second, the same output both times.

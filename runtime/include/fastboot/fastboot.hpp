@@ -64,6 +64,8 @@ class frozen : public root<T> {
 #include <type_traits>
 #include <utility>
 
+#include "dead-bytes.hpp"
+
 namespace fastboot {
 
 // True when this process's roots come from a baked image.
@@ -87,6 +89,7 @@ struct root_base {
   std::uint64_t type_hash;
   void* init;                                 // the initializer, type-erased
   void (*construct)(void* init, void* where);  // runs init, constructs the value at where
+  void (*clear_dead)(void* value);             // zeroes bytes no code reads (null: none known)
   std::atomic<const void*> value{nullptr};
   // The first access's lock, owned by the runtime (a pthread mutex; all zeros is its initial
   // state), kept opaque so that no standard library's std::mutex is part of the interface.
@@ -115,6 +118,8 @@ class basic_root {
     base_.type_hash = detail::type_hash<T>();
     base_.init = new Fn(std::move(init));
     base_.construct = [](void* fn, void* where) { ::new (where) T((*static_cast<Fn*>(fn))()); };
+    if constexpr (dead::has_v<T>) base_.clear_dead = &dead::clear_root<T>;
+    else base_.clear_dead = nullptr;
     if constexpr (Frozen) detail::register_frozen(base_);
     else detail::register_root(base_);
   }

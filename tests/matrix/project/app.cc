@@ -1,14 +1,19 @@
 // What a user bakes: compiled regexes (several patterns, icase, captures), classes with vtables
-// (multiple and virtual inheritance), standard containers and strings, and std::function.
+// (multiple and virtual inheritance), standard containers and strings, and std::function; and
+// bytes past the ends of strings, vectors and an optional that hold the process id, which the
+// root's type says no code reads (with libstdc++ and libc++ alike).
 #include <fastboot/fastboot.hpp>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -77,6 +82,22 @@ static fastboot::root<World> world{"world", [] {
   return w;
 }};
 
+using Leftovers = std::tuple<std::vector<std::string>, std::vector<long>, std::optional<long>>;
+static fastboot::root<Leftovers> leftovers{"leftovers", [] {
+  ++initializer_runs;
+  Leftovers l;
+  for (int i = 0; i < 20; ++i) {
+    std::string w = std::to_string(getpid() * 7919L);
+    w = std::to_string(i);  // a short string: what is left of the digits lies past its end
+    std::get<0>(l).push_back(w);
+  }
+  std::get<1>(l) = {4, 5, 6, long(getpid())};
+  std::get<1>(l).pop_back();
+  std::get<2>(l) = getpid();
+  std::get<2>(l).reset();
+  return l;
+}};
+
 int main() {
   const World& w = *world;
   for (const char* in : {"hello", "12-34", "WORLD", "mail me@example.com", "cccc7", "Nope!"}) {
@@ -103,5 +124,8 @@ int main() {
   int x = 5;
   for (const auto& f : w.steps) x = f(x);
   std::printf("steps: %d\n", x);
+  const auto& [words, numbers, nothing] = *leftovers;
+  std::printf("leftovers: %zu words, last %s; %zu numbers; %s\n", words.size(), words.back().c_str(), numbers.size(),
+              nothing ? "engaged" : "empty");
   std::printf("status: baked=%d inits=%d\n", fastboot::baked() ? 1 : 0, initializer_runs.load());
 }
