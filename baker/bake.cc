@@ -101,17 +101,18 @@ Baked bake_once(Context& ctx) {
 
   // Padding and unused union bytes of typed allocations hold leftovers of registers and stack
   // that differ from run to run; no program reads them, so they are zeroed before the diff.
+  // First what moving short strings leaves past their terminators, in objects of any type: the
+  // rest of the word that holds a string's last characters is then equal in both runs too.
   PaddingOracle types(a);
   {
     Timer t(ctx, "zero unread bytes");
+    if (std::size_t strings = zero_short_string_tails(a, b); strings && ctx.opts.verbose)
+      note(ctx) << strings << " short string" << (strings == 1 ? "" : "s") << " differed between the bake runs only "
+                << "past their terminators (what moving strings leaves there); those bytes are zeroed";
     for (const auto& [type, words] : zero_unread_bytes(a, b, types))
       note(ctx) << words << " word" << (words == 1 ? "" : "s") << " of " << type << " objects differed between "
                 << "the bake runs only in padding or unused union bytes (leftovers of registers and "
                 << "stack); those bytes are zeroed in the image";
-    // What moving short strings leaves past their terminators, in objects of any type.
-    if (std::size_t strings = zero_short_string_tails(a, b); strings && ctx.opts.verbose)
-      note(ctx) << strings << " short string" << (strings == 1 ? "" : "s") << " differed between the bake runs only "
-                << "past their terminators (what moving strings leaves there); those bytes are zeroed";
   }
 
   // Classify every word as data, arena pointer, module pointer or unbakeable.
@@ -136,6 +137,8 @@ Baked bake_once(Context& ctx) {
   {
     Timer t(ctx, "globals");
     globals = analyze_globals(ctx, a, b, symbols);
+    drop_unbakeable_globals(ctx, a, c, globals, symbols);
+    note_restored_globals(ctx, a, globals, symbols);
   }
 
   // Diagnose: every word the baked program can reach must be something the runtime can

@@ -47,6 +47,11 @@ struct Options {
   // Map the image at a random base per boot and user (image::kRandomizeBase) instead of the
   // bake's fixed one.
   bool randomize_base = false;
+  // The second bake run sets the locale and time-zone variables to values unlike the build
+  // machine's (second_run_environment() in run.cc), so a value derived from them differs
+  // between the runs the way an address does. Off in the freezer: a frozen value is built where
+  // it runs, and the variables it read are part of its cache key.
+  bool vary_environment = true;
   std::string depfile;            // where `link` writes the files the initializers read
   std::size_t max_errors = 20;    // non-relocatable words spelled out before summarizing
   // Progress: a bake that runs longer than a second shows the pass it is in (a live line with
@@ -88,6 +93,9 @@ class Context {
   // What the initializers read from outside, by kind ("file", "environment", "time",
   // "randomness"), as the bake audit traced it.
   std::map<std::string, std::set<std::string>> audit;
+  // What the second bake run set instead of the build machine's environment ("LC_ALL=tr_TR.UTF-8,
+  // TZ=FBT-12:45"); empty when it ran in the same environment as the first.
+  std::string varied_environment;
   // An error that says nothing about the program or its values and may not happen again: a
   // baking process that could not set up, write its dump, or was killed.
   bool passing_failure = false;

@@ -11,6 +11,15 @@
 
 namespace fastboot::baker {
 
+std::string varied_variables_read(const Context& ctx) {
+  std::string names;
+  if (auto e = ctx.audit.find("environment"); !ctx.varied_environment.empty() && e != ctx.audit.end())
+    for (const std::string& name : e->second)
+      if (name == "LANG" || name == "LANGUAGE" || name == "TZ" || name.rfind("LC_", 0) == 0)
+        names += (names.empty() ? "" : ", ") + name;
+  return names;
+}
+
 namespace {
 
 struct SegmentRef {
@@ -142,6 +151,8 @@ constexpr const char* kRace = "the threads the initializers started produced dif
 struct Suspects {
   bool threads = false;  // they started threads: a difference may be a race between them
   std::string random;    // the random source they read ("/dev/urandom", "getrandom()"), if any
+  std::string environment;  // the locale and time-zone variables they read, which run B varied
+  std::string varied;       // what run B set them to
 };
 
 Suspects suspects(const Context& ctx, const Dump& a, const Dump& b) {
@@ -151,7 +162,17 @@ Suspects suspects(const Context& ctx, const Dump& a, const Dump& b) {
   if (auto f = ctx.audit.find("file"); s.random.empty() && f != ctx.audit.end())
     for (const std::string& path : f->second)
       if (path == "/dev/urandom" || path == "/dev/random" || path == "/dev/arandom") s.random = path;
+  s.environment = varied_variables_read(ctx);
+  s.varied = ctx.varied_environment;
   return s;
+}
+
+// Said of a difference the locale or time zone may explain.
+std::string environment_cause(const Suspects& s) {
+  return fmt::format("the initializers read {}, which the second bake run sets to other values ({}): a value "
+                     "derived from the build machine's locale or time zone, which a user's machine need not "
+                     "share; compute it at startup, or from fixed settings (the \"C\" locale, UTC)",
+                     s.environment, s.varied);
 }
 
 // Eight bytes of text in both runs (letters, digits, punctuation, spaces, NULs).
@@ -206,6 +227,8 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
     return fmt::format("it is a value that differs between runs and is no address of the baking process, and "
                        "the initializers read {}: most likely a random number (a seed, a nonce, a salted "
                        "hash); random values belong at startup, not in a baked value", suspects.random);
+  if (!suspects.environment.empty())
+    return "it is a value that differs between runs and is no address of the baking process, and " + environment_cause(suspects);
   if (looks_like_text(va, vb))
     return race + fmt::format("it is text that differs between runs (\"{}\" in the first, \"{}\" in the "
                               "second): characters stored in other places in each run, as a table laid out by "
@@ -230,9 +253,12 @@ void check_same_shape(Context& ctx, const Dump& a, const Dump& b) {
   auto root_name = [&](std::uint32_t i) {
     return i < a.roots.size() ? a.roots[i].name : std::string("?");
   };
-  const char* advice =
-      "; a bake needs initializers that allocate the same way every time: do they depend on "
-      "addresses, the time, random numbers, or threads?";
+  const Suspects why = suspects(ctx, a, b);
+  const std::string advice =
+      why.environment.empty()
+          ? std::string("; a bake needs initializers that allocate the same way every time: do they depend on "
+                        "addresses, the time, random numbers, or threads?")
+          : "; a bake needs initializers that allocate the same way every time, and " + environment_cause(why);
   std::size_t n = std::min(a.allocs.size(), b.allocs.size());
   for (std::size_t i = 0; i < n; ++i) {
     const auto& x = a.allocs[i];

@@ -105,6 +105,8 @@ std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& j
   Classification c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
   ElfDataSymbols symbols;
   std::vector<GlobalRestore> globals = analyze_globals(ctx, a, b, symbols);
+  drop_unbakeable_globals(ctx, a, c, globals, symbols);
+  note_restored_globals(ctx, a, globals, symbols);
   std::vector<std::uint64_t> from_globals;
   for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
   Reachability reach = reachable_allocations(a, c, from_globals);
@@ -146,6 +148,7 @@ extern "C" void fastboot_freeze_image(const fastboot::protocol::FreezeJob* job) 
   o.stack_base = job->stack_base;
   o.image_base = job->image_base;
   o.quiet = true;
+  o.vary_environment = false;
   o.progress = Options::Progress::never;
   Context ctx(o);
   std::vector<std::uint8_t> image;

@@ -1,5 +1,7 @@
 #include "globals.h"
 
+#include "reach.h"
+
 #include <algorithm>
 #include <map>
 
@@ -42,6 +44,43 @@ bool is_system_runtime(const Module& m) {
   return false;
 }
 
+namespace {
+
+// The words each module's writable data changed during the bake, sorted, by module.
+std::map<std::uint64_t, std::vector<std::uint64_t>> changed_words(const Dump& a) {
+  std::map<std::uint64_t, std::vector<std::uint64_t>> changed;
+  for (const auto& g : a.globals) changed[g.module].push_back(g.offset);
+  for (auto& [m, offsets] : changed) std::sort(offsets.begin(), offsets.end());
+  return changed;
+}
+
+// The object [start, end) that the word at `offset` of a module's data belongs to: its data
+// symbol's bytes, or, where no symbol says (a stripped library, a function-local static), the
+// run of words the bake changed around it, with at most one unchanged word between two changed
+// ones (members that stayed zero). An object the initializers constructed changes most of its
+// words; judging such a run whole keeps the baked program from seeing half of it (a map's
+// header pointers restored, its size not).
+struct Span {
+  std::uint64_t start, end;
+  std::string symbol;  // "" when no symbol names it
+};
+Span object_span(const Module& m, std::uint64_t offset, DataSymbols& sym, const std::vector<std::uint64_t>& changed) {
+  auto ds = sym.data_symbol(m, offset);
+  if (ds.size) return {ds.start, ds.start + ds.size, ds.name};
+  std::uint64_t o = offset & ~7ull;
+  Span span{o, o + 8, ds.name};
+  auto i = std::lower_bound(changed.begin(), changed.end(), o < 8 ? 0 : o - 8);
+  if (i == changed.end() || *i > o + 8) return span;
+  auto first = i, last = i;
+  while (first != changed.begin() && *first - *(first - 1) <= 16) --first;
+  while (last + 1 != changed.end() && *(last + 1) - *last <= 16) ++last;
+  span.start = std::min(o, *first);
+  span.end = std::max(o + 8, *last + 8);
+  return span;
+}
+
+}  // namespace
+
 std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& sym) {
   std::vector<GlobalRestore> restore;
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> second;  // (module, offset) -> after
@@ -60,6 +99,7 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
     std::vector<Word> words;
   };
   std::map<std::pair<std::uint64_t, std::uint64_t>, Object> objects;  // (module, start)
+  const auto changed = changed_words(a);
   for (const auto& g : a.globals) {
     if (g.module >= a.modules.size()) continue;
     const Module& m = a.modules[g.module];
@@ -71,15 +111,14 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
     for (std::size_t i = 0; i < a.modules.size() && w.kind == Word::differs; ++i)
       for (const Segment& s : a.modules[i].segments)
         if (va >= s.start && va <= s.end && vb - va == b.modules[i].bias - a.modules[i].bias) w.kind = Word::module;
-    auto ds = sym.data_symbol(m, g.offset);
-    std::uint64_t start = ds.size ? ds.start : g.offset;
-    Object& o = objects[{g.module, start}];
+    Span span = object_span(m, g.offset, sym, changed.at(g.module));
+    Object& o = objects[{g.module, span.start}];
     o.module = g.module;
-    o.name = ds.name.empty() ? fmt::format("{}+{:#x}", base_name(m.name), g.offset) : ds.name;
+    o.name = span.symbol.empty() ? fmt::format("{}+{:#x}", base_name(m.name), span.start) : span.symbol;
     o.words.push_back(w);
   }
 
-  std::map<std::string, std::vector<std::string>> unrestored, restored;  // module -> objects
+  std::map<std::string, std::vector<std::string>> unrestored;  // module -> objects
   for (const auto& [key, o] : objects) {
     const Module& m = a.modules[o.module];
     auto count = [&](auto kind) {
@@ -90,7 +129,6 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
     if (module_words == o.words.size()) continue;
     if (arena_words == o.words.size() && !is_system_runtime(m)) {
       for (const Word& w : o.words) restore.push_back({std::uint32_t(o.module), w.offset, w.value - a.arena_base});
-      restored[label(m)].push_back(o.name);
       continue;
     }
     if (is_system_runtime(m) && !ctx.opts.verbose) continue;
@@ -99,17 +137,72 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
   for (auto& [module, symbols] : unrestored)
     note(ctx) << module << ": the initializers changed " << summarize(symbols)
               << "; the baked program starts with their initial values";
+  return restore;
+}
+
+void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals, DataSymbols& sym) {
+  const auto changed = changed_words(a);
+  std::map<std::string, std::vector<std::string>> restored;  // module -> objects
+  for (const GlobalRestore& g : globals) {
+    const Module& m = a.modules[g.module];
+    Span span = object_span(m, g.offset, sym, changed.at(g.module));
+    restored[label(m)].push_back(span.symbol.empty() ? fmt::format("{}+{:#x}", base_name(m.name), span.start)
+                                                     : span.symbol);
+  }
   for (auto& [module, symbols] : restored)
     note(ctx) << module << ": " << summarize(symbols) << " point" << (symbols.size() == 1 ? "s" : "")
               << " into the baked heap and will be restored at startup";
-  return restore;
+}
+
+void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& c, std::vector<GlobalRestore>& globals,
+                             DataSymbols& sym) {
+  if (c.bad.empty() || globals.empty()) return;
+  Reachability from_roots = reachable_allocations(a, c, {});
+  std::vector<bool> bad(a.allocs.size());
+  bool any = false;
+  for (const BadWord& w : c.bad)
+    if (!from_roots.reached[w.alloc]) bad[w.alloc] = any = true;
+  if (!any) return;
+  const std::string env = varied_variables_read(ctx);
+  // The restored words by object, as analyze_globals grouped them.
+  const auto changed = changed_words(a);
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<std::size_t>> objects;
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::string> names;
+  for (std::size_t i = 0; i < globals.size(); ++i) {
+    const GlobalRestore& g = globals[i];
+    const Module& m = a.modules[g.module];
+    Span span = object_span(m, g.offset, sym, changed.at(g.module));
+    objects[{g.module, span.start}].push_back(i);
+    names[{g.module, span.start}] =
+        span.symbol.empty() ? fmt::format("{}+{:#x}", base_name(m.name), span.start) : span.symbol;
+  }
+  std::vector<bool> drop(globals.size());
+  std::map<std::string, std::vector<std::string>> dropped;  // module -> objects
+  for (const auto& [key, words] : objects) {
+    std::vector<std::uint64_t> starts;
+    for (std::size_t i : words) starts.push_back(globals[i].arena_offset);
+    if (!reaches_any(a, c, starts, from_roots.reached, bad)) continue;
+    for (std::size_t i : words) drop[i] = true;
+    dropped[label(a.modules[key.first])].push_back(names[key]);
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < globals.size(); ++i)
+    if (!drop[i]) globals[kept++] = globals[i];
+  globals.resize(kept);
+  for (auto& [module, objs] : dropped)
+    note(ctx) << module << ": " << summarize(objs) << (objs.size() == 1 ? " points" : " point")
+              << " into heap that differs between the bake runs"
+              << (env.empty() ? "" : " (the initializers read " + env + ", which the second run sets to " +
+                                         ctx.varied_environment + ")")
+              << "; not restored: the baked program starts with " << (objs.size() == 1 ? "its" : "their")
+              << " initial value" << (objs.size() == 1 ? "" : "s") << ", and the library builds that state again "
+              << "where it runs";
 }
 
 std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classification& c,
                                                      const std::vector<bool>& reachable, DataSymbols& sym) {
   std::vector<BakeStatePointer> found;
-  std::map<std::uint64_t, std::vector<std::uint64_t>> changed;  // module -> changed offsets
-  for (const auto& g : a.globals) changed[g.module].push_back(g.offset);
+  const auto changed = changed_words(a);
   AllocIndex index(a.allocs, a.arena.size());
   // A baked pointer into writable data that the bake changed points at state the baked program
   // does not have (it starts with the data as the executable holds it). Not checked: the state
@@ -130,14 +223,12 @@ std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classi
     for (const Segment& s : m.segments)
       writable |= (s.flags & 2) && m.bias + untagged(p.target) >= s.start && m.bias + untagged(p.target) < s.end;
     if (!writable) continue;
-    auto ds = sym.data_symbol(m, untagged(p.target));
-    if (is_sanitizer_state(ds.name)) continue;
-    std::uint64_t lo = ds.size ? ds.start : (untagged(p.target) & ~7ull);
-    std::uint64_t hi = ds.size ? ds.start + ds.size : lo + 8;
+    Span span = object_span(m, untagged(p.target), sym, it->second);
+    if (is_sanitizer_state(span.symbol)) continue;
     bool touched = std::any_of(it->second.begin(), it->second.end(),
-                               [&](std::uint64_t off) { return off + 8 > lo && off < hi; });
+                               [&](std::uint64_t off) { return off + 8 > span.start && off < span.end; });
     if (!touched) continue;
-    found.push_back({p.arena_offset, alloc_index, p.module, p.target, ds.name});
+    found.push_back({p.arena_offset, alloc_index, p.module, p.target, span.symbol});
   }
   return found;
 }

@@ -24,6 +24,17 @@ struct GlobalRestore {
 // Classifies the changed globals, records notes and errors, and returns what to restore.
 std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& symbols);
 
+// A note per module naming the objects that will be restored.
+void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals, DataSymbols& symbols);
+
+// Takes out of `globals` every object whose heap holds a word that cannot be baked where no root
+// reaches it: state of a library that differs between the bake runs (a default locale computed
+// from the environment, a random seed). The baked program starts with that object's initial
+// value, so the library builds the state again where it runs, as it would unbaked; a note names
+// the object and what differed. Words a root reaches stay errors.
+void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& c, std::vector<GlobalRestore>& globals,
+                             DataSymbols& symbols);
+
 // A reachable baked pointer into writable data of a module that the bake itself changed (a
 // function-local static the initializers constructed, a library's registry): the baked
 // program would see that data as it was before the bake.

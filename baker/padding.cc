@@ -283,13 +283,16 @@ std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOr
       std::uint64_t va, vb;
       std::memcpy(&va, a.arena.data() + word, 8);
       std::memcpy(&vb, b.arena.data() + word, 8);
-      // Padding is never read: always zero. A union's storage may be a live member: zero its
-      // bytes only in a word that differs in a way no pointer explains (a dead member's leftovers).
+      // Padding is never read: always zero. A union's storage may be a live member: zero only
+      // its bytes that differ, in a word that differs in a way no pointer explains (a dead
+      // member's leftovers). A byte both runs agree on may be a live member's (a short
+      // string's characters share a word with what is left past its terminator).
       bool dead_union = va != vb && !consistent_pointer(va, vb);
       bool touched = false;
       for (std::uint64_t i = word; i < word + 8; ++i) {
         ByteUse use = layout->bytes[(i - alloc.offset) % n];
-        if (use == ByteUse::value || (use == ByteUse::union_storage && !dead_union)) continue;
+        if (use == ByteUse::value) continue;
+        if (use == ByteUse::union_storage && (!dead_union || a.arena[i] == b.arena[i])) continue;
         touched |= a.arena[i] != b.arena[i];
         a.arena[i] = b.arena[i] = 0;
       }

@@ -58,6 +58,35 @@ Reachability reachable_allocations(const Dump& a, const Classification& c,
   return walk(a, c, extra, true);
 }
 
+bool reaches_any(const Dump& a, const Classification& c, const std::vector<std::uint64_t>& starts,
+                 const std::vector<bool>& skip, const std::vector<bool>& targets) {
+  const auto& allocs = a.allocs;
+  AllocIndex holding(allocs, a.arena.size());
+  std::vector<bool> seen(allocs.size());
+  std::vector<std::size_t> work;
+  auto mark = [&](std::uint64_t t) {
+    std::size_t i = holding.at_or_before(t);
+    if (i == AllocIndex::kNone || t > allocs[i].offset + allocs[i].size || seen[i] || skip[i]) return false;
+    seen[i] = true;
+    work.push_back(i);
+    return bool(targets[i]);
+  };
+  for (std::uint64_t t : starts)
+    if (mark(t)) return true;
+  while (!work.empty()) {
+    const auto& alloc = allocs[work.back()];
+    work.pop_back();
+    std::uint64_t end = std::min<std::uint64_t>(alloc.offset + alloc.size, a.arena.size());
+    for (std::uint64_t off = alloc.offset & ~7ull; off < end && off + 8 <= a.arena.size(); off += 8) {
+      if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
+      std::uint64_t v;
+      std::memcpy(&v, a.arena.data() + off, 8);
+      if (mark(untagged(v) - a.arena_base)) return true;
+    }
+  }
+  return false;
+}
+
 bool unbakeable_only_through_boundaries(const Dump& a, const Classification& c, const Reachability& reach,
                                         const std::vector<std::uint64_t>& extra) {
   bool any = false;

@@ -25,6 +25,11 @@ struct Reachability {
 Reachability reachable_allocations(const Dump& a, const Classification& c,
                                    const std::vector<std::uint64_t>& extra);
 
+// Whether a walk from `starts` (arena offsets), entering no allocation marked in `skip`, reaches
+// an allocation marked in `targets`.
+bool reaches_any(const Dump& a, const Classification& c, const std::vector<std::uint64_t>& starts,
+                 const std::vector<bool>& skip, const std::vector<bool>& targets);
+
 // Whether an unbakeable word the baked program would reach is reached only through an address
 // that is both the end of one allocation and the start of the next (a full vector's end beside
 // a block the program never pointed at, such as libc's dlerror result): a bake with a gap after

@@ -3,6 +3,7 @@
 #include "run.h"
 
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/personality.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include <functional>
+#include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -45,11 +48,39 @@ void for_each_line(const std::string& text, Fn fn) {
   }
 }
 
+// The locale and time-zone variables of the second bake run: other values than this
+// environment's, so a value derived from them (a library's default locale, a local time)
+// differs between the runs and is caught, instead of carrying the build machine's settings to
+// every user. A locale this machine has is preferred, so libc's setlocale() takes it; else a
+// name libraries that read the variables themselves (ICU) still take.
+std::vector<std::pair<std::string, std::string>> second_run_environment() {
+  auto get = [](const char* name) {
+    const char* v = getenv(name);
+    return std::string(v ? v : "");
+  };
+  std::string current = get("LC_ALL");
+  if (current.empty()) current = get("LANG");
+  std::string locale;
+  for (const char* candidate : {"tr_TR.UTF-8", "de_DE.UTF-8", "fr_FR.UTF-8", "en_US.UTF-8", "C.UTF-8"})
+    if (candidate != current)
+      if (locale_t l = newlocale(LC_ALL_MASK, candidate, locale_t(0))) {
+        freelocale(l);
+        locale = candidate;
+        break;
+      }
+  // Only C and C.UTF-8 here (a fresh system): a real locale's name all the same, which libc's
+  // setlocale() refuses (the program keeps the "C" locale) and std::locale("") throws for.
+  if (locale.empty() || locale == "C.UTF-8") locale = current == "tr_TR.UTF-8" ? "de_DE.UTF-8" : "tr_TR.UTF-8";
+  std::string tz = get("TZ") == "FBT-12:45" ? "FBT+05:30" : "FBT-12:45";
+  return {{"LC_ALL", locale}, {"LANG", locale}, {"LANGUAGE", locale.substr(0, 2)}, {"TZ", tz}};
+}
+
 // Run A starts with address-space randomization off, so every address it sees (modules, stack,
 // heap) is the same in every bake and the leftovers its padding copies are too: the image is
 // reproducible. Run B keeps randomization on, so a value that depends on where something was
 // mapped differs between the runs and is caught.
-Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base, bool fixed_layout) {
+Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base, bool fixed_layout,
+              const std::vector<std::pair<std::string, std::string>>& environment = {}) {
   Process p;
   p.dump = fmt::format("{}/run-{}.dump", dir, tag);
   p.trace = fmt::format("{}/run-{}.trace", dir, tag);
@@ -86,6 +117,7 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     else unsetenv(protocol::kEnvRoot);
     unsetenv("FASTBOOT_DISABLE");
     unsetenv("FASTBOOT_RANDOMIZE");
+    for (const auto& [name, value] : environment) setenv(name.c_str(), value.c_str(), 1);
     execl(program.c_str(), program.c_str(), static_cast<char*>(nullptr));
     fmt::print(stderr, "cannot execute {}: {}\n", program, strerror(errno));
     _exit(127);
@@ -177,7 +209,16 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
       read_audit(ctx, a);
       between_runs(ctx);
     }
-    b = spawn(ctx, dir, 'b', ctx.opts.base_b, false);
+    std::vector<std::pair<std::string, std::string>> environment;
+    if (ctx.opts.vary_environment) {
+      environment = second_run_environment();
+      ctx.varied_environment.clear();
+      for (const auto& [name, value] : environment)
+        if (name != "LANGUAGE") ctx.varied_environment += (ctx.varied_environment.empty() ? "" : ", ") + name + "=" + value;
+      if (locale_t l = newlocale(LC_ALL_MASK, environment[0].second.c_str(), locale_t(0))) freelocale(l);
+      else ctx.varied_environment += "; " + environment[0].second + " is no locale this machine has";
+    }
+    b = spawn(ctx, dir, 'b', ctx.opts.base_b, false, environment);
     for (Process* p : {&a, &b})
       if (p->pid > 0) waitpid(p->pid, &p->status, 0);
   }
@@ -189,6 +230,13 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   bool a_ok = ok(a), b_ok = ok(b);
   if (!a_ok || !b_ok) {
     explain_failure(ctx, a_ok ? b : a);
+    if (a_ok && !ctx.varied_environment.empty())
+      error(ctx) << ctx.opts.program << ": only the second bake run failed, and it ran with other locale and "
+                 << "time-zone variables than this environment's (" << ctx.varied_environment << "): the program "
+                 << "or its initializers depend on the locale or time zone of the machine they run on, which a "
+                 << "baked value cannot (std::locale(\"\") throws for a locale the machine lacks; installing a "
+                 << "second locale, such as de_DE.UTF-8 with Debian's locales package, lets the bake use one "
+                 << "setlocale() accepts)";
     return std::nullopt;
   }
   // The initializers' own output, once.

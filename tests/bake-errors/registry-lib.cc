@@ -24,3 +24,5 @@ __attribute__((visibility("default"))) std::shared_ptr<std::string> registry_get
 }
 
 __attribute__((visibility("default"))) const std::string* registry_default_name() { return &instance().default_name; }
+
+__attribute__((visibility("default"))) const void* registry_loggers() { return &instance().loggers; }
