@@ -1,6 +1,8 @@
-// Why link twice: the image must describe the exact code and data of the final executable.
-// The first link produces the program the bake runs; the second adds the image object, a
-// non-allocated section that changes no loadable byte. verify_baked() proves that.
+// The image must describe the exact code and data of the final executable. The link produces
+// the program the bake runs; the image is then written into that same file as the contents of
+// its non-allocated `.fastboot` section (attach.h), which changes no loadable byte, and
+// verify_baked() proves that. Only an ELF file the attaching cannot handle is linked a second
+// time with the image object.
 #include "link.h"
 
 #include <sys/wait.h>
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "attach.h"
 #include "bake.h"
 #include "elf-writer.h"
 #include "verify.h"
@@ -125,12 +128,14 @@ int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
   try {
     Baked baked = bake_image(ctx);
     const std::vector<std::uint8_t>& image = baked.image;
-    write_image_object(ctx, image, encode_report_section(baked.report), object);
-    checkpoint(ctx);
-
-    std::vector<std::string> relink = command;
-    relink.push_back(object);
-    {
+    const std::vector<std::uint8_t> report = encode_report_section(baked.report);
+    if (std::string why = attach_image(ctx, unbaked, output, image, report); !why.empty()) {
+      note(ctx) << "linking " << output << " again with the image: it could not be added to the first link's "
+                << "output (" << why << ")";
+      write_image_object(ctx, image, report, object);
+      checkpoint(ctx);
+      std::vector<std::string> relink = command;
+      relink.push_back(object);
       Timer t(ctx, "relink with image");
       if (int status = run_command(relink); status != 0) {
         error(ctx) << "relinking " << output << " with the image failed (exit status " << status << ")";

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "attach.h"
 #include "verify.h"
 
 namespace fastboot::baker {
@@ -78,6 +79,34 @@ TEST_F(Verify, BuildIdPatchRoundTrips) {
   auto patched = read_executable(ctx, copy);
   ASSERT_TRUE(ctx.errors.empty());
   EXPECT_EQ(patched->build_id, id);
+}
+
+// Writing an image into a linked executable (what replaces the second link): into the sections
+// the link already has, and into one that has none (new section headers at the end).
+TEST_F(Verify, AttachedImageIsFoundAndMovesNothingLoadable) {
+  for (const std::string& target : {exe, std::string("/proc/self/exe")}) {
+    Context ctx{Options{}};
+    std::vector<std::uint8_t> report{'r', 'e', 'p', 'o', 'r', 't'};
+    ASSERT_EQ(attach_image(ctx, target, copy, image, report), "") << target;
+    auto attached = read_executable(ctx, copy);
+    ASSERT_TRUE(attached.has_value()) << target;
+    ASSERT_TRUE(attached->has_image) << target;
+    EXPECT_EQ(attached->image_offset % 4096, 0u);
+    std::vector<std::uint8_t> out = read_bytes(copy);
+    EXPECT_TRUE(std::equal(image.begin(), image.end(), out.begin() + long(attached->image_offset))) << target;
+    verify_baked(ctx, target, copy, image);
+    EXPECT_TRUE(ctx.errors.empty()) << target << ": " << (ctx.errors.empty() ? "" : ctx.errors.front());
+    EXPECT_EQ(fs::status(copy).permissions(), fs::status(target).permissions());
+  }
+}
+
+TEST_F(Verify, AttachingToSomethingElseLeavesNothing) {
+  Context ctx{Options{}};
+  std::string text = copy + ".txt";
+  std::ofstream(text) << "not an executable";
+  EXPECT_EQ(attach_image(ctx, text, copy, image, {}), "not a 64-bit little-endian ELF file");
+  EXPECT_FALSE(fs::exists(copy));
+  fs::remove(text);
 }
 
 }  // namespace
