@@ -8,7 +8,6 @@
 
 #include "compact.h"
 #include "compress.h"
-#include "dead-bytes.h"
 #include "diagnose.h"
 #include "diff.h"
 #include "dump.h"
@@ -101,14 +100,9 @@ Baked bake_once(Context& ctx) {
 
   // Padding and unused union bytes of typed allocations hold leftovers of registers and stack
   // that differ from run to run; no program reads them, so they are zeroed before the diff.
-  // First what moving short strings leaves past their terminators, in objects of any type: the
-  // rest of the word that holds a string's last characters is then equal in both runs too.
   PaddingOracle types(a);
   {
     Timer t(ctx, "zero unread bytes");
-    if (std::size_t strings = zero_short_string_tails(a, b); strings && ctx.opts.verbose)
-      note(ctx) << strings << " short string" << (strings == 1 ? "" : "s") << " differed between the bake runs only "
-                << "past their terminators (what moving strings leaves there); those bytes are zeroed";
     for (const auto& [type, words] : zero_unread_bytes(a, b, types))
       note(ctx) << words << " word" << (words == 1 ? "" : "s") << " of " << type << " objects differed between "
                 << "the bake runs only in padding or unused union bytes (leftovers of registers and "

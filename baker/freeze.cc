@@ -9,7 +9,6 @@
 #include <algorithm>
 
 #include "compact.h"
-#include "dead-bytes.h"
 #include "diff.h"
 #include "dump.h"
 #include "fastboot/bake-protocol.h"
@@ -101,7 +100,6 @@ std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& j
   HeapMatch match = match_heaps(ctx, a, b);
   check_same_shape(ctx, a, b);
   checkpoint(ctx);
-  zero_short_string_tails(a, b);
   Classification c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
   ElfDataSymbols symbols;
   std::vector<GlobalRestore> globals = analyze_globals(ctx, a, b, symbols);

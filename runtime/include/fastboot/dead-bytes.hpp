@@ -11,7 +11,7 @@
 // own interface (data(), size(), capacity()), so it is the same for libstdc++ and libc++ and
 // needs no debug information. It never changes a value: it writes only bytes past the end of
 // what a container holds. Types it does not know (a class of the program's own) are left as
-// they are; the baker finds libstdc++'s short strings anywhere in the heap by their shape.
+// they are (with -g, the baker's padding pass zeroes the bytes of a string's union that differ).
 #pragma once
 
 // No <cstring>: its C declarations (index(), say) would clash with names in the including
