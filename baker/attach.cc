@@ -15,6 +15,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "fastboot/image-format.h"
+
 namespace fastboot::baker {
 
 namespace {
@@ -46,8 +48,6 @@ bool write_at(int fd, const void* buf, std::size_t n, std::uint64_t off) {
   return true;
 }
 
-std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
-
 std::string attach(const std::string& output, const std::vector<std::uint8_t>& image,
                    const std::vector<std::uint8_t>& report) {
   File f;
@@ -75,7 +75,7 @@ std::string attach(const std::string& output, const std::vector<std::uint8_t>& i
   if (fstat(f.fd, &st) != 0) return std::string("cannot stat it: ") + strerror(errno);
 
   // The contents, at the end.
-  std::uint64_t image_at = align_up(std::uint64_t(st.st_size), 4096), report_at = image_at + image.size();
+  std::uint64_t image_at = fastboot::image::page_up(std::uint64_t(st.st_size)), report_at = image_at + image.size();
   if (!write_at(f.fd, image.data(), image.size(), image_at) ||
       !write_at(f.fd, report.data(), report.size(), report_at))
     return std::string("cannot write the image: ") + strerror(errno);
@@ -103,11 +103,11 @@ std::string attach(const std::string& output, const std::vector<std::uint8_t>& i
     s.sh_addralign = align;
     s.sh_entsize = 0;
   };
-  place(".fastboot", image_at, image.size(), 4096);
+  place(".fastboot", image_at, image.size(), fastboot::image::kPageSize);
   place(".fastboot.report", report_at, report.size(), 1);
   if (grew) {
     // New names and headers after everything else; the old ones stay, unreferenced.
-    std::uint64_t headers_at = align_up(end + names.size(), alignof(Elf64_Shdr));
+    std::uint64_t headers_at = (end + names.size() + alignof(Elf64_Shdr) - 1) & ~std::uint64_t(alignof(Elf64_Shdr) - 1);
     std::uint64_t names_at = headers_at - names.size();
     sh[eh.e_shstrndx].sh_offset = names_at;
     sh[eh.e_shstrndx].sh_size = names.size();

@@ -131,8 +131,8 @@ Baked bake_once(Context& ctx) {
   {
     Timer t(ctx, "globals");
     globals = analyze_globals(ctx, a, b, symbols);
-    drop_unbakeable_globals(ctx, a, c, globals, symbols);
-    note_restored_globals(ctx, a, globals, symbols);
+    drop_unbakeable_globals(ctx, a, c, globals);
+    note_restored_globals(ctx, a, globals);
   }
 
   // Diagnose: every word the baked program can reach must be something the runtime can

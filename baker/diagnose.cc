@@ -121,8 +121,9 @@ void report_bake_state(Context& ctx, const Dump& a, const Reachability& reach,
   std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<const BakeStatePointer*>> by_target;
   std::vector<std::pair<std::uint32_t, std::uint64_t>> order;
   for (const BakeStatePointer& p : found) {
-    auto& words = by_target[{p.module, p.symbol.empty() ? p.target : 0}];
-    if (words.empty()) order.push_back({p.module, p.symbol.empty() ? p.target : 0});
+    std::pair<std::uint32_t, std::uint64_t> key{p.module, p.symbol.empty() ? p.target : 0};
+    auto& words = by_target[key];
+    if (words.empty()) order.push_back(key);
     words.push_back(&p);
   }
   std::size_t shown = std::min(order.size(), ctx.opts.max_errors);

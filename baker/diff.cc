@@ -369,18 +369,13 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           ++part.arena_pointers;
           continue;
         }
-        int m = modules.find(va);
-        if (m >= 0 && vb - va == module_shift[m]) {
-          part.module_pointers.push_back({off, std::uint32_t(m), va - a.modules[m].bias});
+        // A pointer into a module, tagged or not: a tag's flags stay in the target's upper 16
+        // bits, and startup's bias + target (or symbol + offset) adds to the address below them.
+        int m = modules.find(untagged(va));
+        if (m >= 0 && vb - va == module_shift[m] && tag_of(va) == tag_of(vb)) {
+          part.module_pointers.push_back({off, std::uint32_t(m), tag_of(va) | (untagged(va) - a.modules[m].bias)});
           continue;
         }
-        // A tagged pointer into a module: its target keeps the flags in its upper 16 bits, and
-        // startup's bias + target (or symbol + offset) adds to the address below them.
-        if (m < 0 && tag_of(va) && tag_of(va) == tag_of(vb))
-          if (int t = modules.find(untagged(va)); t >= 0 && vb - va == module_shift[t]) {
-            part.module_pointers.push_back({off, std::uint32_t(t), tag_of(va) | (untagged(va) - a.modules[t].bias)});
-            continue;
-          }
         // A whole address of memory the image does not hold, at the same place of the same kind
         // of mapping in both runs (a thread's heap made before the bake: its 64 MiB alignment
         // can leave the low half equal by chance), is refused like a pointer, even where its

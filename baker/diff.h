@@ -46,12 +46,12 @@ struct Classification {
 // the first difference otherwise.
 void check_same_shape(Context& ctx, const Dump& a, const Dump& b);
 
-// Classifies every word of every live allocation. `unpaired`: words whose targets the heap
-// match could not pair (match.h), with the reason the error gives.
 // The locale and time-zone variables the initializers read that the second bake run set to
 // other values ("LANG, TZ"); empty when it did not vary them or they read none.
 std::string varied_variables_read(const Context& ctx);
 
+// Classifies every word of every live allocation. `unpaired`: words whose targets the heap
+// match could not pair (match.h), with the reason the error gives.
 Classification classify(Context& ctx, const Dump& a, const Dump& b,
                         const std::map<std::uint64_t, std::string>* unpaired = nullptr);
 

@@ -103,8 +103,8 @@ std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& j
   Classification c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
   ElfDataSymbols symbols;
   std::vector<GlobalRestore> globals = analyze_globals(ctx, a, b, symbols);
-  drop_unbakeable_globals(ctx, a, c, globals, symbols);
-  note_restored_globals(ctx, a, globals, symbols);
+  drop_unbakeable_globals(ctx, a, c, globals);
+  note_restored_globals(ctx, a, globals);
   std::vector<std::uint64_t> from_globals;
   for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
   Reachability reach = reachable_allocations(a, c, from_globals);

@@ -128,7 +128,7 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
     // Lazily bound PLT slots and caches of pointers to static objects: the module's business.
     if (module_words == o.words.size()) continue;
     if (arena_words == o.words.size() && !is_system_runtime(m)) {
-      for (const Word& w : o.words) restore.push_back({std::uint32_t(o.module), w.offset, w.value - a.arena_base});
+      for (const Word& w : o.words) restore.push_back({std::uint32_t(o.module), w.offset, w.value - a.arena_base, o.name});
       continue;
     }
     if (is_system_runtime(m) && !ctx.opts.verbose) continue;
@@ -140,22 +140,15 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
   return restore;
 }
 
-void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals, DataSymbols& sym) {
-  const auto changed = changed_words(a);
+void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals) {
   std::map<std::string, std::vector<std::string>> restored;  // module -> objects
-  for (const GlobalRestore& g : globals) {
-    const Module& m = a.modules[g.module];
-    Span span = object_span(m, g.offset, sym, changed.at(g.module));
-    restored[label(m)].push_back(span.symbol.empty() ? fmt::format("{}+{:#x}", base_name(m.name), span.start)
-                                                     : span.symbol);
-  }
+  for (const GlobalRestore& g : globals) restored[label(a.modules[g.module])].push_back(g.object);
   for (auto& [module, symbols] : restored)
     note(ctx) << module << ": " << summarize(symbols) << " point" << (symbols.size() == 1 ? "s" : "")
               << " into the baked heap and will be restored at startup";
 }
 
-void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& c, std::vector<GlobalRestore>& globals,
-                             DataSymbols& sym) {
+void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& c, std::vector<GlobalRestore>& globals) {
   if (c.bad.empty() || globals.empty()) return;
   Reachability from_roots = reachable_allocations(a, c, {});
   std::vector<bool> bad(a.allocs.size());
@@ -165,17 +158,8 @@ void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& 
   if (!any) return;
   const std::string env = varied_variables_read(ctx);
   // The restored words by object, as analyze_globals grouped them.
-  const auto changed = changed_words(a);
-  std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<std::size_t>> objects;
-  std::map<std::pair<std::uint32_t, std::uint64_t>, std::string> names;
-  for (std::size_t i = 0; i < globals.size(); ++i) {
-    const GlobalRestore& g = globals[i];
-    const Module& m = a.modules[g.module];
-    Span span = object_span(m, g.offset, sym, changed.at(g.module));
-    objects[{g.module, span.start}].push_back(i);
-    names[{g.module, span.start}] =
-        span.symbol.empty() ? fmt::format("{}+{:#x}", base_name(m.name), span.start) : span.symbol;
-  }
+  std::map<std::pair<std::uint32_t, std::string>, std::vector<std::size_t>> objects;
+  for (std::size_t i = 0; i < globals.size(); ++i) objects[{globals[i].module, globals[i].object}].push_back(i);
   std::vector<bool> drop(globals.size());
   std::map<std::string, std::vector<std::string>> dropped;  // module -> objects
   for (const auto& [key, words] : objects) {
@@ -183,7 +167,7 @@ void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& 
     for (std::size_t i : words) starts.push_back(globals[i].arena_offset);
     if (!reaches_any(a, c, starts, from_roots.reached, bad)) continue;
     for (std::size_t i : words) drop[i] = true;
-    dropped[label(a.modules[key.first])].push_back(names[key]);
+    dropped[label(a.modules[key.first])].push_back(key.second);
   }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < globals.size(); ++i)

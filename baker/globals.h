@@ -19,21 +19,22 @@ struct GlobalRestore {
   std::uint32_t module;        // index into the dump's modules
   std::uint64_t offset;        // relative to the module's load bias
   std::uint64_t arena_offset;  // the arena address it held after the bake
+  std::string object;          // the object it belongs to (data symbol, or module+offset), restored
+                               // whole or not at all
 };
 
 // Classifies the changed globals, records notes and errors, and returns what to restore.
 std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& symbols);
 
 // A note per module naming the objects that will be restored.
-void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals, DataSymbols& symbols);
+void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals);
 
 // Takes out of `globals` every object whose heap holds a word that cannot be baked where no root
 // reaches it: state of a library that differs between the bake runs (a default locale computed
 // from the environment, a random seed). The baked program starts with that object's initial
 // value, so the library builds the state again where it runs, as it would unbaked; a note names
 // the object and what differed. Words a root reaches stay errors.
-void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& c, std::vector<GlobalRestore>& globals,
-                             DataSymbols& symbols);
+void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& c, std::vector<GlobalRestore>& globals);
 
 // A reachable baked pointer into writable data of a module that the bake itself changed (a
 // function-local static the initializers constructed, a library's registry): the baked

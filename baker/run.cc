@@ -53,7 +53,11 @@ void for_each_line(const std::string& text, Fn fn) {
 // differs between the runs and is caught, instead of carrying the build machine's settings to
 // every user. A locale this machine has is preferred, so libc's setlocale() takes it; else a
 // name libraries that read the variables themselves (ICU) still take.
-std::vector<std::pair<std::string, std::string>> second_run_environment() {
+struct SecondRunEnvironment {
+  std::vector<std::pair<std::string, std::string>> variables;
+  std::string described;  // "LC_ALL=..., LANG=..., TZ=...[; <locale> is no locale this machine has]"
+};
+SecondRunEnvironment second_run_environment() {
   auto get = [](const char* name) {
     const char* v = getenv(name);
     return std::string(v ? v : "");
@@ -61,18 +65,25 @@ std::vector<std::pair<std::string, std::string>> second_run_environment() {
   std::string current = get("LC_ALL");
   if (current.empty()) current = get("LANG");
   std::string locale;
+  bool installed = false;
   for (const char* candidate : {"tr_TR.UTF-8", "de_DE.UTF-8", "fr_FR.UTF-8", "en_US.UTF-8", "C.UTF-8"})
     if (candidate != current)
       if (locale_t l = newlocale(LC_ALL_MASK, candidate, locale_t(0))) {
         freelocale(l);
         locale = candidate;
+        installed = true;
         break;
       }
   // Only C and C.UTF-8 here (a fresh system): a real locale's name all the same, which libc's
   // setlocale() refuses (the program keeps the "C" locale) and std::locale("") throws for.
-  if (locale.empty() || locale == "C.UTF-8") locale = current == "tr_TR.UTF-8" ? "de_DE.UTF-8" : "tr_TR.UTF-8";
+  if (locale.empty() || locale == "C.UTF-8") {
+    locale = current == "tr_TR.UTF-8" ? "de_DE.UTF-8" : "tr_TR.UTF-8";
+    installed = false;
+  }
   std::string tz = get("TZ") == "FBT-12:45" ? "FBT+05:30" : "FBT-12:45";
-  return {{"LC_ALL", locale}, {"LANG", locale}, {"LANGUAGE", locale.substr(0, 2)}, {"TZ", tz}};
+  return {{{"LC_ALL", locale}, {"LANG", locale}, {"LANGUAGE", locale.substr(0, 2)}, {"TZ", tz}},
+          fmt::format("LC_ALL={0}, LANG={0}, TZ={1}{2}", locale, tz,
+                      installed ? "" : "; " + locale + " is no locale this machine has")};
 }
 
 // Run A starts with address-space randomization off, so every address it sees (modules, stack,
@@ -209,16 +220,10 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
       read_audit(ctx, a);
       between_runs(ctx);
     }
-    std::vector<std::pair<std::string, std::string>> environment;
-    if (ctx.opts.vary_environment) {
-      environment = second_run_environment();
-      ctx.varied_environment.clear();
-      for (const auto& [name, value] : environment)
-        if (name != "LANGUAGE") ctx.varied_environment += (ctx.varied_environment.empty() ? "" : ", ") + name + "=" + value;
-      if (locale_t l = newlocale(LC_ALL_MASK, environment[0].second.c_str(), locale_t(0))) freelocale(l);
-      else ctx.varied_environment += "; " + environment[0].second + " is no locale this machine has";
-    }
-    b = spawn(ctx, dir, 'b', ctx.opts.base_b, false, environment);
+    SecondRunEnvironment environment;
+    if (ctx.opts.vary_environment) environment = second_run_environment();
+    ctx.varied_environment = environment.described;
+    b = spawn(ctx, dir, 'b', ctx.opts.base_b, false, environment.variables);
     for (Process* p : {&a, &b})
       if (p->pid > 0) waitpid(p->pid, &p->status, 0);
   }

@@ -2,9 +2,8 @@
 // roots (files, environment variables, clocks, randomness, and the variables behind the locale
 // and the time zone, which libc reads where no getenv wrapper sees it: setlocale(LC_ALL, "")
 // reads LC_ALL, LC_* and LANG; localtime() reads TZ, or /etc/localtime without it). Each call
-// made on the baking thread
-// during the bake is traced for the baker, which lists them and turns the files into a depfile
-// so the build rebakes when one changes. Outside a bake these wrappers only forward.
+// made on the baking thread during the bake is traced for the baker, which lists them and
+// turns the files into a depfile so the build rebakes when one changes. Outside a bake these wrappers only forward.
 // Not built into the runtime for -static programs (libc.a defines these functions).
 #include <dlfcn.h>
 #include <fcntl.h>

@@ -183,11 +183,6 @@ struct walker<std::tuple<T...>> {
 };
 
 template <class T, std::size_t N>
-struct walker<std::array<T, N>> {
-  static void run(std::array<T, N>& a) { clear_elements(a); }
-};
-
-template <class T, std::size_t N>
 struct walker<T[N]> {
   static void run(T (&a)[N]) {
     for (auto& e : a) clear(e);
