@@ -35,6 +35,8 @@ struct Options {
   bool verbose = false;
   // Bake only this root (a frozen root, which the freezer bakes on its own); empty: every root.
   std::string root;
+  // With root a frozen map's name: the key whose root to build (FASTBOOT_BAKE_KEY).
+  std::optional<std::string> key;
   // The image's preferred base; 0: base_a. The freezer gives each frozen root a base of its own.
   std::uint64_t image_base = 0;
   // Print nothing (the freezer, which runs in the background and keeps only the first error).
@@ -99,6 +101,9 @@ class Context {
   // An error that says nothing about the program or its values and may not happen again: a
   // baking process that could not set up, write its dump, or was killed.
   bool passing_failure = false;
+  // The value depends on what only the program's own run had (its input, its arguments, what main
+  // set): a frozen root's refusal then holds whatever main sets.
+  bool depends_on_run = false;
 
   // Progress of the running pass: `ctx.work(n)` when it knows how much there is, then
   // `ctx.advance(k)` (from any thread) as k more are done.

@@ -11,6 +11,7 @@
 #include "compact.h"
 #include "diff.h"
 #include "dump.h"
+#include "first-run.h"
 #include "fastboot/bake-protocol.h"
 #include "globals.h"
 #include "image-writer.h"
@@ -113,6 +114,10 @@ std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& j
   if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))
     throw TryWithGaps{};
   checkpoint(ctx);
+  // Only the value the program built may be frozen (checked once the two runs agree, so that a
+  // value that differs from run to run is refused for that).
+  if (job.first_run) compare_with_first_run(ctx, a, job.first_run, job.first_run_size);
+  checkpoint(ctx);
   compact(ctx, a, c, globals, reach, match.used ? &match : nullptr);
   checkpoint(ctx);
   copy_vtables(ctx, a, c);
@@ -141,6 +146,7 @@ extern "C" void fastboot_freeze_image(const fastboot::protocol::FreezeJob* job) 
   Options o;
   o.program = job->program;
   o.root = job->root;
+  if (job->key) o.key = job->key;
   o.base_a = job->base_a;
   o.base_b = job->base_b;
   o.stack_base = job->stack_base;
@@ -161,5 +167,5 @@ extern "C" void fastboot_freeze_image(const fastboot::protocol::FreezeJob* job) 
   std::string why = ctx.errors.empty() ? std::string("the freezer made no image") : ctx.errors.front();
   const std::string prefix = "fastboot-bake: error: ";
   if (why.rfind(prefix, 0) == 0) why.erase(0, prefix.size());
-  job->refused(job->arg, why.c_str(), !ctx.passing_failure);
+  job->refused(job->arg, why.c_str(), !ctx.passing_failure, ctx.depends_on_run);
 }

@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -25,7 +26,28 @@ struct Process {
   std::string dump, trace, log;
   pid_t pid = -1;
   int status = 0;
+  // The read end of the pipe that is the run's standard input, which holds one byte: a run that
+  // leaves it unread read no input.
+  int input = -1;
+  ~Process() {
+    if (input >= 0) close(input);
+  }
+  Process() = default;
+  Process(Process&& o) noexcept : dump(std::move(o.dump)), trace(std::move(o.trace)), log(std::move(o.log)), pid(o.pid),
+                                  status(o.status), input(std::exchange(o.input, -1)) {}
+  Process& operator=(Process&& o) noexcept {
+    std::swap(dump, o.dump), std::swap(trace, o.trace), std::swap(log, o.log);
+    pid = o.pid, status = o.status;
+    std::swap(input, o.input);
+    return *this;
+  }
 };
+
+// Whether the run read its standard input (the byte the baker left in its pipe is gone).
+bool read_input(const Process& p) {
+  int left = 0;
+  return p.input >= 0 && ioctl(p.input, FIONREAD, &left) == 0 && left == 0;
+}
 
 std::string read_file(const std::string& path) {
   std::string out;
@@ -99,6 +121,14 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
   std::string base_text = fmt::format("{:x}", base);
   std::string stack_text = fmt::format("{:x}", ctx.opts.stack_base);
   const std::string& program = ctx.opts.program;
+  // Standard input: a pipe holding one newline, then its end. The program reads what a program
+  // run from a script with no input would, and reading it shows.
+  int input[2] = {-1, -1};
+  if (pipe2(input, O_CLOEXEC) == 0) {
+    ssize_t written = write(input[1], "\n", 1);
+    close(input[1]);
+    if (written != 1) close(input[0]), input[0] = -1;
+  }
   p.pid = fork();
   if (p.pid == 0) {
     int fd = open(p.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -107,8 +137,11 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
       dup2(fd, 2);
       close(fd);
     }
-    int null = open("/dev/null", O_RDONLY);
-    if (null >= 0) dup2(null, 0);
+    if (input[0] >= 0) {
+      dup2(input[0], 0);  // without O_CLOEXEC
+    } else if (int null = open("/dev/null", O_RDONLY); null >= 0) {
+      dup2(null, 0);
+    }
     rlimit no_core{0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
     if (!ctx.opts.working_directory.empty() && chdir(ctx.opts.working_directory.c_str()) != 0) {
@@ -126,6 +159,10 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     if (persona != -1) personality(fixed_layout ? (persona | ADDR_NO_RANDOMIZE) : (persona & ~ADDR_NO_RANDOMIZE));
     if (!ctx.opts.root.empty()) setenv(protocol::kEnvRoot, ctx.opts.root.c_str(), 1);
     else unsetenv(protocol::kEnvRoot);
+    if (ctx.opts.key) setenv(protocol::kEnvKey, ctx.opts.key->c_str(), 1);
+    else unsetenv(protocol::kEnvKey);
+    if (!ctx.opts.root.empty()) setenv(protocol::kEnvClearBelow, "1", 1);  // the freezer's runs
+    else unsetenv(protocol::kEnvClearBelow);
     unsetenv("FASTBOOT_DISABLE");
     unsetenv("FASTBOOT_RANDOMIZE");
     for (const auto& [name, value] : environment) setenv(name.c_str(), value.c_str(), 1);
@@ -133,6 +170,7 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     fmt::print(stderr, "cannot execute {}: {}\n", program, strerror(errno));
     _exit(127);
   }
+  p.input = input[0];
   if (p.pid < 0) {
     error(ctx) << "cannot fork: " << strerror(errno);
     ctx.passing_failure = true;
@@ -247,6 +285,16 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   // The initializers' own output, once.
   std::string output = read_file(a.log);
   if (!output.empty() && !ctx.opts.quiet) fmt::print(stderr, "{}", output);
+
+  // Standard input: a baked program would run without the input it reads.
+  if (read_input(a) || read_input(b)) {
+    ctx.depends_on_run = true;
+    error(ctx) << ctx.opts.program << ": " << (ctx.opts.root.empty() ? "an initializer" : "the initializer")
+               << " read standard input, which a bake does not have: the value it built holds no input, where the "
+               << "program would have built it from the input it is given at run time. Read standard input outside "
+               << "the " << (ctx.opts.root.empty() ? "roots' initializers" : "initializer")
+               << ", and pass what a root needs from it as a file or a key (fastboot::frozen_map)";
+  }
 
   // Descriptors left open by an initializer: a baked object holding one would hold a number
   // that is not open in the baked program. And the audit: what the initializers read.

@@ -42,20 +42,30 @@ struct NextAllocator {
 // or come from the bootstrap buffer (while dlsym finds the next allocator). One TLS byte, so
 // the hot path tests one thing.
 // kWorker: a thread an initializer started; it captures while an initializer runs.
-enum Mode : unsigned char { kForward = 0, kCapture = 1, kResolving = 2, kWorker = 3 };
+// kTrack: a frozen root's first run; allocations go to the next allocator, zero-filled, and are
+// recorded (track_begin). kTrackWorker: a thread it started, which records while it runs.
+enum Mode : unsigned char { kForward = 0, kCapture = 1, kResolving = 2, kWorker = 3, kTrack = 4, kTrackWorker = 5 };
 thread_local unsigned char mode __attribute__((tls_model("initial-exec")));
 thread_local unsigned region_index __attribute__((tls_model("initial-exec")));  // 0: the baking thread
 // True while an initializer runs: workers capture only then.
-std::atomic<bool> window{false};
+FASTBOOT_STATE std::atomic<bool> window{false};
 // After the first thread the initializers start: allocations at offset `skew` modulo 32.
-std::atomic<bool> skewing{false};
-size_t skew;
+FASTBOOT_STATE std::atomic<bool> skewing{false};
+FASTBOOT_STATE size_t skew;
 // A gap after every allocation (arena_gaps).
-bool gaps;
+FASTBOOT_STATE bool gaps;
+// Stack below every allocation and free cleared (arena_clear_below).
+FASTBOOT_STATE bool clear_below;
+
+// What the allocator's own frames leave on the stack: cleared after each allocation (4 KiB below
+// the hook's frame) in a frozen root's first run, which allocates with the program's allocator,
+// and in the freezer's runs, which allocate in the arena; an initializer that later copies stack
+// bytes into its value (a union's unused bytes, padding) then copies the same ones in both.
+inline void clear_allocator_frames() { clear_stack_frames(4096); }
 
 // dlsym may allocate before the next allocator is known: serve that from a static buffer.
-alignas(64) char bootstrap[16 * 1024];
-size_t bootstrap_used;
+alignas(64) FASTBOOT_STATE char bootstrap[16 * 1024];
+FASTBOOT_STATE size_t bootstrap_used;
 
 void* bootstrap_alloc(size_t size, size_t align) {
   if (align < 16) align = 16;
@@ -140,7 +150,7 @@ size_t first_usable(void* p) {
   return next.usable_size(p);
 }
 
-NextAllocator next = {first_malloc, first_free, first_calloc, first_realloc, first_memalign, first_usable};
+FASTBOOT_STATE NextAllocator next = {first_malloc, first_free, first_calloc, first_realloc, first_memalign, first_usable};
 
 // --- the arena ----------------------------------------------------------------------------
 
@@ -158,7 +168,7 @@ struct Arena {
   Region regions[kArenaRegions];
   std::atomic_flag lock = ATOMIC_FLAG_INIT;  // workers and the baking thread share the records
 };
-Arena arena;
+FASTBOOT_STATE Arena arena;
 
 struct Locked {
   Locked() { arena_lock(true); }
@@ -170,14 +180,14 @@ struct Locked {
 // With more than one image (frozen roots' images beside the baked one), [foreign_lo, +span) is
 // the span that holds them all, and images[] says which parts of it are theirs.
 // Relaxed atomics: frees on any thread read them while an image is added.
-std::atomic<uintptr_t> foreign_lo{0}, foreign_span{0};
+FASTBOOT_STATE std::atomic<uintptr_t> foreign_lo{0}, foreign_span{0};
 struct ImageRange {
   uintptr_t lo, span;
 };
 constexpr unsigned kMaxImages = 64;
-ImageRange images[kMaxImages];
-std::atomic<unsigned> image_count{0};
-std::atomic_flag images_lock = ATOMIC_FLAG_INIT;
+FASTBOOT_STATE ImageRange images[kMaxImages];
+FASTBOOT_STATE std::atomic<unsigned> image_count{0};
+FASTBOOT_STATE std::atomic_flag images_lock = ATOMIC_FLAG_INIT;
 
 // The image holding a (foreign_lo <= a < foreign_lo + foreign_span), or null during a bake,
 // when the span is the arena.
@@ -273,8 +283,8 @@ size_t foreign_extent(void* p) {
 struct SiteRange {
   uintptr_t lo, hi;
 };
-SiteRange uncaptured[8];
-unsigned uncaptured_count;
+FASTBOOT_STATE SiteRange uncaptured[8];
+FASTBOOT_STATE unsigned uncaptured_count;
 
 bool uncaptured_site(const void* site) {
   auto a = reinterpret_cast<uintptr_t>(site);
@@ -283,14 +293,77 @@ bool uncaptured_site(const void* site) {
   return false;
 }
 
+// --- tracking: what a frozen root's first run allocates -----------------------------------
+
+struct TrackTable {
+  Tracked* items = nullptr;
+  size_t count = 0, capacity = 0;
+  bool full = false;  // out of memory for records: the run cannot be described
+};
+FASTBOOT_STATE TrackTable track;
+FASTBOOT_STATE std::atomic<bool> tracking{false};  // a thread tracks (one at a time)
+FASTBOOT_STATE std::atomic<bool> track_open{false};  // its workers record too
+FASTBOOT_STATE std::atomic_flag track_lock = ATOMIC_FLAG_INIT;
+
+inline bool recording() { return mode == kTrack || (mode == kTrackWorker && track_open.load(std::memory_order_relaxed)); }
+
+void track_record(void* p, size_t size) {
+  if (!p) return;
+  while (track_lock.test_and_set(std::memory_order_acquire)) {
+  }
+  struct Unlock {
+    ~Unlock() { track_lock.clear(std::memory_order_release); }
+  } unlock;
+  if (track.full || !track_open.load(std::memory_order_relaxed)) return;
+  if (track.count == track.capacity) {
+    size_t cap = track.capacity ? track.capacity * 2 : 65536;
+    void* mem = track.items ? mremap(track.items, track.capacity * sizeof(Tracked), cap * sizeof(Tracked), MREMAP_MAYMOVE)
+                            : mmap(nullptr, cap * sizeof(Tracked), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+      track.full = true;
+      return;
+    }
+    track.items = static_cast<Tracked*>(mem);
+    track.capacity = cap;
+  }
+  track.items[track.count++] = {reinterpret_cast<uintptr_t>(p), size};
+}
+
+// Zero-filled like the bake's fresh arena, so that padding holds only what the initializer wrote.
+void* tracked_alloc(size_t size, size_t align) {
+  void* p = align <= 16 ? next.malloc(size) : next.memalign(align, size);
+  if (!p) return p;
+  size_t usable = next.usable_size(p);
+  memset(p, 0, usable > size ? usable : size);
+  track_record(p, size);
+  return p;
+}
+
+void* tracked_realloc(void* p, size_t size) {
+  size_t old = next.usable_size(p);
+  void* q = next.realloc(p, size);
+  if (!q) return q;
+  size_t now = next.usable_size(q);
+  if (old && now > old) memset(static_cast<char*>(q) + old, 0, now - old);
+  track_record(p, kTrackedFree);
+  track_record(q, size);
+  return q;
+}
+
 __attribute__((noinline)) void* special_alloc(size_t size, size_t align, void* site) {
+  if (recording()) return tracked_alloc(size, align);
+  if (mode == kTrackWorker) return align <= 16 ? next.malloc(size) : next.memalign(align, size);
   if (capturing() && !uncaptured_site(site)) return arena_alloc(size, align, 0, site);
   if (mode == kCapture || mode == kWorker) return align <= 16 ? next.malloc(size) : next.memalign(align, size);
   return bootstrap_alloc(size, align);
 }
 
 inline void* allocate(size_t size, size_t align, void* site) {
-  if (__builtin_expect(mode != kForward, 0)) return special_alloc(size, align, site);
+  if (__builtin_expect(mode != kForward, 0)) {
+    void* p = special_alloc(size, align, site);
+    if (clear_below || mode == kTrack || mode == kTrackWorker) clear_allocator_frames();  // from the hook's frame down
+    return p;
+  }
   return align <= 16 ? next.malloc(size) : next.memalign(align, size);
 }
 
@@ -303,13 +376,29 @@ __attribute__((noinline, cold)) void release_in_span(void* p) {
 
 inline void release(void* p) {
   auto a = reinterpret_cast<uintptr_t>(p);
-  if (__builtin_expect(in_span(a), 0)) return release_in_span(p);
+  if (__builtin_expect(in_span(a), 0)) {
+    release_in_span(p);
+    if (clear_below) clear_allocator_frames();
+    return;
+  }
   if (__builtin_expect(in_bootstrap(a), 0)) return;
+  if (__builtin_expect(mode >= kTrack, 0) && p && recording()) {
+    next.free(p);
+    track_record(p, kTrackedFree);
+    clear_allocator_frames();
+    return;
+  }
   next.free(p);
 }
 
 void* reallocate(void* p, size_t size, void* site) {
   if (!p) return allocate(size, 16, site);
+  if (recording() && !is_foreign(p)) {
+    void* q = tracked_realloc(p, size);
+    clear_allocator_frames();
+    return q;
+  }
+  if (mode == kTrackWorker && !is_foreign(p)) return next.realloc(p, size);
   if (is_foreign(p) || capturing()) {
     size_t old = is_foreign(p) ? foreign_extent(p) : next.usable_size(p);
     void* q = allocate(size, 16, site);
@@ -331,6 +420,32 @@ void* new_or_throw(size_t size, size_t align, void* site) {
 }
 
 }  // namespace
+
+bool track_begin() {
+  if (mode != kForward || tracking.exchange(true, std::memory_order_acquire)) return false;
+  track.count = 0;
+  track.full = false;
+  track_open.store(true, std::memory_order_release);
+  mode = kTrack;
+  return true;
+}
+
+const Tracked* track_end(size_t* count) {
+  mode = kForward;
+  // Workers that outlive the initializer record no more.
+  while (track_lock.test_and_set(std::memory_order_acquire)) {
+  }
+  track_open.store(false, std::memory_order_relaxed);
+  track_lock.clear(std::memory_order_release);
+  *count = track.count;
+  return track.full ? nullptr : track.items;
+}
+
+bool track_here() { return recording(); }
+void track_join() { mode = kTrackWorker; }
+void track_leave() { mode = kForward; }
+
+void track_release() { tracking.store(false, std::memory_order_release); }
 
 bool arena_begin(uintptr_t base, size_t reserve) {
   void* mem = mmap(reinterpret_cast<void*>(base), reserve, PROT_READ | PROT_WRITE,
@@ -356,6 +471,7 @@ unsigned char arena_pause() {
 void arena_resume(unsigned char old) { mode = old; }
 void arena_skew(size_t residue) { skew = residue; }
 void arena_gaps(bool on) { gaps = on; }
+void arena_clear_below(bool on) { clear_below = on; }
 void arena_threads_started() { skewing.store(true, std::memory_order_relaxed); }
 void arena_never_capture(uintptr_t lo, uintptr_t hi) {
   if (uncaptured_count < sizeof(uncaptured) / sizeof(uncaptured[0])) uncaptured[uncaptured_count++] = {lo, hi};
@@ -482,6 +598,12 @@ void* HOOK(calloc)(size_t n, size_t size) {
     return nullptr;
   }
   if (mode == kForward) return next.calloc(n, size);
+  if (mode == kTrack || mode == kTrackWorker) {
+    void* p = next.calloc(n, size);
+    if (recording()) track_record(p, total);
+    clear_allocator_frames();
+    return p;
+  }
   // The arena is fresh anonymous memory that is never reused: already zero. The bootstrap
   // buffer is static: also zero. Anything else comes from the next allocator's calloc.
   if ((capturing() && !uncaptured_site(SITE)) || mode == kResolving) return allocate(total, 16, SITE);

@@ -58,7 +58,7 @@ struct Next {
   LocaltimeFn localtime;
   LocaltimeRFn localtime_r;
   MktimeFn mktime;
-} real;
+} real FASTBOOT_STATE;
 
 mode_t mode_arg(int flags, va_list ap) {
   return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? mode_t(va_arg(ap, int)) : 0;

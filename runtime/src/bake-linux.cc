@@ -24,10 +24,10 @@ namespace {
 
 namespace proto = fastboot::protocol;
 
-bool active;
-const char* trace_path;
+FASTBOOT_STATE bool active;
+FASTBOOT_STATE const char* trace_path;
 // The one frozen root this bake builds (the freezer's runs), or null: every root.
-detail::root_base* only_root;
+FASTBOOT_STATE detail::root_base* only_root;
 
 // The roots this bake builds, in order.
 detail::root_base* first_baked() { return only_root ? only_root : first_root(); }
@@ -116,17 +116,6 @@ struct SnapshotSet {
   Buffer items;
   uint64_t module_index = 0;
 };
-
-// Reads a module's writable segment as raw words: under AddressSanitizer that memory holds
-// poisoned redzones between globals, which this deliberate whole-segment read must not trip.
-__attribute__((no_sanitize("address"), optimize("no-tree-loop-distribute-patterns")))
-void copy_words(uint64_t* to, const uint64_t* from, size_t words) {
-  for (size_t i = 0; i < words; ++i) to[i] = from[i];
-}
-
-__attribute__((no_sanitize("address"))) uint64_t word_at(uintptr_t addr) {
-  return *reinterpret_cast<const uint64_t*>(addr);
-}
 
 bool snapshot_module(const ModuleInfo& m, void* arg) {
   auto& set = *static_cast<SnapshotSet*>(arg);
@@ -402,10 +391,16 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
     if (!only_root) fail(proto::kExitSetup, "no frozen root is named '", name, "'");
     for (detail::root_base* r = only_root->next; r; r = r->next)
       if (strcmp(r->name, name) == 0) fail(proto::kExitSetup, "two frozen roots are named '", name, "'; names must be unique");
+    if (only_root->construct_keyed) {  // a frozen map: the root of one key
+      const char* key = getenv(proto::kEnvKey);
+      if (!key) fail(proto::kExitSetup, "no key for the frozen map '", name, "'");
+      if (!(only_root = key_root(*only_root, key, strlen(key)))) fail(proto::kExitSetup, "out of memory");
+    }
   }
 
   if (const char* skew = getenv(proto::kEnvSkew)) arena_skew(strtoull(skew, nullptr, 16) % 32 & ~size_t(15));
   arena_gaps(getenv(proto::kEnvGaps) != nullptr);
+  arena_clear_below(getenv(proto::kEnvClearBelow) != nullptr);
   if (!arena_begin(base, kArenaReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
 
   // The initializers run on a thread whose stack, and so its thread-local storage, sits at the
@@ -435,6 +430,8 @@ void audit(const char* kind, const char* what) {
   unsigned char mode = arena_pause();
   trace("audit", kind, what ? what : "(null)");
   arena_resume(mode);
+  // A frozen root's first run reads without this: leave its stack as that run leaves it.
+  clear_stack_frames(16 * 1024);
 }
 
 void audit_at(const char* kind, int dir, const char* path) {
@@ -447,6 +444,7 @@ void audit_at(const char* kind, int dir, const char* path) {
   base[n > 0 ? n : 0] = 0;
   snprintf(full, sizeof(full), "%s/%s", base, path);
   audit(kind, full);
+  clear_stack_frames(16 * 1024);
 }
 
 bool baking() { return active; }
@@ -458,7 +456,8 @@ void* bake_root(detail::root_base& r) {
   uint32_t outer = arena_set_root(index);
   void* where = arena_alloc(r.size, r.align, 2 /* kAllocRootObject */, __builtin_return_address(0));
   if (!where) throw std::bad_alloc();
-  r.construct(r.init, where);
+  clear_stack_below();
+  construct_value(r, where);
   // What timing left past the ends of the value's strings and vectors must not reach the dump.
   if (r.clear_dead) r.clear_dead(where);
   arena_set_root(outer);
@@ -472,5 +471,7 @@ extern "C" int __real_main(int, char**, char**);
 extern "C" int __wrap_main(int argc, char** argv, char** envp) {
   if (const char* output = getenv(fastboot::protocol::kEnvOutput)) fastboot::rt::bake_main(output);
   if (fastboot::rt::freeze_worker && getenv("FASTBOOT_FREEZE_ROOT")) fastboot::rt::freeze_worker();
+  // What main sets before a frozen root's first access is part of what its image depends on.
+  if (fastboot::rt::first_frozen()) fastboot::rt::watch_program_state();
   return __real_main(argc, argv, envp);
 }

@@ -29,7 +29,9 @@
 #include "fastboot/image-format.h"
 #include "runtime.h"
 
+#include <algorithm>
 #include <atomic>
+#include <new>
 
 extern char** environ;
 
@@ -46,6 +48,17 @@ constexpr const char* kEnvSeen = "FASTBOOT_FREEZE_SEEN";
 // Set for a background freezer: it forks at once, and its parent exits, so that the program that
 // started it has no child left working.
 constexpr const char* kEnvDetach = "FASTBOOT_FREEZE_DETACH";
+// The file in the cache directory that describes the value the first run built (first-run-linux.cc):
+// the freezer makes an image only of that value, and removes the file.
+constexpr const char* kEnvFirst = "FASTBOOT_FREEZE_FIRST";
+constexpr const char* kFirstPrefix = ".first-";
+// The hash of the state main had set at the first run's first access (main-state-linux.cc),
+// recorded with the image: a later run maps it only when main set the same.
+constexpr const char* kEnvState = "FASTBOOT_FREEZE_STATE";
+// A frozen map's key, for the freezer of that key's root.
+constexpr const char* kEnvKey = "FASTBOOT_FREEZE_KEY";
+constexpr size_t kMaxKey = 4096;
+constexpr uint64_t kMaxFirstRun = uint64_t(4) << 30;
 constexpr uint64_t kMaxInputs = 16 << 20;  // bytes of inputs text a cache file may hold
 
 // Frozen images' preferred bases: one slot per root name, away from the bake's bases and from
@@ -104,10 +117,35 @@ struct Text {
   }
 };
 
+// How the log names a root: 'index', or 'index' for key '/usr/share/dict/words'.
+const char* label(const detail::root_base& r) {
+  static thread_local char out[512];
+  if (r.key) snprintf(out, sizeof(out), "'%s' for key '%.400s'", r.name, r.key);
+  else snprintf(out, sizeof(out), "'%s'", r.name);
+  return out;
+}
+
+// A key the cache files can record (in a line of their inputs, and passed in the environment).
+bool recordable_key(const detail::root_base& r) {
+  return !r.key || (r.key_size <= kMaxKey && strlen(r.key) == r.key_size && !strpbrk(r.key, "\t\n"));
+}
+
 // Messages that name a path or a variable; one process reports one at a time.
-char message[1024];
+FASTBOOT_STATE char message[1024];
 const char* say_that(const char* fmt, const char* what) {
   snprintf(message, sizeof(message), fmt, what);
+  return message;
+}
+
+// Why an image made under other state of main's is not used.
+const char* main_state_changed() {
+  uint64_t hash, words;
+  char first[128];
+  if (!program_state(&hash, &words, first, sizeof(first))) return "the program's writable data is not watched";
+  snprintf(message, sizeof(message),
+           "main set other state before the first access than when the image was made (%llu words of the "
+           "program's data differ from their initial values%s%s)",
+           static_cast<unsigned long long>(words), words ? ", the first at " : "", words ? first : "");
   return message;
 }
 
@@ -142,6 +180,16 @@ bool input_state(const char* kind, const char* name, char* out, size_t size, con
     const char* value = getenv(name);
     if (!value) snprintf(out, size, "unset");
     else snprintf(out, size, "set %016llx", static_cast<unsigned long long>(img::checksum(value, strlen(value))));
+    return true;
+  }
+  if (strcmp(kind, "globals") == 0) {
+    uint64_t hash, words;
+    char first[128];
+    if (!program_state(&hash, &words, first, sizeof(first))) {
+      *why = "the program's writable data is not watched (over 64 MiB)";
+      return false;
+    }
+    snprintf(out, size, "%016llx", static_cast<unsigned long long>(hash));
     return true;
   }
   if (strcmp(kind, "cwd") == 0) {
@@ -226,8 +274,9 @@ Program this_program() {
   return p;
 }
 
-// <program>-<build-id>-<root>.<hash>.frozen: one file per build and root; the root's name made
-// safe for a file name, and a hash of the whole name so that two names never share a file.
+// <program>-<build-id>-<root>.<hash>[-<key hash>].frozen: one file per build and root (and key, for
+// a frozen map's); the root's name made safe for a file name, and a hash of the whole name so
+// that two names never share a file.
 void frozen_name(const detail::root_base& r, const Program& p, char* out, size_t size) {
   build_file_name(out, size, p.build_id, p.build_id_size);
   size_t used = strlen(out);
@@ -236,8 +285,13 @@ void frozen_name(const detail::root_base& r, const Program& p, char* out, size_t
     bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
     out[used++] = plain ? *c : '_';
   }
-  snprintf(out + used, size - used, ".%08llx.frozen",
-           static_cast<unsigned long long>(img::checksum(r.name, strlen(r.name)) & 0xffffffff));
+  snprintf(out + used, size - used, ".%08llx", static_cast<unsigned long long>(img::checksum(r.name, strlen(r.name)) & 0xffffffff));
+  used = strlen(out);
+  // A frozen map's key: one file per key, its hash in the name (the key itself is in the file).
+  if (r.key)
+    snprintf(out + used, size - used, "-%016llx", static_cast<unsigned long long>(img::checksum(r.key, r.key_size)));
+  used = strlen(out);
+  snprintf(out + used, size - used, ".frozen");
 }
 
 uint64_t frozen_base(const detail::root_base& r) {
@@ -258,8 +312,8 @@ struct CacheFile {
 };
 
 // Checks every input line against now; sets why to the first that changed.
-bool inputs_unchanged(char* text, const detail::root_base& r, CacheFile* f) {
-  bool first = true;
+bool inputs_unchanged(char* text, const detail::root_base& r, CacheFile* f, bool check_state) {
+  bool first = true, keyed = false;
   for (char* line = text; *line;) {
     char* end = strchr(line, '\n');
     if (!end) return f->why = "the image is damaged", false;
@@ -272,25 +326,33 @@ bool inputs_unchanged(char* text, const detail::root_base& r, CacheFile* f) {
     if (first) {
       if (strcmp(kind, "root") != 0 || strcmp(name, r.name) != 0) return f->why = "the image is another root's", false;
       first = false;
+    } else if (strcmp(kind, "key") == 0) {
+      if (!r.key || strcmp(name, r.key) != 0) return f->why = "the image is another key's", false;
+      keyed = true;
     } else if (strcmp(kind, "refused") == 0) {
       f->kind = CacheFile::refused;
       f->why = name;
-    } else {
+    } else if (strcmp(kind, "globals") != 0 || check_state) {
       char now[128];
       const char* cannot = nullptr;
       if (!input_state(kind, name, now, sizeof(now), &cannot) || strcmp(now, state) != 0) {
         if (strcmp(kind, "file") == 0) f->why = say_that("%s changed", name);
         else if (strcmp(kind, "environment") == 0) f->why = say_that("environment variable %s changed", name);
+        else if (strcmp(kind, "globals") == 0) f->why = main_state_changed();
         else f->why = "the working directory changed";
         return false;
       }
     }
     line = end + 1;
   }
+  if (!first && keyed != (r.key != nullptr)) return f->why = "the image is another key's", false;
   return !first;
 }
 
-void open_cache_file(int dir, const char* name, const detail::root_base& r, const Program& p, CacheFile* f) {
+// check_state: whether main's state must be what it was at the first access (false: the file as
+// the freezer left it, after the initializer ran).
+void open_cache_file(int dir, const char* name, const detail::root_base& r, const Program& p, CacheFile* f,
+                     bool check_state = true) {
   f->fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (f->fd < 0) {
     if (errno == ENOENT) return;
@@ -346,7 +408,7 @@ void open_cache_file(int dir, const char* name, const detail::root_base& r, cons
     return;
   }
   text[h.inputs_size] = 0;
-  if (!inputs_unchanged(text, r, f)) return;
+  if (!inputs_unchanged(text, r, f, check_state)) return;
   if (h.refused) {
     if (f->kind != CacheFile::refused) f->why = "the image is damaged";
     return;
@@ -387,7 +449,7 @@ void close_inherited() {
 // Freezers this process started and has not waited for yet (each exits as soon as it has
 // forked the process that does the work).
 constexpr unsigned kMaxStarted = 16;
-std::atomic<pid_t> started[kMaxStarted];
+FASTBOOT_STATE std::atomic<pid_t> started[kMaxStarted];
 
 void reap_started() {
   for (auto& slot : started)
@@ -399,15 +461,16 @@ void reap_started() {
 // and works on in the background after this process has ended (FASTBOOT_FREEZE_DETACH), or,
 // with `wait`, works while this one waits. posix_spawn shares this process's memory until the
 // exec, so a large heap is not copied, as fork() would copy its page tables.
-bool start_freezer(const detail::root_base& r, bool wait, const char* seen) {
+bool start_freezer(const detail::root_base& r, bool wait, const char* seen, const char* first, const char* state) {
   size_t count = 0;
   for (char** e = environ; e && *e; ++e) ++count;
-  auto** envp = static_cast<char**>(malloc((count + 4) * sizeof(char*)));
-  char* ours[3] = {};
-  const char* names[3] = {kEnvWorker, kEnvSeen, kEnvDetach};
-  const char* values[3] = {r.name, seen, "1"};
+  auto** envp = static_cast<char**>(malloc((count + 7) * sizeof(char*)));
+  char* ours[6] = {};
+  const char* names[6] = {kEnvWorker, kEnvSeen, kEnvFirst, kEnvState, kEnvKey, kEnvDetach};
+  const char* values[6] = {r.name, seen, first, state, r.key ? r.key : "", "1"};
   bool ok = envp != nullptr;
-  for (unsigned i = 0; i < (wait ? 2u : 3u) && ok; ++i) {
+  for (unsigned i = 0; i < 6 && ok; ++i) {
+    if ((i == 4 && !r.key) || (i == 5 && wait)) continue;
     size_t n = strlen(names[i]) + strlen(values[i]) + 2;
     ours[i] = static_cast<char*>(malloc(n));
     if ((ok = ours[i] != nullptr)) snprintf(ours[i], n, "%s=%s", names[i], values[i]);
@@ -417,7 +480,9 @@ bool start_freezer(const detail::root_base& r, bool wait, const char* seen) {
     auto named = [](const char* e, const char* name) { return strncmp(e, name, strlen(name)) == 0 && e[strlen(name)] == '='; };
     size_t used = 0;
     for (char** e = environ; e && *e; ++e)
-      if (!named(*e, kEnvWorker) && !named(*e, kEnvSeen) && !named(*e, kEnvDetach)) envp[used++] = *e;
+      if (!named(*e, kEnvWorker) && !named(*e, kEnvSeen) && !named(*e, kEnvDetach) && !named(*e, kEnvFirst) &&
+          !named(*e, kEnvState) && !named(*e, kEnvKey))
+        envp[used++] = *e;
     for (char* o : ours)
       if (o) envp[used++] = o;
     envp[used] = nullptr;
@@ -448,7 +513,7 @@ bool start_freezer(const detail::root_base& r, bool wait, const char* seen) {
   }
   // Reaped later, by a later freezer's start or at exit, when it has long ended.
   reap_started();
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  FASTBOOT_STATE static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, [] { atexit(reap_started); });
   for (auto& slot : started) {
     pid_t none = 0;
@@ -465,6 +530,8 @@ struct Freeze {
   bool seen = false;
   bool changed = false;  // an input changed while the runs read it
   bool passing = false;  // the freeze failed for a reason the next run may not meet
+  bool depends_on_run = false;  // the refusal holds whatever main sets
+  const char* state = nullptr;  // the first run's program state, as input_state("globals") writes it
   unsigned char* image = nullptr;
   uint64_t image_size = 0;
   Text refused;
@@ -500,9 +567,10 @@ void image_made(void* arg, const unsigned char* bytes, uint64_t size) {
   f->image_size = size;
 }
 
-void image_refused(void* arg, const char* why, bool lasting) {
+void image_refused(void* arg, const char* why, bool lasting, bool depends_on_run) {
   auto* f = static_cast<Freeze*>(arg);
   f->passing |= !lasting;
+  f->depends_on_run |= depends_on_run;
   for (const char* c = why; *c; ++c) f->refused.add(*c == '\n' || *c == '\t' ? " " : c, 1);
 }
 
@@ -521,7 +589,8 @@ void remove_scratch(int dir, const char* name) {
 }
 
 // A killed freezer leaves its scratch directory (the bake runs' dumps, as large as the heap
-// twice): remove those more than an hour old.
+// twice), and a freezer that never ran its first run's description: remove those more than an
+// hour old.
 void remove_old_scratch(int dir) {
   int scan = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
@@ -532,9 +601,11 @@ void remove_old_scratch(int dir) {
   time_t now = time(nullptr);
   while (dirent* e = readdir(d)) {
     struct stat st;
-    if (strncmp(e->d_name, ".freeze-", 8) == 0 && fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISDIR(st.st_mode) && st.st_uid == geteuid() && now - st.st_mtime > 3600)
-      remove_scratch(dir, e->d_name);
+    if (fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_uid != geteuid() || now - st.st_mtime <= 3600)
+      continue;
+    if (strncmp(e->d_name, ".freeze-", 8) == 0 && S_ISDIR(st.st_mode)) remove_scratch(dir, e->d_name);
+    // A first run's description no freezer took (one that could not start, or was killed).
+    if (strncmp(e->d_name, kFirstPrefix, strlen(kFirstPrefix)) == 0 && S_ISREG(st.st_mode)) unlinkat(dir, e->d_name, 0);
   }
   closedir(d);
 }
@@ -544,8 +615,11 @@ void remove_old_scratch(int dir) {
 bool write_result(int dir, const char* name, const Freeze& f, const Program& p, const char** why) {
   Text text;
   text.line("root", "", f.root->name);
+  if (f.root->key) text.line("key", "", f.root->key);
   text.add(f.inputs.data ? f.inputs.data : "", f.inputs.size);
   bool refused = !f.image;
+  // What main had set, unless the refusal holds whatever it sets.
+  if (!(refused && f.depends_on_run)) text.line("globals", f.state, "");
   if (refused) text.line("refused", "", f.refused.size ? f.refused.data : "the freezer made no image");
   if (!text.ok) return *why = "out of memory", false;
   img::FrozenHeader h{};
@@ -568,10 +642,66 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
   return write_private_file(dir, name, pieces, refused ? 2 : 3, why);
 }
 
+// A frozen map keeps the newest images of its keys: at most FASTBOOT_FROZEN_KEYS of them (16)
+// and FASTBOOT_FROZEN_KEY_MIB MiB (1024) in all; older ones are removed, oldest first. `name` is
+// the image just written, which is always kept.
+uint64_t limit_from(const char* variable, uint64_t fallback) {
+  const char* text = getenv(variable);
+  char* end = nullptr;
+  unsigned long long v = text ? strtoull(text, &end, 10) : 0;
+  return text && *text && end && !*end && v > 0 ? v : fallback;
+}
+
+void limit_keys(int dir, const char* name) {
+  const char* dash = strrchr(name, '-');
+  if (!dash) return;
+  size_t prefix = size_t(dash - name) + 1, length = strlen(name);
+  uint64_t max_keys = limit_from("FASTBOOT_FROZEN_KEYS", 16), max_bytes = limit_from("FASTBOOT_FROZEN_KEY_MIB", 1024) << 20;
+  struct Entry {
+    char name[256];
+    int64_t time;
+    uint64_t size;
+  };
+  constexpr unsigned kMax = 1024;
+  auto* entries = static_cast<Entry*>(malloc(kMax * sizeof(Entry)));
+  int scan = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
+  if (!d || !entries) {
+    if (d) closedir(d);
+    else if (scan >= 0) close(scan);
+    free(entries);
+    return;
+  }
+  unsigned count = 0;
+  while (dirent* e = readdir(d)) {
+    struct stat st;
+    if (count == kMax || strlen(e->d_name) != length || strncmp(e->d_name, name, prefix) != 0 ||
+        strcmp(e->d_name + length - 7, ".frozen") != 0 || fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+      continue;
+    Entry& n = entries[count++];
+    snprintf(n.name, sizeof(n.name), "%s", e->d_name);
+    n.time = strcmp(e->d_name, name) == 0 ? INT64_MAX : int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    n.size = uint64_t(st.st_size);
+  }
+  closedir(d);
+  std::sort(entries, entries + count, [](const Entry& a, const Entry& b) { return a.time > b.time; });
+  uint64_t bytes = 0;
+  for (unsigned i = 0; i < count; ++i) {
+    bytes += entries[i].size;
+    if (i == 0 || (i < max_keys && bytes <= max_bytes)) continue;
+    char lock[280];
+    snprintf(lock, sizeof(lock), "%s.lock", entries[i].name);
+    unlinkat(dir, entries[i].name, 0);
+    unlinkat(dir, lock, 0);
+  }
+  free(entries);
+}
+
 // Ends the freezer's process without a result; with FASTBOOT_LOG=1, says why (seen only with
 // FASTBOOT_FREEZE=sync: a background freezer's stderr is /dev/null).
 [[noreturn]] void give_up(const detail::root_base* r, const char* why) {
-  log_line("fastboot: frozen root '%s': the freezer wrote nothing: %s", r ? r->name : "?", why);
+  log_line("fastboot: frozen root %s: the freezer wrote nothing: %s", r ? label(*r) : "?", why);
   _exit(1);
 }
 
@@ -586,12 +716,29 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
   detail::root_base* r = first_frozen();
   while (r && strcmp(r->name, wanted) != 0) r = r->next;
   if (!r) give_up(r, "no frozen root has that name");
+  if (r->construct_keyed) {  // a frozen map: the root of one key
+    const char* key = getenv(kEnvKey);
+    if (!key || !(r = key_root(*r, key, strlen(key)))) give_up(r, "no key for a frozen map");
+  }
   const char* why = nullptr;
   RootCache cache;
   if (!open_root_cache(*r, &cache, &why)) give_up(r, why);
   const int dir = cache.dir;
   const Program& p = cache.program;
   const char* name = cache.name;
+  // The description of what the first run built, taken out of the directory at once.
+  const char* first_name = getenv(kEnvFirst);
+  if (!first_name || strncmp(first_name, kFirstPrefix, strlen(kFirstPrefix)) != 0 || strchr(first_name, '/'))
+    give_up(r, "no description of the value the program's run built");
+  int first_fd = openat(dir, first_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  unlinkat(dir, first_name, 0);
+  struct stat first_st;
+  if (first_fd < 0 || !private_file(first_fd) || fstat(first_fd, &first_st) != 0 || first_st.st_size <= 0 ||
+      uint64_t(first_st.st_size) > kMaxFirstRun)
+    give_up(r, "the description of the value the program's run built is missing or not this user's");
+  void* first = mmap(nullptr, size_t(first_st.st_size), PROT_READ, MAP_PRIVATE, first_fd, 0);
+  close(first_fd);
+  if (first == MAP_FAILED) give_up(r, "cannot read the description of the value the program's run built");
   char lock_name[280];
   snprintf(lock_name, sizeof(lock_name), "%s.lock", name);
   // One freezer per image at a time; the ones that waited find the image made.
@@ -621,17 +768,29 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
   snprintf(scratch, sizeof(scratch), "%s/%s", cache_path, scratch_name);
   unsetenv(kEnvWorker);
   unsetenv(kEnvSeen);
+  unsetenv(kEnvFirst);
+  const char* state = getenv(kEnvState);
+  if (!state || strlen(state) != 16 || strspn(state, "0123456789abcdef") != 16)
+    give_up(r, "no record of the state main had set at the first access");
+  char state_copy[17];
+  memcpy(state_copy, state, sizeof(state_copy));
+  unsetenv(kEnvState);
+  unsetenv(kEnvKey);
 
   Freeze f;
   f.root = r;
+  f.state = state_copy;
   proto::FreezeJob job{};
   job.program = "/proc/self/exe";
   job.root = r->name;
+  job.key = r->key;
   job.scratch = scratch;
   job.base_a = 0x7e8100000000;  // the baker's bases (baker/context.h), free in a fresh process
   job.base_b = 0x7ea5a5a5a000;
   job.stack_base = 0x7ed000000000;
   job.image_base = frozen_base(*r);
+  job.first_run = static_cast<const unsigned char*>(first);
+  job.first_run_size = uint64_t(first_st.st_size);
   job.arg = &f;
   job.inputs_seen = inputs_seen;
   job.image = image_made;
@@ -641,6 +800,7 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
   if (f.changed) give_up(r, "an input changed while the freezer read it");
   if (!f.image && f.passing) give_up(r, f.refused.data ? f.refused.data : "a bake run failed");
   if (!write_result(dir, name, f, p, &why)) give_up(r, why);
+  if (r->key) limit_keys(dir, name);
   remove_other_builds(dir, name, ".frozen");
   remove_other_builds(dir, lock_name, ".frozen.lock");
   _exit(0);
@@ -653,6 +813,9 @@ const void* frozen_value(detail::root_base& r, bool* freeze, char* note, size_t 
   const char* mode = getenv("FASTBOOT_FREEZE");
   if (mode && strcmp(mode, "off") == 0) return snprintf(note, note_size, "FASTBOOT_FREEZE=off"), nullptr;
   if (env_flag("FASTBOOT_DISABLE")) return snprintf(note, note_size, "disabled by FASTBOOT_DISABLE"), nullptr;
+  if (!recordable_key(r))
+    return snprintf(note, note_size, "no image: the key is longer than %zu bytes or holds a tab, a newline or a NUL", kMaxKey),
+           nullptr;
   double t0 = now_us();
   const char* why = nullptr;
   RootCache cache;
@@ -666,7 +829,7 @@ const void* frozen_value(detail::root_base& r, bool* freeze, char* note, size_t 
     const img::Header* h = map_image_file(f.fd, f.h.image_offset, f.h.image_size, env_flag("FASTBOOT_RANDOMIZE"), &why,
                                           how, sizeof(how));
     if (h && !(value = root_in_image(*h, r))) why = "the image does not hold this root";
-    if (value) log_line("fastboot: frozen root '%s': image used: %s, %.0f us", r.name, how, now_us() - t0);
+    if (value) log_line("fastboot: frozen root %s: image used: %s, %.0f us", label(r), how, now_us() - t0);
     else f.why = why;
   }
   if (!value && f.kind == CacheFile::refused) snprintf(note, note_size, "not frozen: %s", f.why);
@@ -683,6 +846,39 @@ const void* frozen_value(detail::root_base& r, bool* freeze, char* note, size_t 
   return value;
 }
 
+// Runs the initializer as an unbaked program does, tracking what it allocates, and describes the
+// value it built for the freezer in a file of the cache directory, whose name goes to `first`
+// (left empty, with why, when there is none: then nothing is frozen from this run).
+void* first_run(detail::root_base& r, char* first, size_t first_size, const char** why) {
+  if (!track_begin()) {
+    *why = "another frozen root's first run is being recorded";
+    return run_initializer(r);
+  }
+  void* v;
+  size_t count = 0;
+  const Tracked* tracked;
+  try {
+    v = run_initializer(r, true);
+  } catch (...) {
+    track_end(&count);
+    track_release();
+    throw;
+  }
+  tracked = track_end(&count);
+  // What the moves left past the ends of strings and vectors, as the bake clears it.
+  if (r.clear_dead) r.clear_dead(v);
+  RootCache cache;
+  if (open_root_cache(r, &cache, why)) {
+    char name[64];
+    snprintf(name, sizeof(name), "%s%d-%08llx-%016llx", kFirstPrefix, int(getpid()),
+             static_cast<unsigned long long>(img::checksum(r.name, strlen(r.name)) & 0xffffffff),
+             static_cast<unsigned long long>(r.key ? img::checksum(r.key, r.key_size) : 0));
+    if (write_first_run(cache.dir, name, r, v, tracked, count, why)) snprintf(first, first_size, "%s", name);
+  }
+  track_release();
+  return v;
+}
+
 void register_worker() { freeze_worker = freeze_main; }
 
 }  // namespace
@@ -695,6 +891,13 @@ void register_frozen(root_base& r) noexcept {
   rt::register_worker();
 }
 
+const void* resolve_keyed(root_base& map, const char* key, size_t key_size) {
+  root_base* k = rt::key_root(map, key, key_size);
+  if (!k) throw std::bad_alloc();
+  if (const void* v = k->value.load(std::memory_order_acquire)) return v;
+  return resolve_frozen(*k);
+}
+
 const void* resolve_frozen(root_base& r) {
   rt::FirstAccess guard(r);
   if (const void* v = r.value.load(std::memory_order_acquire)) return v;
@@ -702,31 +905,43 @@ const void* resolve_frozen(root_base& r) {
   if (rt::baking()) {
     v = rt::bake_root(r);  // the freezer's bake runs, or a root's initializer that reads this one
   } else {
+    rt::StateAccess access;
     bool freeze;
     char note[1200], seen[96];
     if (!(v = rt::frozen_value(r, &freeze, note, sizeof(note), seen, sizeof(seen)))) {
-      v = rt::run_initializer(r);
+      // The state main has set, taken before the initializer changes any.
+      char first[64] = "", state[17] = "";
+      const char* why = "the program's writable data is too large to watch (over 64 MiB)";
+      uint64_t hash, words;
+      char where[128];
+      if (freeze && rt::program_state(&hash, &words, where, sizeof(where))) {
+        snprintf(state, sizeof(state), "%016llx", static_cast<unsigned long long>(hash));
+        v = rt::first_run(r, first, sizeof(first), &why);
+      } else {
+        v = rt::run_initializer(r);
+      }
       const char* mode = getenv("FASTBOOT_FREEZE");
       bool sync = mode && strcmp(mode, "sync") == 0;
       if (!freeze) {
-        rt::log_line("fastboot: frozen root '%s': %s; running the initializer", r.name, note);
+        rt::log_line("fastboot: frozen root %s: %s; running the initializer", rt::label(r), note);
+      } else if (!first[0]) {
+        rt::log_line("fastboot: frozen root %s: %s; ran the initializer, not freezing it: %s", rt::label(r), note, why);
       } else if (!sync) {
-        bool started = rt::start_freezer(r, false, seen);
-        rt::log_line("fastboot: frozen root '%s': %s; ran the initializer, %s", r.name, note,
+        bool started = rt::start_freezer(r, false, seen, first, state);
+        rt::log_line("fastboot: frozen root %s: %s; ran the initializer, %s", rt::label(r), note,
                      started ? "freezing it in the background" : "could not start the freezer");
       } else {
-        rt::start_freezer(r, true, seen);
+        rt::start_freezer(r, true, seen, first, state);
         // Say what the freezer left.
-        const char* why = nullptr;
         rt::RootCache cache;
         rt::CacheFile f;
-        if (rt::open_root_cache(r, &cache, &why)) rt::open_cache_file(cache.dir, cache.name, r, cache.program, &f);
+        if (rt::open_root_cache(r, &cache, &why)) rt::open_cache_file(cache.dir, cache.name, r, cache.program, &f, false);
         if (f.kind == rt::CacheFile::image)
-          rt::log_line("fastboot: frozen root '%s': %s; ran the initializer and froze it: image written", r.name, note);
+          rt::log_line("fastboot: frozen root %s: %s; ran the initializer and froze it: image written", rt::label(r), note);
         else if (f.kind == rt::CacheFile::refused)
-          rt::log_line("fastboot: frozen root '%s': %s; ran the initializer; not frozen: %s", r.name, note, f.why);
+          rt::log_line("fastboot: frozen root %s: %s; ran the initializer; not frozen: %s", rt::label(r), note, f.why);
         else
-          rt::log_line("fastboot: frozen root '%s': %s; ran the initializer; the freezer wrote no image", r.name, note);
+          rt::log_line("fastboot: frozen root %s: %s; ran the initializer; the freezer wrote no image", rt::label(r), note);
       }
     }
   }

@@ -52,7 +52,7 @@ struct Lazy {
   pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
   bool running = false;
 };
-Lazy lazy;
+FASTBOOT_STATE Lazy lazy;
 enum : uint8_t { kMissing, kClaimed, kFilled };
 
 int open_userfaultfd() {
@@ -239,7 +239,7 @@ const char* lazy_fill(const img::Header& h, const unsigned char* section, unsign
     return release(nullptr);
   }
   pthread_detach(lazy.server);
-  static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+  FASTBOOT_STATE static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
   pthread_once(&atfork_once, [] { pthread_atfork(finish_before_fork, nullptr, nullptr); });
   *started = true;
   return nullptr;

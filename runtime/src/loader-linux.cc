@@ -34,8 +34,8 @@ struct Image {
   unsigned char* section = nullptr;
   unsigned char* arena = nullptr;
 };
-Image image;
-pthread_once_t once = PTHREAD_ONCE_INIT;
+FASTBOOT_STATE Image image;
+FASTBOOT_STATE pthread_once_t once = PTHREAD_ONCE_INIT;
 
 struct Section {
   uint64_t offset = 0, size = 0;
@@ -53,7 +53,7 @@ const char* find_section(int fd, Section* out) {
       eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 || eh.e_shnum > 65000 ||
       eh.e_shstrndx >= eh.e_shnum || eh.e_shoff % alignof(Elf64_Shdr))
     return "the executable's ELF header is not usable";
-  alignas(Elf64_Shdr) static unsigned char window[16384];
+  alignas(Elf64_Shdr) FASTBOOT_STATE static unsigned char window[16384];
   uint64_t headers = uint64_t(eh.e_shnum) * sizeof(Elf64_Shdr);
   uint64_t before = eh.e_shoff < 4096 ? eh.e_shoff : 4096;
   if (before + headers > sizeof(window)) before = 0;  // many sections: the headers alone
@@ -309,7 +309,7 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
       break;
     }
 
-  static char reason[256];
+  FASTBOOT_STATE static char reason[256];
   const LoadedModule* resolved[1024];
   if (h.module_count > sizeof(resolved) / sizeof(resolved[0])) return "too many modules";
   for (uint32_t m = 0; m < h.module_count; ++m) {

@@ -1,5 +1,7 @@
 // The registry of roots and the slow path of a root's first access.
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <new>
 
@@ -7,10 +9,10 @@
 
 namespace fastboot {
 namespace {
-detail::root_base* head;
-detail::root_base* tail;
-detail::root_base* frozen_head;
-detail::root_base* frozen_tail;
+FASTBOOT_STATE detail::root_base* head;
+FASTBOOT_STATE detail::root_base* tail;
+FASTBOOT_STATE detail::root_base* frozen_head;
+FASTBOOT_STATE detail::root_base* frozen_tail;
 }  // namespace
 
 namespace rt {
@@ -21,22 +23,60 @@ void add_frozen(detail::root_base& r) {
   else frozen_head = &r;
   frozen_tail = &r;
 }
-void (*freeze_worker)();
+FASTBOOT_STATE void (*freeze_worker)();
 
 // std::locale::classic() of libstdc++ and of libc++, whichever the program has: weak
 // references, so the runtime links against neither.
 extern "C" const void* fastboot_classic_locale_gnu() __asm__("_ZNSt6locale7classicEv") __attribute__((weak));
 extern "C" const void* fastboot_classic_locale_llvm() __asm__("_ZNSt3__16locale7classicEv") __attribute__((weak));
 
-void* run_initializer(detail::root_base& r) {
+__attribute__((noinline)) void clear_stack_frames(size_t bytes) {
+  auto* below = static_cast<char*>(__builtin_alloca(bytes));
+  memset(below, 0, bytes);
+  asm volatile("" : : "r"(below) : "memory");  // the stores are kept
+}
+
+void clear_stack_below() { clear_stack_frames(256 * 1024); }
+
+void* run_initializer(detail::root_base& r, bool clean_stack) {
   void* where = ::operator new(r.size, std::align_val_t(r.align));
   try {
-    r.construct(r.init, where);
+    if (clean_stack) clear_stack_below();
+    construct_value(r, where);
   } catch (...) {
     ::operator delete(where, std::align_val_t(r.align));
     throw;
   }
   return where;
+}
+
+detail::root_base* key_root(detail::root_base& map, const char* key, size_t size) {
+  FirstAccess guard(map);
+  for (detail::root_base* k = map.keys; k; k = k->next)
+    if (k->key_size == size && memcmp(k->key, key, size) == 0) return k;
+  auto* copy = static_cast<char*>(malloc(size + 1));
+  void* mem = malloc(sizeof(detail::root_base));
+  if (!copy || !mem) {
+    free(copy);
+    free(mem);
+    return nullptr;
+  }
+  memcpy(copy, key, size);
+  copy[size] = 0;
+  auto* k = new (mem) detail::root_base;
+  k->name = map.name;
+  k->size = map.size;
+  k->align = map.align;
+  k->type_hash = map.type_hash;
+  k->init = map.init;
+  k->construct = nullptr;
+  k->construct_keyed = map.construct_keyed;
+  k->clear_dead = map.clear_dead;
+  k->key = copy;
+  k->key_size = size;
+  k->next = map.keys;  // the map's keys, newest first; never freed, like every root's value
+  map.keys = k;
+  return k;
 }
 
 void prepare_cxx_runtime() {
@@ -58,6 +98,7 @@ const void* resolve(root_base& r) {
   rt::FirstAccess guard(r);
   if (const void* v = r.value.load(std::memory_order_acquire)) return v;
   const void* v;
+  rt::StateAccess access;
   if (rt::baking()) {
     v = rt::bake_root(r);
   } else if (!(v = rt::image_root(r))) {

@@ -25,6 +25,11 @@ inline constexpr bool kThreadSanitizer = false;
 inline constexpr bool kThreadSanitizer = false;
 #endif
 
+// The runtime's own mutable globals live in one section, so that watching the program's state
+// (main-state-linux.cc) can leave them out: they change as the runtime works (an image mapped,
+// a freezer started), which is no change of the program's.
+#define FASTBOOT_STATE __attribute__((section("fastboot_state")))
+
 // --- alloc-hooks.cc: the arena and the allocator hooks -----------------------------------
 
 struct AllocRecord {
@@ -63,6 +68,8 @@ void arena_never_capture(std::uintptr_t lo, std::uintptr_t hi);
 void arena_skew(std::size_t residue);
 // Never starts an allocation where the one before ends (the baker's second try, see kEnvGaps).
 void arena_gaps(bool on);
+// Clears the stack below every allocation and free (see kEnvClearBelow).
+void arena_clear_below(bool on);
 void arena_threads_started();
 // Opens or closes the window in which threads the initializers started capture too.
 void arena_window(bool open);
@@ -81,6 +88,69 @@ std::uintptr_t arena_base();
 // arena's lock (arena_lock) while reading them if workers may still allocate.
 const AllocRecord* arena_region(unsigned index, std::size_t* used, std::size_t* count);
 void arena_lock(bool on);
+
+// A frozen root's first run: every allocation this thread makes from track_begin() to
+// track_end() is zero-filled (as the bake's fresh arena is) and recorded, so that the value the
+// program built can be described to the freezer (first-run-linux.cc). One thread tracks at a
+// time: track_begin() is false while another does, or while this one captures.
+struct Tracked {
+  std::uintptr_t address;
+  std::size_t size;  // bytes requested, or kTrackedFree: the block at address was freed
+};
+inline constexpr std::size_t kTrackedFree = ~std::size_t(0);
+bool track_begin();
+// The allocations since track_begin(), oldest first (freed ones too), or null if they could not
+// all be recorded; valid until track_release(), which lets another thread track.
+const Tracked* track_end(std::size_t* count);
+void track_release();
+// Whether this thread records now; threads it starts record too (track_join) until track_end().
+bool track_here();
+void track_join();
+void track_leave();
+
+// Reads a module's writable data as raw words: under AddressSanitizer that memory holds poisoned
+// redzones between globals, which these deliberate whole-segment reads must not trip.
+__attribute__((no_sanitize("address"), optimize("no-tree-loop-distribute-patterns"))) inline void copy_words(
+    std::uint64_t* to, const std::uint64_t* from, std::size_t words) {
+  for (std::size_t i = 0; i < words; ++i) to[i] = from[i];
+}
+__attribute__((no_sanitize("address"))) inline std::uint64_t word_at(std::uintptr_t addr) {
+  return *reinterpret_cast<const std::uint64_t*>(addr);
+}
+
+// --- main-state-linux.cc: what main changed before a frozen root's first access -------------
+
+// Copies the writable data of the program and of its libraries other than the C and C++
+// runtimes, as static initialization left it: called as main starts, in programs with frozen
+// roots. Large data (over 64 MiB in all) is not copied; then nothing is watched.
+void watch_program_state();
+// A hash of the words of that data that differ from the copy now (pointers into modules taken
+// relative to their module), the runtime's own state and the roots' objects left out; *words is
+// how many differ, *first names the first ("program+0x4010"). False if nothing is watched.
+bool program_state(std::uint64_t* hash, std::uint64_t* words, char* first, std::size_t first_size);
+// Around a root's first access: what it changes is taken to be the initial state. begin's result
+// goes to end.
+bool state_access_begin();
+void state_access_end(bool began);
+// The two around a scope.
+class StateAccess {
+ public:
+  StateAccess() : began_(state_access_begin()) {}
+  ~StateAccess() { state_access_end(began_); }
+  StateAccess(const StateAccess&) = delete;
+  StateAccess& operator=(const StateAccess&) = delete;
+
+ private:
+  bool began_;
+};
+
+// --- first-run-linux.cc ---------------------------------------------------------------------
+
+// Describes the value a frozen root's first run built (protocol::FirstRun) into the private file
+// `name` in dir, from the allocations tracked while its initializer ran. False and why if it
+// cannot: then no image is made from this run.
+bool write_first_run(int dir, const char* name, const detail::root_base& r, const void* value, const Tracked* tracked,
+                     std::size_t count, const char** why);
 
 // Memory that free() and friends must leave alone: a mapped image (the baked one, frozen roots'
 // ones). False when there are too many to track (the image must then not be used).
@@ -109,8 +179,25 @@ class FirstAccess {
   pthread_mutex_t* m_;
 };
 
+// Zeroes the 256 KiB of stack below the caller's frame: an initializer started right after it
+// leaves in its value (a union's unused bytes, padding copied from a stack temporary) only what
+// its own frames wrote, whatever ran on the thread before. The bake and a frozen root's first
+// run both start initializers this way, so those bytes agree between them.
+void clear_stack_below();
+// Zeroes `bytes` of stack below the caller's frame: what the calls it made left there, when a
+// frozen root's first run does not make them (the arena's allocator, the audit).
+void clear_stack_frames(std::size_t bytes);
+
+// Runs r's initializer (with its key, for a frozen map's) to construct the value at where.
+inline void construct_value(detail::root_base& r, void* where) {
+  if (r.key) r.construct_keyed(r.init, r.key, r.key_size, where);
+  else r.construct(r.init, where);
+}
+// A frozen map's root for a key: found, or made (frozen-linux.cc); null if out of memory.
+detail::root_base* key_root(detail::root_base& map, const char* key, std::size_t key_size);
+
 // Runs r's initializer into heap memory, as an unbaked program does; throws what it throws.
-void* run_initializer(detail::root_base& r);
+void* run_initializer(detail::root_base& r, bool clean_stack = false);
 // Initializes the C++ runtime's lazy global state (the classic locale) that baked values may
 // point into: before the bake's snapshot, and before a baked program serves its roots.
 void prepare_cxx_runtime();

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -20,9 +21,9 @@ namespace {
 using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
 #if FASTBOOT_WRAPPED_ALLOCATOR
 extern "C" int __real_pthread_create(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
-CreateFn real_create = __real_pthread_create;
+FASTBOOT_STATE CreateFn real_create = __real_pthread_create;
 #else
-CreateFn real_create;
+FASTBOOT_STATE CreateFn real_create;
 #endif
 
 // What a new worker needs before it runs the caller's function: handed over in a fixed table,
@@ -33,8 +34,8 @@ struct Start {
   unsigned region;
   std::atomic<bool> busy;
 };
-Start starts[256];
-std::atomic<unsigned> workers_started{0};
+FASTBOOT_STATE Start starts[256];
+FASTBOOT_STATE std::atomic<unsigned> workers_started{0};
 // Each worker's stack, so the baker can name a pointer into one, and whether its function has
 // returned (then the stack holds only frames that are gone, like the baking thread's).
 struct Stack {
@@ -66,7 +67,7 @@ bool fixed_stack(unsigned region, const pthread_attr_t* given, pthread_attr_t* o
   pthread_attr_setdetachstate(out, detach);
   return pthread_attr_setstack(out, mem, kWorkerStackSize) == 0;
 }
-Stack stacks[kArenaRegions];
+FASTBOOT_STATE Stack stacks[kArenaRegions];
 
 void* start_worker(void* slot) {
   auto* s = static_cast<Start*>(slot);
@@ -85,9 +86,27 @@ void* start_worker(void* slot) {
     pthread_attr_destroy(&attr);
   }
   arena_join_as_worker(region);
+  clear_stack_below();
   void* result = fn(arg);
   arena_leave();
   stacks[region].exited.store(true, std::memory_order_release);
+  return result;
+}
+
+// A thread started by a frozen root's initializer on its first run: it records its allocations
+// too (track_join), so that the value it builds can be described.
+struct TrackedStart {
+  void* (*fn)(void*);
+  void* arg;
+};
+
+void* start_tracked(void* p) {
+  TrackedStart s = *static_cast<TrackedStart*>(p);
+  free(p);
+  track_join();
+  clear_stack_below();
+  void* result = s.fn(s.arg);
+  track_leave();
   return result;
 }
 
@@ -139,6 +158,14 @@ using namespace fastboot::rt;
 
 extern "C" int PTHREAD_CREATE(pthread_t* thread, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
   if (!next_create()) return EAGAIN;
+  if (!baking() && track_here()) {
+    auto* s = static_cast<TrackedStart*>(malloc(sizeof(TrackedStart)));
+    if (!s) return EAGAIN;
+    *s = {fn, arg};
+    int rc = real_create(thread, attr, start_tracked, s);
+    if (rc != 0) free(s);
+    return rc;
+  }
   if (!baking() || !arena_window_open()) return real_create(thread, attr, fn, arg);
   // Started while an initializer runs: a worker of the bake, with the next region.
   arena_threads_started();

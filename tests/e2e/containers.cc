@@ -25,7 +25,17 @@ struct Tables {
   std::string empty;
 };
 
-static fastboot::root<Tables> tables{"tables", [] {
+// tests/frozen builds it with E2E_FROZEN, -static: a frozen root where the C library is part of
+// the executable.
+#ifdef E2E_FROZEN
+template <class T>
+using Root = fastboot::frozen<T>;
+#else
+template <class T>
+using Root = fastboot::root<T>;
+#endif
+
+static Root<Tables> tables{"tables", [] {
   ++initializer_runs;
   Tables t;
   for (int i = 0; i < 20000; ++i) {

@@ -19,8 +19,14 @@ inline constexpr const char* kEnvSkew = "FASTBOOT_BAKE_SKEW";
 // Set: leave a gap after every allocation, so no address is both the end of one and the start of
 // the next (the baker sets it when such an address led its reach to an unbakeable block).
 inline constexpr const char* kEnvGaps = "FASTBOOT_BAKE_GAPS";
+// Set (the freezer's runs): clear the stack below every allocation and free, as a frozen root's
+// first run does, so that the leftovers of the allocator's frames an initializer may copy into
+// its value are the same in both, though each allocates with another allocator.
+inline constexpr const char* kEnvClearBelow = "FASTBOOT_BAKE_CLEAR_BELOW";
 // Bake only the frozen root of this name (the freezer's bake runs); unset: every root.
 inline constexpr const char* kEnvRoot = "FASTBOOT_BAKE_ROOT";
+// With a frozen map's name in kEnvRoot: the key whose value to build.
+inline constexpr const char* kEnvKey = "FASTBOOT_BAKE_KEY";
 inline constexpr std::uint64_t kBakeStackSize = std::uint64_t(1) << 30;  // reserved, not committed
 
 // Trace lines, one per event: "begin <root>", "end <root>", "throw <root>\t<what>",
@@ -125,6 +131,47 @@ struct DumpGlobal {
 };
 static_assert(sizeof(DumpGlobal) == 32);
 
+// What a frozen root's first run built (runtime/src/first-run-linux.cc), for the freezer to
+// compare with the value it builds itself in a fresh process (baker/first-run.cc): the objects
+// the value reaches, breadth first from the root's own object, each with its size, its bytes,
+// and its pointers, each to an object of the list (by index) or into a module (by name); and
+// where that process had addresses, to tell leftovers of them. An image is made only when the
+// freezer's run built the same value.
+//   [FirstRunHeader][FirstRunModule × module_count][FirstRunObject × object_count]
+//   [FirstRunPointer × pointer_count][AddressRange × range_count][strings][bytes]
+inline constexpr char kFirstRunMagic[8] = {'F', 'B', 'F', 'I', 'R', 'S', 'T', '2'};
+struct FirstRunHeader {
+  char magic[8];
+  std::uint64_t module_count, object_count, pointer_count, range_count, strings_size, bytes_size;
+};
+static_assert(sizeof(FirstRunHeader) == 56);
+struct FirstRunModule {
+  std::uint64_t name_offset;  // into strings; the executable's is empty
+  std::uint64_t is_executable;
+};
+static_assert(sizeof(FirstRunModule) == 16);
+struct FirstRunObject {
+  std::uint64_t size;          // bytes requested (the root's own object: sizeof its type)
+  std::uint64_t bytes_offset;  // of its bytes, in bytes (8-aligned)
+  std::uint64_t first_pointer, pointer_count;
+};
+static_assert(sizeof(FirstRunObject) == 32);
+inline constexpr std::uint32_t kFirstRunToModule = 0x80000000u;
+struct FirstRunPointer {
+  std::uint32_t word;    // index of the 8-byte word in its object
+  std::uint32_t target;  // an object's index, or kFirstRunToModule | a module's index
+  std::uint64_t offset;  // from the object's start (at most its size), or from the module's bias
+  std::uint64_t tag;     // the word's upper 16 bits (a tagged pointer), else 0
+};
+static_assert(sizeof(FirstRunPointer) == 24);
+// Where addresses are in a process: its modules, its heap, its stacks.
+inline constexpr std::uint64_t kModuleRange = 0, kStackRange = 1, kHeapRange = 2;
+struct AddressRange {
+  std::uint64_t lo, hi;
+  std::uint64_t kind;  // kModuleRange, kStackRange, kHeapRange
+};
+static_assert(sizeof(AddressRange) == 24);
+
 // The freezer: the image of one frozen root, made in a program's background process by the
 // baker's passes (fastboot-freezer.o in the runtime archive, linked only into programs that
 // declare a frozen root).
@@ -132,9 +179,14 @@ static_assert(sizeof(DumpGlobal) == 32);
 struct FreezeJob {
   const char* program;     // the executable, as a path both bake runs can start
   const char* root;        // the frozen root to build
+  const char* key;         // a frozen map's key, or null
   const char* scratch;     // a private directory for the runs' dumps and traces
   std::uint64_t base_a, base_b, stack_base;  // the runs' arena bases and stack
   std::uint64_t image_base;                  // the image's preferred base
+  // What the program's own run built (a FirstRun file's bytes), or null: the image is made only
+  // if this job's run builds the same value.
+  const unsigned char* first_run;
+  std::uint64_t first_run_size;
   void* arg;               // passed to the calls below
   // After the first run, and again after the second: each input it read ("file" with an
   // absolute path, "environment" with a variable's name, "cwd" with an empty name when a path
@@ -143,9 +195,11 @@ struct FreezeJob {
   bool (*inputs_seen)(void* arg, std::size_t count, const char* const* kinds, const char* const* names,
                       const char** why);
   // Exactly one of these is called: with the image's bytes, or with why there is none and
-  // whether that lasts (a value that cannot be baked) or may pass (a full disk, a killed run).
+  // whether that lasts (a value that cannot be baked) or may pass (a full disk, a killed run),
+  // and whether it depends on the program's own run (its input, what main set), so that it
+  // holds whatever main sets.
   void (*image)(void* arg, const unsigned char* bytes, std::uint64_t size);
-  void (*refused)(void* arg, const char* why, bool lasting);
+  void (*refused)(void* arg, const char* why, bool lasting, bool depends_on_run);
 };
 
 }  // namespace fastboot::protocol

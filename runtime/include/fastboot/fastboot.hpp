@@ -27,7 +27,19 @@
 // ~/.cache/fastboot). Later runs map that image instead of running the initializer, until a
 // file or environment variable the initializer read changes. FASTBOOT_FREEZE=sync makes the
 // first run wait for the image, FASTBOOT_FREEZE=off never reads or writes one. A fastboot_bake
-// does not bake frozen roots.
+// does not bake frozen roots. An image is made only of the value the first run built, so an
+// initializer that reads the program's arguments (through a global main set) or its standard
+// input is never frozen: use a frozen map for those.
+//
+// A frozen map is a frozen root per key, for data the program chooses at run time (the file named
+// on its command line):
+//
+//   static fastboot::frozen_map<Index> index{"index", [](std::string_view path) { return build_index(path); }};
+//   ... index.get(argv[1]) ...
+//
+// Each key's value is built on its first run with that key and frozen into an image of its own,
+// which later runs with the key map. The cache keeps the newest images of each map: 16 keys and
+// 1 GiB by default (FASTBOOT_FROZEN_KEYS, FASTBOOT_FROZEN_KEY_MIB).
 //
 // This header names no type of the C++ standard library in what the runtime shares with user
 // code, so one runtime serves programs built against libstdc++ and against libc++.
@@ -53,6 +65,14 @@ class frozen : public root<T> {
  public:
   template <class F>
   frozen(const char* name, F f) : root<T>(name, f) {}
+};
+template <class T>
+class frozen_map {
+ public:
+  template <class F>
+  frozen_map(const char*, F) {}
+  template <class K>
+  const T& get(const K&) const;
 };
 }  // namespace fastboot
 #else
@@ -90,6 +110,12 @@ struct root_base {
   void* init;                                 // the initializer, type-erased
   void (*construct)(void* init, void* where);  // runs init, constructs the value at where
   void (*clear_dead)(void* value);             // zeroes bytes no code reads (null: none known)
+  // A frozen map's: runs init with a key. Its keys' roots (made by the runtime, one per key used)
+  // have key set, a copy of the key; the map's own has it null.
+  void (*construct_keyed)(void* init, const char* key, std::size_t key_size, void* where) = nullptr;
+  const char* key = nullptr;
+  std::size_t key_size = 0;
+  root_base* keys = nullptr;  // a frozen map's keys' roots
   std::atomic<const void*> value{nullptr};
   // The first access's lock, owned by the runtime (a pthread mutex; all zeros is its initial
   // state), kept opaque so that no standard library's std::mutex is part of the interface.
@@ -102,6 +128,8 @@ const void* resolve(root_base& r);
 // Frozen roots: registered apart from roots, which a bake builds.
 void register_frozen(root_base& r) noexcept;
 const void* resolve_frozen(root_base& r);
+// A frozen map's value for a key.
+const void* resolve_keyed(root_base& map, const char* key, std::size_t key_size);
 
 // What a root and a frozen root share: the value's description and the first access.
 template <class T, bool Frozen>
@@ -152,6 +180,41 @@ template <class T>
 class frozen : public detail::basic_root<T, true> {
  public:
   using detail::basic_root<T, true>::basic_root;
+};
+
+// A frozen root per key: get(key) builds the key's value with init(key) on the first run with
+// that key, and maps its image on later ones.
+template <class T>
+class frozen_map {
+  static_assert(std::is_move_constructible_v<T>, "a root's type must be move-constructible");
+
+ public:
+  template <class F, class = std::enable_if_t<std::is_invocable_r_v<T, F&, std::string_view>>>
+  frozen_map(const char* name, F init) {
+    using Fn = std::decay_t<F>;
+    base_.name = name;
+    base_.size = sizeof(T);
+    base_.align = alignof(T);
+    base_.type_hash = detail::type_hash<T>();
+    base_.init = new Fn(std::move(init));
+    base_.construct = nullptr;
+    base_.construct_keyed = [](void* fn, const char* key, std::size_t size, void* where) {
+      ::new (where) T((*static_cast<Fn*>(fn))(std::string_view(key, size)));
+    };
+    if constexpr (detail::dead::has_v<T>) base_.clear_dead = &detail::dead::clear_root<T>;
+    else base_.clear_dead = nullptr;
+    detail::register_frozen(base_);
+  }
+  frozen_map(const frozen_map&) = delete;
+  frozen_map& operator=(const frozen_map&) = delete;
+
+  const T& get(std::string_view key) const {
+    return *static_cast<const T*>(detail::resolve_keyed(base_, key.data(), key.size()));
+  }
+  const T& operator[](std::string_view key) const { return get(key); }
+
+ private:
+  mutable detail::root_base base_;
 };
 
 }  // namespace fastboot
