@@ -4,10 +4,11 @@
 // value built from the program's arguments, its input or state main set is never served to a
 // later run.
 //
-// The first run's allocations were recorded while the initializer ran (track_begin): a word that
-// points into one of them, or one past its end, is a pointer to it; a word that points into a
-// module's segments is a pointer into that module; anything else is data. Allocations were
-// zero-filled as the bake's arena is, so padding holds the same bytes in both processes.
+// The first run's allocations and frees were recorded while the initializer ran (track_begin): a
+// word that points into a live one, or one past its end, is a pointer to it; a word that points
+// into a module's segments is a pointer into that module; anything else is data. Allocations
+// were zero-filled as the bake's arena is, so padding holds what the initializer wrote there in
+// both processes.
 #include <link.h>
 #include <pthread.h>
 #include <stdlib.h>

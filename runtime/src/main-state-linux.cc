@@ -12,8 +12,10 @@
 //
 // Watched: the executable and every library except the C and C++ runtimes (whose state main
 // changes by printing, which no initializer depends on), leaving out the runtime's own state
-// (the fastboot_state section) and the roots' objects.
+// (the fastboot_state section) and the roots' objects; and of the C library's state, the locale
+// main set.
 #include <link.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -197,6 +199,10 @@ bool program_state(uint64_t* hash, uint64_t* words, char* first, size_t first_si
       if (n++ == 0) snprintf(first, first_size, "%s+%#lx", w.module, static_cast<unsigned long>(addr - w.bias));
     }
   }
+  // The C locale main chose (setlocale(LC_ALL, "") under the user's LANG): libc's own state,
+  // which is not watched, but which an initializer's formatting and character classes follow.
+  if (const char* locale = setlocale(LC_ALL, nullptr))
+    for (const char* c = locale; *c; ++c) h = mix(h, static_cast<unsigned char>(*c));
   *hash = h;
   *words = n;
   return true;

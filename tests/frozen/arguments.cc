@@ -4,7 +4,9 @@
 // served to a run that would have built another.
 #include <fastboot/fastboot.hpp>
 
+#include <clocale>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -34,16 +36,26 @@ fastboot::frozen<std::vector<std::string>> lines{"lines", [] {
   return v;
 }};
 
+// Depends on the C locale main chose: "héllo wörld" is 11 characters in a UTF-8 locale, and
+// not a valid multibyte string in the "C" locale.
+fastboot::frozen<long> characters{"characters", [] {
+  ++initializer_runs;
+  return static_cast<long>(std::mbstowcs(nullptr, "h\xc3\xa9llo w\xc3\xb6rld", 0));
+}};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool from_input = false;
+  bool from_input = false, count = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--path") == 0 && i + 1 < argc) g_path = argv[++i];
     else if (std::strcmp(argv[i], "--verbose") == 0) g_verbose = true;
     else if (std::strcmp(argv[i], "--stdin") == 0) from_input = true;
+    else if (std::strcmp(argv[i], "--utf8") == 0) std::setlocale(LC_ALL, "C.UTF-8"), count = true;
+    else if (std::strcmp(argv[i], "--count") == 0) count = true;
   }
-  if (from_input) std::printf("%zu words\n", lines->size());
+  if (count) std::printf("%ld characters\n", *characters);
+  else if (from_input) std::printf("%zu words\n", lines->size());
   else std::printf("%zu entries\n", words->size());
   std::printf("initializer runs: %d%s\n", initializer_runs, g_verbose ? " (verbose)" : "");
   return 0;

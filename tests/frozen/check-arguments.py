@@ -10,7 +10,8 @@ A frozen root is never served where the program would have built another value:
     (a path longer than a short string's buffer, and a short one), and is used again by runs
     without arguments;
   - an image is made and used when main set a global the initializer does not read, as long
-    as main sets the same.
+    as main sets the same;
+  - an image made under the "C" locale is not used by a run whose main chose another.
 """
 import os
 import re
@@ -88,6 +89,12 @@ p = run(cache, ["--verbose"])
 expect(p, "0 entries", r"frozen root 'index': image used", "second run, verbose")
 if "initializer runs: 0 (verbose)" not in p.stdout:
     fail(f"the second verbose run ran the initializer: {p.stdout}")
+
+# The C locale main set: an image made under "C" is not used by a run that chose C.UTF-8.
+cache = fresh_cache()
+expect(run(cache, ["--count"]), "-1 characters", r"froze it: image written", "first run, C locale")
+expect(run(cache, ["--count"]), "-1 characters", r"frozen root 'characters': image used", "second run, C locale")
+expect(run(cache, ["--utf8"]), "11 characters", r"image not used \(main set other state", "a run in C.UTF-8")
 
 shutil.rmtree(tmp, ignore_errors=True)
 print("frozen roots built from the program's own run: never served to another run")
