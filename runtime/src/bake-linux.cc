@@ -413,12 +413,17 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
                            : mmap(reinterpret_cast<void*>(stack), proto::kBakeStackSize, PROT_READ | PROT_WRITE,
                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
   if (mem != reinterpret_cast<void*>(stack)) fail(proto::kExitSetup, "cannot map the bake stack at ", stack_text);
+  // This thread only waits, on a call bound before the baking thread starts: binding it lazily
+  // would write the program's GOT, and a lazy binding's stack, while the initializers run, in
+  // some bakes and not in others.
+  int (*join)(pthread_t, void**) = pthread_join;
+  asm volatile("" : "+r"(join));  // called through the pointer, not through the PLT
   pthread_attr_t attr;
   pthread_t thread;
   if (pthread_attr_init(&attr) != 0 || pthread_attr_setstack(&attr, mem, proto::kBakeStackSize) != 0 ||
       pthread_create(&thread, &attr, bake_thread, const_cast<char*>(output)) != 0)
     fail(proto::kExitSetup, "cannot start the baking thread");
-  pthread_join(thread, nullptr);  // the baking thread ends the process
+  join(thread, nullptr);  // the baking thread ends the process
   _exit(proto::kExitSetup);
 }
 
