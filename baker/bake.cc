@@ -18,6 +18,7 @@
 #include "reach.h"
 #include "resolve.h"
 #include "run.h"
+#include "statics.h"
 #include "symbolize.h"
 #include "vtables.h"
 
@@ -126,12 +127,17 @@ Baked bake_once(Context& ctx) {
 
   // Escaping references: globals the initializers pointed at the heap are restored at startup;
   // baked pointers to library state the bake initialized are refused.
+  // Function-local statics the initializers constructed come back whole (statics.h).
   std::vector<GlobalRestore> globals;
+  Statics statics;
   Symbolizer symbols(a);
   {
     Timer t(ctx, "globals");
-    globals = analyze_globals(ctx, a, b, symbols);
+    statics = analyze_statics(ctx, a, b, symbols);
+    globals = analyze_globals(ctx, a, b, symbols, statics.words);
+    globals.insert(globals.end(), statics.words.begin(), statics.words.end());
     drop_unbakeable_globals(ctx, a, c, globals);
+    keep_restored_statics(statics, globals);
     note_restored_globals(ctx, a, globals);
   }
 
@@ -141,10 +147,11 @@ Baked bake_once(Context& ctx) {
   {
     Timer t(ctx, "reach and diagnose");
     std::vector<std::uint64_t> from_globals;
-    for (const GlobalRestore& g : globals) from_globals.push_back(g.arena_offset);
+    for (const GlobalRestore& g : globals)
+      if (g.kind == GlobalRestore::arena) from_globals.push_back(g.arena_offset);
     reach = reachable_allocations(a, c, from_globals);
     report_unbakeable(ctx, a, c, reach);
-    report_bake_state(ctx, a, reach, pointers_to_bake_state(a, c, reach.reached, symbols));
+    report_bake_state(ctx, a, reach, pointers_to_bake_state(a, c, reach.reached, symbols, statics.objects));
     if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))
       throw TryWithGaps{};
   }
@@ -176,7 +183,13 @@ Baked bake_once(Context& ctx) {
   {
     Timer t(ctx, "resolve modules");
     std::vector<std::uint32_t> restored_modules;
-    for (const GlobalRestore& g : globals) restored_modules.push_back(g.module);
+    for (const GlobalRestore& g : globals) {
+      restored_modules.push_back(g.module);
+      if (g.kind == GlobalRestore::module_pointer) restored_modules.push_back(g.target_module);
+    }
+    for (const ExitHandler& x : statics.exits)
+      for (std::uint32_t m : {x.fn_module, x.obj_module, x.dso_module})
+        if (m != ExitHandler::kNull) restored_modules.push_back(m);
     r = resolve_modules(ctx, a, c, restored_modules);
   }
   for (const ResolvedModule& m : r.modules)
@@ -191,7 +204,7 @@ Baked bake_once(Context& ctx) {
   baked.report = build_report(ctx, a, c, r, globals, vtables, types);
   {
     Timer t(ctx, "lay out image");
-    baked.image = write_image(ctx, a, c, r, globals, compress_arena);
+    baked.image = write_image(ctx, a, c, r, globals, compress_arena, statics.exits);
   }
   BakeReport& rep = baked.report;
   rep.image_bytes = baked.image.size();

@@ -142,7 +142,8 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     if (to != ~0ull) module_pointers.push_back({to, p.module, p.target});
   }
   for (Root& r : a.roots) r.object_offset = remap(r.object_offset);
-  for (GlobalRestore& g : globals) g.arena_offset = remap(g.arena_offset);
+  for (GlobalRestore& g : globals)
+    if (g.kind == GlobalRestore::arena) g.arena_offset = remap(g.arena_offset);
 
   std::vector<protocol::DumpAlloc> kept;
   for (std::size_t i = 0; i < allocs.size(); ++i)

@@ -149,6 +149,8 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   auto maps = r.take<char>(h.maps_size);
   auto regions = r.take<protocol::DumpRegion>(h.region_count);
   d.thread_stacks = r.take<protocol::DumpStack>(h.stack_count);
+  d.statics = r.take<protocol::DumpStatic>(h.static_count);
+  d.statics_complete = h.statics_complete != 0;
   d.arena = r.take<std::uint8_t>(h.arena_size);
   if (!r.ok || r.pos != r.size) {
     error(ctx) << path << ": truncated or oversized dump";

@@ -50,6 +50,9 @@ struct Dump {
   std::vector<std::uint8_t> arena;
   std::uint64_t threads_started = 0;  // threads the initializers started
   std::vector<protocol::DumpStack> thread_stacks;  // their stacks (and thread-local storage)
+  // Function-local statics constructed and exit handlers registered while initializers ran.
+  std::vector<protocol::DumpStatic> statics;
+  bool statics_complete = true;
 };
 
 // The module of a run whose segments hold `address`, or null.

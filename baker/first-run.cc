@@ -122,7 +122,8 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
   //    other process's cleared stack left nothing, on both sides: a value cannot use either;
   //  - the same low half (a real member, such as an int) below upper halves of addresses of the
   //    same kind (a stack, a module, the heap), or the same low 1 to 3 bytes (a bool, a char)
-  //    below the upper bytes of such addresses.
+  //    below the upper bytes of such addresses; or below such upper bytes in one run and zero in
+  //    the other.
   auto leftovers_only = [&](std::uint64_t v, std::uint64_t f) {
     bool gone_here = v == 0 || place_of(v, ranges) == kStack || dead_here(v);
     bool gone_there = f == 0 || place_of(f, first_ranges) == kStack || place_of(f, first_ranges) == kHeap;
@@ -130,10 +131,12 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
     // Upper bytes of addresses of one kind (a stack, a module, the heap: where the executable and
     // the heap share upper bytes, either) above the same low 4 bytes (an int), or the same low 1 to
     // 3 bytes (a bool, a char).
-    for (unsigned low : {32u, 24u, 16u, 8u})
-      if (!((v ^ f) & ((std::uint64_t(1) << low) - 1)) &&
-          (places_of_upper(v, low, ranges) & places_of_upper(f, low, first_ranges)))
-        return true;
+    // Or such upper bytes on one side and zero on the other, where a cleared stack left nothing.
+    for (unsigned low : {32u, 24u, 16u, 8u}) {
+      if ((v ^ f) & ((std::uint64_t(1) << low) - 1)) continue;
+      std::uint64_t here = places_of_upper(v, low, ranges), there = places_of_upper(f, low, first_ranges);
+      if ((here & there) || ((v >> low) == 0 && there) || ((f >> low) == 0 && here)) return true;
+    }
     return false;
   };
   std::vector<std::size_t> alloc_of(objects.size(), AllocIndex::kNone);

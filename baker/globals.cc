@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace fastboot::baker {
 
@@ -81,39 +82,57 @@ Span object_span(const Module& m, std::uint64_t offset, DataSymbols& sym, const 
 
 }  // namespace
 
-std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& sym) {
-  std::vector<GlobalRestore> restore;
+std::vector<ChangedWord> changed_globals(const Context& ctx, const Dump& a, const Dump& b) {
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> second;  // (module, offset) -> after
   for (const auto& g : b.globals) second[{g.module, g.offset}] = g.after;
   const std::uint64_t arena_shift = b.arena_base - a.arena_base;
+  // The stacks the initializers ran on are at the same addresses in both runs, and in no
+  // process after them: a thread's id or a pointer to its locals is no value to keep.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> stacks{
+      {ctx.opts.stack_base, ctx.opts.stack_base + protocol::kBakeStackSize}};
+  for (const auto& st : a.thread_stacks) stacks.push_back({st.start, st.end});
+  std::vector<ChangedWord> words;
+  for (const auto& g : a.globals) {
+    if (g.module >= a.modules.size()) continue;
+    auto it = second.find({g.module, g.offset});
+    std::uint64_t va = g.after, vb = it == second.end() ? g.before : it->second;
+    ChangedWord w{ChangedWord::differs, std::uint32_t(g.module), g.offset, va};
+    if (va == vb) w.kind = ChangedWord::data;
+    else if (vb - va == arena_shift && va - a.arena_base <= a.arena.size()) w.kind = ChangedWord::arena;
+    for (std::size_t i = 0; i < a.modules.size() && w.kind == ChangedWord::differs; ++i)
+      for (const Segment& s : a.modules[i].segments)
+        if (va >= s.start && va <= s.end && vb - va == b.modules[i].bias - a.modules[i].bias) {
+          w.kind = ChangedWord::module_pointer;
+          w.target_module = std::uint32_t(i);
+        }
+    for (const auto& [lo, hi] : stacks)
+      if (w.kind == ChangedWord::data && va >= lo && va < hi) w.kind = ChangedWord::differs;
+    words.push_back(w);
+  }
+  return words;
+}
+
+std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& sym,
+                                           const std::vector<GlobalRestore>& statics) {
+  std::vector<GlobalRestore> restore;
+  std::set<std::pair<std::uint32_t, std::uint64_t>> taken;
+  for (const GlobalRestore& g : statics) taken.insert({g.module, g.offset});
 
   // Changed words grouped by the object (data symbol) they belong to: an object is restored
   // whole or not at all, so the baked program never sees half of a global's state.
-  struct Word {
-    std::uint64_t offset, value;
-    enum { data, arena, module, differs } kind;
-  };
   struct Object {
     std::uint64_t module;
     std::string name;
-    std::vector<Word> words;
+    std::vector<ChangedWord> words;
   };
   std::map<std::pair<std::uint64_t, std::uint64_t>, Object> objects;  // (module, start)
   const auto changed = changed_words(a);
-  for (const auto& g : a.globals) {
-    if (g.module >= a.modules.size()) continue;
-    const Module& m = a.modules[g.module];
-    auto it = second.find({g.module, g.offset});
-    std::uint64_t va = g.after, vb = it == second.end() ? g.before : it->second;
-    Word w{g.offset, va, Word::differs};
-    if (va == vb) w.kind = Word::data;
-    else if (vb - va == arena_shift && va - a.arena_base <= a.arena.size()) w.kind = Word::arena;
-    for (std::size_t i = 0; i < a.modules.size() && w.kind == Word::differs; ++i)
-      for (const Segment& s : a.modules[i].segments)
-        if (va >= s.start && va <= s.end && vb - va == b.modules[i].bias - a.modules[i].bias) w.kind = Word::module;
-    Span span = object_span(m, g.offset, sym, changed.at(g.module));
-    Object& o = objects[{g.module, span.start}];
-    o.module = g.module;
+  for (const ChangedWord& w : changed_globals(ctx, a, b)) {
+    if (taken.count({w.module, w.offset})) continue;
+    const Module& m = a.modules[w.module];
+    Span span = object_span(m, w.offset, sym, changed.at(w.module));
+    Object& o = objects[{w.module, span.start}];
+    o.module = w.module;
     o.name = span.symbol.empty() ? fmt::format("{}+{:#x}", base_name(m.name), span.start) : span.symbol;
     o.words.push_back(w);
   }
@@ -122,13 +141,13 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
   for (const auto& [key, o] : objects) {
     const Module& m = a.modules[o.module];
     auto count = [&](auto kind) {
-      return std::count_if(o.words.begin(), o.words.end(), [&](const Word& w) { return w.kind == kind; });
+      return std::count_if(o.words.begin(), o.words.end(), [&](const ChangedWord& w) { return w.kind == kind; });
     };
-    std::size_t arena_words = count(Word::arena), module_words = count(Word::module);
+    std::size_t arena_words = count(ChangedWord::arena), module_words = count(ChangedWord::module_pointer);
     // Lazily bound PLT slots and caches of pointers to static objects: the module's business.
     if (module_words == o.words.size()) continue;
     if (arena_words == o.words.size() && !is_system_runtime(m)) {
-      for (const Word& w : o.words) restore.push_back({std::uint32_t(o.module), w.offset, w.value - a.arena_base, o.name});
+      for (const ChangedWord& w : o.words) restore.push_back({std::uint32_t(o.module), w.offset, w.value - a.arena_base, o.name});
       continue;
     }
     if (is_system_runtime(m) && !ctx.opts.verbose) continue;
@@ -141,8 +160,13 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
 }
 
 void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals) {
+  std::set<std::pair<std::uint32_t, std::string>> statics;  // noted by analyze_statics
+  for (const GlobalRestore& g : globals)
+    if (g.kind == GlobalRestore::guard) statics.insert({g.module, g.object});
   std::map<std::string, std::vector<std::string>> restored;  // module -> objects
-  for (const GlobalRestore& g : globals) restored[label(a.modules[g.module])].push_back(g.object);
+  for (const GlobalRestore& g : globals)
+    if (g.kind == GlobalRestore::arena && !statics.count({g.module, g.object}))
+      restored[label(a.modules[g.module])].push_back(g.object);
   for (auto& [module, symbols] : restored)
     note(ctx) << module << ": " << summarize(symbols) << " point" << (symbols.size() == 1 ? "s" : "")
               << " into the baked heap and will be restored at startup";
@@ -164,7 +188,8 @@ void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& 
   std::map<std::string, std::vector<std::string>> dropped;  // module -> objects
   for (const auto& [key, words] : objects) {
     std::vector<std::uint64_t> starts;
-    for (std::size_t i : words) starts.push_back(globals[i].arena_offset);
+    for (std::size_t i : words)
+      if (globals[i].kind == GlobalRestore::arena) starts.push_back(globals[i].arena_offset);
     if (!reaches_any(a, c, starts, from_roots.reached, bad)) continue;
     for (std::size_t i : words) drop[i] = true;
     dropped[label(a.modules[key.first])].push_back(key.second);
@@ -184,7 +209,8 @@ void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& 
 }
 
 std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classification& c,
-                                                     const std::vector<bool>& reachable, DataSymbols& sym) {
+                                                     const std::vector<bool>& reachable, DataSymbols& sym,
+                                                     const std::vector<ModuleSpan>& restored) {
   std::vector<BakeStatePointer> found;
   const auto changed = changed_words(a);
   AllocIndex index(a.allocs, a.arena.size());
@@ -207,6 +233,11 @@ std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classi
     for (const Segment& s : m.segments)
       writable |= (s.flags & 2) && m.bias + untagged(p.target) >= s.start && m.bias + untagged(p.target) < s.end;
     if (!writable) continue;
+    // A static the baked program gets back whole, as the initializers left it.
+    if (std::any_of(restored.begin(), restored.end(), [&](const ModuleSpan& r) {
+          return r.module == p.module && untagged(p.target) >= r.start && untagged(p.target) < r.end;
+        }))
+      continue;
     Span span = object_span(m, untagged(p.target), sym, it->second);
     if (is_sanitizer_state(span.symbol)) continue;
     bool touched = std::any_of(it->second.begin(), it->second.end(),

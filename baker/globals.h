@@ -15,16 +15,44 @@
 
 namespace fastboot::baker {
 
-struct GlobalRestore {
-  std::uint32_t module;        // index into the dump's modules
-  std::uint64_t offset;        // relative to the module's load bias
-  std::uint64_t arena_offset;  // the arena address it held after the bake
-  std::string object;          // the object it belongs to (data symbol, or module+offset), restored
-                               // whole or not at all
+// Bytes [start, end) of a module's data, relative to its load bias.
+struct ModuleSpan {
+  std::uint32_t module;
+  std::uint64_t start, end;
 };
 
-// Classifies the changed globals, records notes and errors, and returns what to restore.
-std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& symbols);
+struct GlobalRestore {
+  // arena: a pointer into the heap the bake built. The other kinds restore a function-local
+  // static the initializers constructed (statics.h): plain, a word as it is; module_pointer, a
+  // pointer into a module; guard, the static's guard, written last and only where it is still 0.
+  enum Kind : std::uint8_t { arena, plain, module_pointer, guard };
+  std::uint32_t module;        // index into the dump's modules
+  std::uint64_t offset;        // relative to the module's load bias
+  std::uint64_t arena_offset;  // arena: the arena address it held after the bake
+  std::string object;          // the object it belongs to (data symbol, or module+offset), restored
+                               // whole or not at all
+  Kind kind = arena;
+  std::uint32_t target_module = 0;  // module_pointer: the module pointed into
+  std::uint64_t value = 0;          // plain, guard: the word; module_pointer: the target
+                                    // relative to target_module's load bias
+};
+
+// A word of a module's writable data the initializers changed, by how it moved between the runs:
+// equal in both (data), by the arena's shift, by the shift of the module it points into, or
+// otherwise (differs, and pointers into the initializers' stacks, which no later process has).
+struct ChangedWord {
+  enum Kind { data, arena, module_pointer, differs } kind;
+  std::uint32_t module;
+  std::uint64_t offset;
+  std::uint64_t value;              // in run A
+  std::uint32_t target_module = 0;  // module_pointer
+};
+std::vector<ChangedWord> changed_globals(const Context& ctx, const Dump& a, const Dump& b);
+
+// Classifies the changed globals, records notes and errors, and returns what to restore. Words
+// of `statics` (restored by analyze_statics) are taken as they are.
+std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& symbols,
+                                           const std::vector<GlobalRestore>& statics = {});
 
 // A note per module naming the objects that will be restored.
 void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals);
@@ -48,7 +76,8 @@ struct BakeStatePointer {
 };
 std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classification& c,
                                                      const std::vector<bool>& reachable,  // Reachability::reached
-                                                     DataSymbols& symbols);
+                                                     DataSymbols& symbols,
+                                                     const std::vector<ModuleSpan>& restored = {});
 // What such data is ("s_instance in libfoo.so", or its address and what it may be).
 std::string describe_bake_state(const Dump& a, const BakeStatePointer& p);
 // What to do about it, the end of every error about such a pointer.

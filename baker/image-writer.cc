@@ -22,7 +22,7 @@ void put(std::vector<std::uint8_t>& out, std::uint64_t off, const T& v) {
 
 std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classification& c,
                                       const Resolution& res, const std::vector<GlobalRestore>& restores,
-                                      Compressor compress_arena) {
+                                      Compressor compress_arena, const std::vector<ExitHandler>& exits) {
   // Strings: root names, then module names, then symbol names.
   std::vector<std::uint8_t> strings;
   auto add_string = [&](const std::string& s) {
@@ -58,12 +58,30 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   }
   std::vector<img::SymbolEntry> symbols;
   for (const ExportedSymbol& s : res.symbols) symbols.push_back({add_string(s.name), s.value});
-  std::vector<img::GlobalReloc> globals;
-  for (const GlobalRestore& g : restores) {
+  auto entry_of = [&](std::uint32_t module) {
     std::uint32_t index = 0;
-    while (res.modules.at(index).module != g.module) ++index;
-    globals.push_back({index, 0, g.offset, g.arena_offset});
-  }
+    while (res.modules.at(index).module != module) ++index;
+    return index;
+  };
+  // Globals in the order they are written: a static's guard after every word of it.
+  std::vector<img::GlobalReloc> globals;
+  for (bool guards : {false, true})
+    for (const GlobalRestore& g : restores) {
+      if ((g.kind == GlobalRestore::guard) != guards) continue;
+      img::GlobalReloc e{entry_of(g.module), img::GlobalKind::arena, 0, g.offset, g.arena_offset};
+      if (g.kind == GlobalRestore::plain) e.kind = img::GlobalKind::value, e.value = g.value;
+      if (g.kind == GlobalRestore::guard) e.kind = img::GlobalKind::guard, e.value = g.value;
+      if (g.kind == GlobalRestore::module_pointer) {
+        e.kind = img::GlobalKind::module_pointer;
+        e.target_module = std::uint16_t(entry_of(g.target_module));
+        e.value = g.value;
+      }
+      globals.push_back(e);
+    }
+  std::vector<img::ExitEntry> exit_entries;
+  for (const ExitHandler& x : exits)
+    exit_entries.push_back({entry_of(x.fn_module), x.obj_module == ExitHandler::kNull ? img::kNoModule : entry_of(x.obj_module),
+                            entry_of(x.dso_module), 0, x.fn, x.obj, x.dso});
   if (strings.empty()) strings.push_back(0);
 
   img::Header h{};
@@ -79,6 +97,7 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.symbol_count = std::uint32_t(symbols.size());
   h.globals_offset = h.symbols_offset + symbols.size() * sizeof(img::SymbolEntry);
   h.global_count = globals.size();
+  h.exit_count = std::uint32_t(exit_entries.size());
 
   // The arena as the program will see it; module pointers hold run A's load addresses: zero
   // them so the image does not depend on ASLR.
@@ -107,7 +126,7 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   if (compressed && compress_arena) compress_arena(ctx, ctx.opts.compress, raw, &chunks, &stored);
   h.compression = std::uint32_t(ctx.opts.compress);
   h.flags = ctx.opts.randomize_base ? std::uint32_t(img::kRandomizeBase) : 0u;
-  h.chunks_offset = h.globals_offset + globals.size() * sizeof(img::GlobalReloc);
+  h.chunks_offset = img::exits_offset(h) + exit_entries.size() * sizeof(img::ExitEntry);
   h.chunk_count = std::uint32_t(chunks.size());
   h.strings_offset = h.chunks_offset + chunks.size() * sizeof(img::ChunkEntry);
   h.strings_size = strings.size();
@@ -134,6 +153,7 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   place(h.relocs_offset, relocs, relocs.size() * sizeof(img::ModuleReloc));
   place(h.symbols_offset, symbols, symbols.size() * sizeof(img::SymbolEntry));
   place(h.globals_offset, globals, globals.size() * sizeof(img::GlobalReloc));
+  place(img::exits_offset(h), exit_entries, exit_entries.size() * sizeof(img::ExitEntry));
   place(h.bitmap_offset, c.bitmap, h.bitmap_size);
   place(h.strings_offset, strings, strings.size());
   place(h.chunks_offset, chunks, chunks.size() * sizeof(img::ChunkEntry));

@@ -10,6 +10,7 @@
 #include "fastboot/image-format.h"
 #include "globals.h"
 #include "resolve.h"
+#include "statics.h"
 
 namespace fastboot::baker {
 
@@ -21,6 +22,6 @@ using Compressor = void (*)(Context&, image::Compression, const std::vector<std:
 // A's, or opts.image_base); module pointers are zeroed, to be patched at startup.
 std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classification& c,
                                       const Resolution& r, const std::vector<GlobalRestore>& globals,
-                                      Compressor compress = nullptr);
+                                      Compressor compress = nullptr, const std::vector<ExitHandler>& exits = {});
 
 }  // namespace fastboot::baker

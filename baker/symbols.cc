@@ -6,7 +6,7 @@
 
 namespace fastboot::baker {
 
-DataSymbol ElfDataSymbols::data_symbol(const Module& m, std::uint64_t vaddr) {
+const std::vector<ElfDataSymbols::Symbol>& ElfDataSymbols::symbols_of(const Module& m) {
   auto it = modules_.find(m.name);
   if (it == modules_.end()) {
     // Every sized object or thread-local symbol of .symtab, or of .dynsym when the file is
@@ -27,7 +27,11 @@ DataSymbol ElfDataSymbols::data_symbol(const Module& m, std::uint64_t vaddr) {
     std::sort(symbols.begin(), symbols.end(), [](const Symbol& x, const Symbol& y) { return x.start < y.start; });
     it = modules_.emplace(m.name, std::move(symbols)).first;
   }
-  const std::vector<Symbol>& symbols = it->second;
+  return it->second;
+}
+
+DataSymbol ElfDataSymbols::data_symbol(const Module& m, std::uint64_t vaddr) {
+  const std::vector<Symbol>& symbols = symbols_of(m);
   auto after = std::upper_bound(symbols.begin(), symbols.end(), vaddr,
                                 [](std::uint64_t v, const Symbol& s) { return v < s.start; });
   // Symbols can nest (an alias inside a larger object): look back a few for one that holds vaddr.
@@ -35,6 +39,12 @@ DataSymbol ElfDataSymbols::data_symbol(const Module& m, std::uint64_t vaddr) {
     --after;
     if (vaddr < after->start + after->size) return {after->name, after->start, after->size};
   }
+  return {};
+}
+
+DataSymbol ElfDataSymbols::named(const Module& m, const std::string& name) {
+  for (const Symbol& s : symbols_of(m))
+    if (s.name == name) return {s.name, s.start, s.size};
   return {};
 }
 

@@ -28,12 +28,15 @@ class DataSymbols {
 class ElfDataSymbols : public DataSymbols {
  public:
   DataSymbol data_symbol(const Module& m, std::uint64_t vaddr) override;
+  // The object symbol of that name in module m; an empty name when there is none.
+  DataSymbol named(const Module& m, const std::string& name);
 
  private:
   struct Symbol {
     std::uint64_t start, size;
     std::string name;
   };
+  const std::vector<Symbol>& symbols_of(const Module& m);
   std::map<std::string, std::vector<Symbol>> modules_;  // by path, sorted by start
 };
 

@@ -151,8 +151,11 @@ class Executable {
   }
 
   const Elf64_Shdr* section_at(std::uint64_t vaddr, std::uint64_t size) const {
+    // Not .tbss: its addresses are offsets in each thread's block, and overlap the sections after it.
     for (const Elf64_Shdr& sh : file_.sections())
-      if ((sh.sh_flags & SHF_ALLOC) && vaddr >= sh.sh_addr && vaddr + size <= sh.sh_addr + sh.sh_size) return &sh;
+      if ((sh.sh_flags & SHF_ALLOC) && !(sh.sh_flags & SHF_TLS) && vaddr >= sh.sh_addr &&
+          vaddr + size <= sh.sh_addr + sh.sh_size)
+        return &sh;
     return nullptr;
   }
 

@@ -19,6 +19,9 @@
 #include "fastboot/bake-protocol.h"
 #include "runtime.h"
 
+extern "C" char __start_fastboot_state[] __attribute__((weak));
+extern "C" char __stop_fastboot_state[] __attribute__((weak));
+
 namespace fastboot::rt {
 namespace {
 
@@ -141,6 +144,10 @@ bool excluded(uintptr_t addr) {
   uintptr_t lo, hi;
   arena_state_range(&lo, &hi);
   if (addr + 8 > lo && addr < hi) return true;
+  // The runtime's mutable globals (FASTBOOT_STATE): what it records of the statics, say.
+  auto state_lo = reinterpret_cast<uintptr_t>(__start_fastboot_state);
+  auto state_hi = reinterpret_cast<uintptr_t>(__stop_fastboot_state);
+  if (state_lo && addr + 8 > state_lo && addr < state_hi) return true;
   for (detail::root_base* list : {first_root(), first_frozen()})
     for (detail::root_base* r = list; r; r = r->next) {
       auto a = reinterpret_cast<uintptr_t>(r);
@@ -299,6 +306,11 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   h.segment_count = mc.segment_count;
   h.strings_size = strings.size;
   h.global_count = global_count;
+  size_t static_count;
+  bool statics_complete;
+  const proto::DumpStatic* statics = recorded_statics(&static_count, &statics_complete);
+  h.static_count = static_count;
+  h.statics_complete = statics_complete;
 
   // The memory map, so the baker can say what an unbakeable value points at (stack, another
   // mapping, nothing).
@@ -326,6 +338,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   write_all(fd, maps.data, maps.size);
   write_all(fd, regions.data, regions.size);
   write_all(fd, stacks.data, stacks.size);
+  write_all(fd, statics, static_count * sizeof(proto::DumpStatic));
   auto* table = reinterpret_cast<const proto::DumpRegion*>(regions.data);
   for (uint64_t i = 0; i < region_count; ++i)
     write_all(fd, reinterpret_cast<const void*>(arena_base() + table[i].offset), table[i].size);
@@ -340,6 +353,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   prepare_audit();
 #endif
   prepare_threads();
+  prepare_statics();
   SnapshotSet before;
   for_each_module(snapshot_module, &before);
 

@@ -23,6 +23,8 @@
 #include <atomic>
 #include <new>
 
+extern "C" int __cxa_atexit(void (*)(void*), void*, void*) noexcept;
+
 namespace fastboot::rt {
 namespace {
 
@@ -369,18 +371,46 @@ const char* relocate(const img::Header& h, unsigned char* section, const ModuleL
 #endif
   }
 
-  // Escaping references: globals that pointed into the heap the bake built point into the image.
+  // Globals: escaping references, which point into the image, and the words of function-local
+  // statics the bake constructed; then the exit handlers the initializers registered. Every
+  // module they name must be the build baked against, and every such static must not have been
+  // constructed here yet (a static initializer, or code before the first root's use, did it).
+  auto* exits = reinterpret_cast<const img::ExitEntry*>(section + img::exits_offset(h));
+  auto other_build = [&](uint32_t m) {
+    if (modules[m].kind != img::ModuleKind::shared_library || same_build(*resolved[m], modules[m])) return false;
+    snprintf(reason, sizeof(reason), "%s is another build (build-id differs); its globals cannot be restored",
+             strings + modules[m].name_offset);
+    return true;
+  };
   for (uint64_t i = 0; i < h.global_count; ++i) {
-    const img::ModuleEntry& mod = modules[globals[i].module];
-    if (mod.kind == img::ModuleKind::shared_library && !same_build(*resolved[globals[i].module], mod)) {
-      snprintf(reason, sizeof(reason), "%s is another build (build-id differs); its globals cannot be restored",
-               strings + mod.name_offset);
+    const img::GlobalReloc& g = globals[i];
+    if (other_build(g.module) || (g.kind == img::GlobalKind::module_pointer && other_build(g.target_module)))
+      return reason;
+    if (g.kind == img::GlobalKind::guard && word_at(resolved[g.module]->bias + g.offset) != 0) {
+      snprintf(reason, sizeof(reason),
+               "a function-local static the bake constructed (guard at %s+%#llx) was constructed before the image "
+               "was loaded",
+               strings + modules[g.module].name_offset, static_cast<unsigned long long>(g.offset));
       return reason;
     }
   }
-  for (uint64_t i = 0; i < h.global_count; ++i)
-    *reinterpret_cast<uint64_t*>(resolved[globals[i].module]->bias + globals[i].offset) =
-        reinterpret_cast<uint64_t>(arena) + globals[i].arena_offset;
+  for (uint32_t i = 0; i < h.exit_count; ++i)
+    if (other_build(exits[i].fn_module) || other_build(exits[i].dso_module) ||
+        (exits[i].obj_module != img::kNoModule && other_build(exits[i].obj_module)))
+      return reason;
+  for (uint64_t i = 0; i < h.global_count; ++i) {  // guards come last in the table
+    const img::GlobalReloc& g = globals[i];
+    uint64_t value = g.value;
+    if (g.kind == img::GlobalKind::arena) value += reinterpret_cast<uint64_t>(arena);
+    if (g.kind == img::GlobalKind::module_pointer) value += resolved[g.target_module]->bias;
+    *reinterpret_cast<uint64_t*>(resolved[g.module]->bias + g.offset) = value;
+  }
+  for (uint32_t i = 0; i < h.exit_count; ++i) {
+    const img::ExitEntry& x = exits[i];
+    auto fn = reinterpret_cast<void (*)(void*)>(resolved[x.fn_module]->bias + x.fn);
+    void* obj = x.obj_module == img::kNoModule ? nullptr : reinterpret_cast<void*>(resolved[x.obj_module]->bias + x.obj);
+    __cxa_atexit(fn, obj, reinterpret_cast<void*>(resolved[x.dso_module]->bias + x.dso));
+  }
   stats->globals = h.global_count;
   return nullptr;
 }

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 
+#include "fastboot/bake-protocol.h"
 #include "fastboot/fastboot.hpp"
 #include "fastboot/image-format.h"
 
@@ -227,6 +228,14 @@ bool thread_stack(unsigned i, std::uintptr_t* start, std::uintptr_t* end, bool* 
 // Finds the next pthread_create before the bake starts, and keeps the allocations of OpenMP's
 // runtime (libgomp) and of the dynamic loader out of the arena.
 void prepare_threads();
+
+// --- statics-linux.cc ---------------------------------------------------------------------
+
+// Resolves the interposed C++ ABI functions before the bake starts (the lookups allocate).
+void prepare_statics();
+// The guards released and exit handlers registered while initializers ran, in order; false in
+// *complete when there were more than the table holds.
+const protocol::DumpStatic* recorded_statics(std::size_t* count, bool* complete);
 
 // --- audit-linux.cc -----------------------------------------------------------------------
 

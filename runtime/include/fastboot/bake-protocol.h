@@ -38,12 +38,12 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitSetup = 90;   // bad environment, arena not mappable, duplicate names
 inline constexpr int kExitThrow = 91;   // an initializer threw
 
-inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '4'};
+inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '5'};
 
 // The dump: [DumpHeader][DumpAlloc × alloc_count][DumpRoot × root_count]
 //           [DumpModule × module_count][DumpSegment × segment_count]
 //           [DumpGlobal × global_count][strings][maps text][DumpRegion × region_count]
-//           [DumpStack × stack_count]
+//           [DumpStack × stack_count][DumpStatic × static_count]
 //           [arena bytes: each region's bytes in turn]
 // The arena is split into regions (the baking thread's, then one per thread the initializers
 // started); only the used part of each region that holds anything is written.
@@ -61,8 +61,20 @@ struct DumpHeader {
   std::uint64_t region_count;
   std::uint64_t threads_started;  // by the initializers, during the bake
   std::uint64_t stack_count;      // DumpStack entries: the stacks of those threads
+  std::uint64_t static_count;     // DumpStatic entries
+  std::uint64_t statics_complete; // 1: every guard and handler was recorded (the table has room)
 };
-static_assert(sizeof(DumpHeader) == 104);
+static_assert(sizeof(DumpHeader) == 120);
+
+// A function-local static constructed, or an exit handler registered, while the initializers
+// ran (runtime/src/statics-linux.cc), in the order it happened. fn == 0: the static guarded by
+// `guard` was constructed. Otherwise __cxa_atexit(fn, obj, dso) was called, while the static
+// guarded by `guard` was being constructed (0: none was).
+struct DumpStatic {
+  std::uint64_t guard;
+  std::uint64_t fn, obj, dso;
+};
+static_assert(sizeof(DumpStatic) == 32);
 
 // The stack (with its thread-local storage, which glibc keeps at the stack's top) of a thread
 // the initializers started, numbered from 1 in start order.

@@ -9,13 +9,14 @@
 namespace fastboot::image {
 
 inline constexpr char kMagic[8] = {'F', 'A', 'S', 'T', 'B', 'O', 'O', 'T'};
-inline constexpr std::uint32_t kImageVersion = 5;
+inline constexpr std::uint32_t kImageVersion = 6;
 inline constexpr std::uint64_t kPageSize = 4096;
 
 // The section is laid out as:
 //
 //   [Header][RootEntry × root_count][ModuleEntry × module_count][SymbolEntry × symbol_count]
-//   [GlobalReloc × global_count][ChunkEntry × chunk_count][strings][ModuleReloc × reloc_count]
+//   [GlobalReloc × global_count][ExitEntry × exit_count][ChunkEntry × chunk_count][strings]
+//   [ModuleReloc × reloc_count]
 //   [arena-pointer bitmap] ... zero padding to a page ... [arena bytes]
 //
 // All offsets are from the first byte of the section. The arena starts on a page boundary, so
@@ -58,7 +59,7 @@ struct Header {
   std::uint64_t bitmap_checksum;  // checksum() of the bitmap: checked before relocating with it
   std::uint64_t arena_checksum;   // checksum() of the arena bytes, checked on FASTBOOT_VERIFY=1
   std::uint32_t flags;            // HeaderFlags
-  std::uint32_t reserved;         // zero
+  std::uint32_t exit_count;       // ExitEntry[], right after GlobalReloc[]
   std::uint64_t header_checksum;  // checksum() of this header up to this field
 };
 static_assert(sizeof(Header) == 264);
@@ -135,16 +136,38 @@ struct SymbolEntry {
 };
 static_assert(sizeof(SymbolEntry) == 16);
 
-// A global of a module that an initializer set to point into the arena (an escaping
-// reference): at startup it becomes the arena's address + arena_offset. Only applied when the
-// module is the build that was baked against.
+// A word of a module's writable data written at startup, before any root is used: a global an
+// initializer set to point into the arena (an escaping reference), or a word of a function-local
+// static the initializers constructed (its guard last; the image is not used if the program has
+// constructed that static itself by then). Only applied when the module, and a module pointed
+// into, are the builds that were baked against.
+enum class GlobalKind : std::uint16_t {
+  arena = 0,           // the arena's address + value
+  value = 1,           // value, as it is
+  module_pointer = 2,  // target_module's load bias + value
+  guard = 3,           // value, where the word is 0
+};
 struct GlobalReloc {
-  std::uint32_t module;        // index into ModuleEntry[]
-  std::uint32_t reserved;      // zero
-  std::uint64_t offset;        // the global's address relative to the module's load bias
-  std::uint64_t arena_offset;  // what it points to
+  std::uint32_t module;         // index into ModuleEntry[]
+  GlobalKind kind;
+  std::uint16_t target_module;  // module_pointer: index into ModuleEntry[]; else zero
+  std::uint64_t offset;         // the word's address relative to the module's load bias
+  std::uint64_t value;
 };
 static_assert(sizeof(GlobalReloc) == 24);
+
+// An exit handler the initializers registered (a restored static's destructor, atexit(f)):
+// registered again at startup with __cxa_atexit(fn, obj, dso), in the bake's order, after the
+// globals are written. Header::exit_count of them follow GlobalReloc[].
+inline constexpr std::uint32_t kNoModule = 0xffffffff;
+struct ExitEntry {
+  std::uint32_t fn_module, obj_module, dso_module;  // indexes into ModuleEntry[]; obj_module
+                                                    // kNoModule: obj is null
+  std::uint32_t reserved;                           // zero
+  std::uint64_t fn, obj, dso;                       // relative to their modules' load bias
+};
+static_assert(sizeof(ExitEntry) == 40);
+inline std::uint64_t exits_offset(const Header& h) { return h.globals_offset + h.global_count * sizeof(GlobalReloc); }
 
 // n rounded up to a whole number of pages: the memory an arena of n bytes is mapped in.
 inline std::uint64_t page_up(std::uint64_t n) { return (n + kPageSize - 1) / kPageSize * kPageSize; }

@@ -31,7 +31,7 @@ inline const char* validate_header(const Header& h, std::uint64_t section_size) 
   }
   if (!in_bounds(h.arena_offset, h.stored_size, section_size)) return "arena outside the section";
   if (h.build_id_size > sizeof(h.build_id)) return "bad build-id size";
-  if (h.flags & ~std::uint32_t(kRandomizeBase) || h.reserved) return "unknown header flags";
+  if (h.flags & ~std::uint32_t(kRandomizeBase)) return "unknown header flags";
   const std::uint64_t tables = h.arena_offset;
   auto table = [&](std::uint64_t off, std::uint64_t count, std::uint64_t entry) {
     return off % 8 == 0 && count <= tables / entry && in_bounds(off, count * entry, tables);
@@ -41,12 +41,14 @@ inline const char* validate_header(const Header& h, std::uint64_t section_size) 
       !table(h.relocs_offset, h.reloc_count, sizeof(ModuleReloc)) ||
       !table(h.symbols_offset, h.symbol_count, sizeof(SymbolEntry)) ||
       !table(h.globals_offset, h.global_count, sizeof(GlobalReloc)) ||
+      !table(exits_offset(h), h.exit_count, sizeof(ExitEntry)) ||
       !table(h.chunks_offset, h.chunk_count, sizeof(ChunkEntry)) ||
       !table(h.bitmap_offset, h.bitmap_size / 8, 8) || !in_bounds(h.strings_offset, h.strings_size, tables))
     return "a table lies outside the section";
   if (h.bitmap_size != (h.arena_size / 8 + 63) / 64 * 8) return "bitmap size does not match the arena";
   if (h.strings_size == 0) return "empty string table";
-  if (h.relocs_offset < h.roots_offset || h.bitmap_offset < h.relocs_offset + h.reloc_count * sizeof(ModuleReloc))
+  if (h.relocs_offset < h.roots_offset || h.bitmap_offset < h.relocs_offset + h.reloc_count * sizeof(ModuleReloc) ||
+      exits_offset(h) < h.roots_offset || exits_offset(h) + h.exit_count * sizeof(ExitEntry) > h.relocs_offset)
     return "tables out of order";
   return nullptr;
 }
@@ -74,9 +76,18 @@ inline const char* validate_tables(const Header& h, const unsigned char* section
       return "a module entry lies outside the tables";
   }
   auto* globals = reinterpret_cast<const GlobalReloc*>(section + h.globals_offset);
-  for (std::uint64_t i = 0; i < h.global_count; ++i)
-    if (globals[i].module >= h.module_count || globals[i].offset % 8 || globals[i].arena_offset > h.arena_size)
+  for (std::uint64_t i = 0; i < h.global_count; ++i) {
+    const GlobalReloc& g = globals[i];
+    if (g.module >= h.module_count || g.offset % 8 || g.kind > GlobalKind::guard ||
+        (g.kind == GlobalKind::arena && g.value > h.arena_size) ||
+        (g.kind == GlobalKind::module_pointer ? g.target_module >= h.module_count : g.target_module != 0))
       return "a global relocation lies outside the tables";
+  }
+  auto* exits = reinterpret_cast<const ExitEntry*>(section + exits_offset(h));
+  for (std::uint32_t i = 0; i < h.exit_count; ++i)
+    if (exits[i].fn_module >= h.module_count || exits[i].dso_module >= h.module_count || exits[i].reserved ||
+        (exits[i].obj_module >= h.module_count && !(exits[i].obj_module == kNoModule && exits[i].obj == 0)))
+      return "an exit handler lies outside the tables";
   // Compressed chunks: in order, covering the arena exactly, each stored inside the section.
   if (h.compression != std::uint32_t(Compression::none)) {
     auto* chunks = reinterpret_cast<const ChunkEntry*>(section + h.chunks_offset);
