@@ -133,8 +133,9 @@ Baked bake_once(Context& ctx) {
   Symbolizer symbols(a);
   {
     Timer t(ctx, "globals");
-    statics = analyze_statics(ctx, a, b, symbols);
-    globals = analyze_globals(ctx, a, b, symbols, statics.words);
+    const std::vector<ChangedWord> changed = changed_globals(ctx, a, b);
+    statics = analyze_statics(ctx, a, b, symbols, changed);
+    globals = analyze_globals(ctx, a, symbols, changed, statics.words);
     globals.insert(globals.end(), statics.words.begin(), statics.words.end());
     drop_unbakeable_globals(ctx, a, c, globals);
     keep_restored_statics(statics, globals);

@@ -197,4 +197,10 @@ const Module* module_holding(const Dump& run, std::uint64_t address) {
   return nullptr;
 }
 
+bool writable_at(const Module& m, std::uint64_t offset) {
+  for (const Segment& s : m.segments)
+    if ((s.flags & 2) && m.bias + offset >= s.start && m.bias + offset < s.end) return true;
+  return false;
+}
+
 }  // namespace fastboot::baker

@@ -57,6 +57,8 @@ struct Dump {
 
 // The module of a run whose segments hold `address`, or null.
 const Module* module_holding(const Dump& run, std::uint64_t address);
+// Whether `offset` (relative to m's load bias) lies in one of m's writable segments.
+bool writable_at(const Module& m, std::uint64_t offset);
 
 // Finds the allocation holding an arena offset in constant time: a table of the last allocation
 // starting at or before each 64-byte bucket of the arena. (A binary search over millions of

@@ -103,7 +103,7 @@ std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& j
   checkpoint(ctx);
   Classification c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
   ElfDataSymbols symbols;
-  std::vector<GlobalRestore> globals = analyze_globals(ctx, a, b, symbols);
+  std::vector<GlobalRestore> globals = analyze_globals(ctx, a, symbols, changed_globals(ctx, a, b));
   drop_unbakeable_globals(ctx, a, c, globals);
   note_restored_globals(ctx, a, globals);
   std::vector<std::uint64_t> from_globals;

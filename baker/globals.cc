@@ -8,13 +8,10 @@
 
 namespace fastboot::baker {
 
-namespace {
-
 std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 std::string label(const Module& m) { return m.is_executable ? "the program" : base_name(m.name); }
 
-// "a, b, c and 4 more", each name once.
 std::string summarize(std::vector<std::string> names) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -23,8 +20,6 @@ std::string summarize(std::vector<std::string> names) {
   if (names.size() > 8) list += fmt::format(" and {} more", names.size() - 8);
   return list;
 }
-
-}  // namespace
 
 bool is_sanitizer_state(const std::string& symbol) {
   for (const char* prefix : {"__asan", "__ubsan", "__tsan", "__lsan", "__msan", "__sanitizer"})
@@ -45,15 +40,14 @@ bool is_system_runtime(const Module& m) {
   return false;
 }
 
-namespace {
-
-// The words each module's writable data changed during the bake, sorted, by module.
 std::map<std::uint64_t, std::vector<std::uint64_t>> changed_words(const Dump& a) {
   std::map<std::uint64_t, std::vector<std::uint64_t>> changed;
   for (const auto& g : a.globals) changed[g.module].push_back(g.offset);
   for (auto& [m, offsets] : changed) std::sort(offsets.begin(), offsets.end());
   return changed;
 }
+
+namespace {
 
 // The object [start, end) that the word at `offset` of a module's data belongs to: its data
 // symbol's bytes, or, where no symbol says (a stripped library, a function-local static), the
@@ -112,7 +106,8 @@ std::vector<ChangedWord> changed_globals(const Context& ctx, const Dump& a, cons
   return words;
 }
 
-std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& sym,
+std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, DataSymbols& sym,
+                                           const std::vector<ChangedWord>& changed_globals,
                                            const std::vector<GlobalRestore>& statics) {
   std::vector<GlobalRestore> restore;
   std::set<std::pair<std::uint32_t, std::uint64_t>> taken;
@@ -127,7 +122,7 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Du
   };
   std::map<std::pair<std::uint64_t, std::uint64_t>, Object> objects;  // (module, start)
   const auto changed = changed_words(a);
-  for (const ChangedWord& w : changed_globals(ctx, a, b)) {
+  for (const ChangedWord& w : changed_globals) {
     if (taken.count({w.module, w.offset})) continue;
     const Module& m = a.modules[w.module];
     Span span = object_span(m, w.offset, sym, changed.at(w.module));
@@ -229,10 +224,7 @@ std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classi
     if (alloc_index == AllocIndex::kNone || !reachable[alloc_index]) continue;
     auto it = changed.find(p.module);
     if (it == changed.end()) continue;
-    bool writable = false;
-    for (const Segment& s : m.segments)
-      writable |= (s.flags & 2) && m.bias + untagged(p.target) >= s.start && m.bias + untagged(p.target) < s.end;
-    if (!writable) continue;
+    if (!writable_at(m, untagged(p.target))) continue;
     // A static the baked program gets back whole, as the initializers left it.
     if (std::any_of(restored.begin(), restored.end(), [&](const ModuleSpan& r) {
           return r.module == p.module && untagged(p.target) >= r.start && untagged(p.target) < r.end;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,9 +50,10 @@ struct ChangedWord {
 };
 std::vector<ChangedWord> changed_globals(const Context& ctx, const Dump& a, const Dump& b);
 
-// Classifies the changed globals, records notes and errors, and returns what to restore. Words
-// of `statics` (restored by analyze_statics) are taken as they are.
-std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, const Dump& b, DataSymbols& symbols,
+// Groups the changed globals (changed_globals) by object, records notes, and returns what to
+// restore. Words of `statics` (restored by analyze_statics) are taken as they are.
+std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, DataSymbols& symbols,
+                                           const std::vector<ChangedWord>& changed,
                                            const std::vector<GlobalRestore>& statics = {});
 
 // A note per module naming the objects that will be restored.
@@ -85,6 +87,15 @@ extern const char* const kBakeStateAdvice;
 // One error per pointer, naming the word by root and arena offset (the freezer's errors; the
 // baker names the object, its allocation site and its path, see diagnose.h).
 void report_pointers_to_bake_state(Context& ctx, const Dump& a, const std::vector<BakeStatePointer>& found);
+
+// How notes name a module ("the program", or the library's file name), a path's file name, and
+// a list of names ("a, b, c and 4 more", each name once).
+std::string label(const Module& m);
+std::string base_name(const std::string& path);
+std::string summarize(std::vector<std::string> names);
+
+// The offsets of the words of each module's writable data the bake changed, sorted, by module.
+std::map<std::uint64_t, std::vector<std::uint64_t>> changed_words(const Dump& a);
 
 // The C and C++ runtime libraries and the sanitizer runtimes: their internal state is theirs to
 // rebuild, never restored.

@@ -8,9 +8,6 @@ namespace fastboot::baker {
 
 namespace {
 
-std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
-std::string label(const Module& m) { return m.is_executable ? "the program" : base_name(m.name); }
-
 // The module of run `d` holding address, its index and the address relative to its load bias.
 bool locate(const Dump& d, std::uint64_t address, std::uint32_t* module, std::uint64_t* offset) {
   const Module* m = module_holding(d, address);
@@ -18,12 +15,6 @@ bool locate(const Dump& d, std::uint64_t address, std::uint32_t* module, std::ui
   *module = std::uint32_t(m - d.modules.data());
   *offset = address - m->bias;
   return true;
-}
-
-bool writable_at(const Module& m, std::uint64_t offset) {
-  for (const Segment& s : m.segments)
-    if ((s.flags & 2) && m.bias + offset >= s.start && m.bias + offset < s.end) return true;
-  return false;
 }
 
 // A recorded static or handler, its addresses made relative to their modules (the same in both
@@ -64,7 +55,8 @@ std::vector<Event> events_of(const Dump& d) {
 
 }  // namespace
 
-Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols& names) {
+Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols& names,
+                        const std::vector<ChangedWord>& changed_globals) {
   Statics out;
   if (a.statics.empty()) return out;
   if (!a.statics_complete || !b.statics_complete) {
@@ -76,19 +68,16 @@ Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols&
   const std::multiset<Event> in_b(eb.begin(), eb.end());
   auto in_both = [&](const Event& e) { return in_b.count(e) > 0; };
 
-  // Changed words by module and offset, and sorted offsets per module.
+  // Changed words by module and offset, and their sorted offsets per module.
   std::map<std::pair<std::uint32_t, std::uint64_t>, ChangedWord> changed;
-  std::map<std::uint32_t, std::vector<std::uint64_t>> offsets;
-  for (const ChangedWord& w : changed_globals(ctx, a, b)) {
-    changed[{w.module, w.offset}] = w;
-    offsets[w.module].push_back(w.offset);
-  }
-  for (auto& [m, list] : offsets) std::sort(list.begin(), list.end());
+  for (const ChangedWord& w : changed_globals) changed[{w.module, w.offset}] = w;
+  const auto offsets = changed_words(a);
   // Every guard, per module: a static's bytes never run into another's guard.
   std::map<std::uint32_t, std::set<std::uint64_t>> guards;
   for (const Event& e : ea)
     if (e.has_guard && !e.handler) guards[e.guard_module].insert(e.guard);
 
+  std::vector<std::pair<std::size_t, ExitHandler>> exits;  // with their place in run A's records
   ElfDataSymbols elf;  // mangled names: a guard's symbol names its static's
   std::set<std::pair<std::uint32_t, std::uint64_t>> done;
   std::map<std::string, std::vector<std::string>> not_restored;  // module -> "static (why)"
@@ -123,7 +112,9 @@ Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols&
       } else {
         start = own->exit.obj;
         end = start + 8;
-        const auto& list = offsets[mi];
+        static const std::vector<std::uint64_t> none;
+        auto in_module = offsets.find(mi);
+        const std::vector<std::uint64_t>& list = in_module == offsets.end() ? none : in_module->second;
         auto next_guard = guards[mi].upper_bound(start);
         std::uint64_t limit = next_guard == guards[mi].end() ? ~0ull : *next_guard;
         for (auto it = std::lower_bound(list.begin(), list.end(), start); it != list.end(); ++it) {
@@ -142,8 +133,7 @@ Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols&
 
     // Both runs constructed it, and registered the same handlers for it.
     std::string why;
-    Event guard_event = e;
-    if (!in_both(guard_event)) why = "the second bake run did not construct it";
+    if (!in_both(e)) why = "the second bake run did not construct it";
     for (const Event* h : handlers)
       if (why.empty() && (!h->exit_ok || !in_both(*h)))
         why = "its destructor is registered differently in the two bake runs";
@@ -192,7 +182,7 @@ Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols&
       ExitHandler x = h->exit;
       x.object = name;
       x.object_module = mi;
-      out.exits.push_back(x);
+      exits.push_back({std::size_t(h - ea.data()), x});
     }
   }
 
@@ -201,42 +191,24 @@ Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols&
   std::size_t dropped = 0;
   for (const Event& h : ea) {
     if (!h.handler || h.has_guard) continue;
-    if (h.exit_ok && h.exit.obj_module == ExitHandler::kNull && in_both(h)) out.exits.push_back(h.exit);
+    if (h.exit_ok && h.exit.obj_module == ExitHandler::kNull && in_both(h)) exits.push_back({std::size_t(&h - ea.data()), h.exit});
     else ++dropped;
   }
-  // Keep the bake's order of registration: handlers sorted by where they came in run A.
-  // (out.exits was filled static by static; re-sort by their first appearance.)
-  std::vector<ExitHandler> ordered;
-  for (const Event& h : ea) {
-    if (!h.handler) continue;
-    for (const ExitHandler& x : out.exits)
-      if (x.fn_module == h.exit.fn_module && x.fn == h.exit.fn && x.obj_module == h.exit.obj_module &&
-          x.obj == h.exit.obj && x.dso == h.exit.dso) {
-        ordered.push_back(x);
-        break;
-      }
-  }
-  out.exits = std::move(ordered);
+  // In the order run A registered them, which is the order they run in reverse at exit.
+  std::sort(exits.begin(), exits.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (auto& [order, x] : exits) out.exits.push_back(std::move(x));
 
   std::map<std::string, std::vector<std::string>> restored;
   for (const GlobalRestore& g : out.words)
     if (g.kind == GlobalRestore::guard) restored[label(a.modules[g.module])].push_back(g.object);
-  for (auto& [module, list] : restored) {
-    std::string text;
-    for (std::size_t i = 0; i < list.size() && i < 8; ++i) text += (i ? ", " : "") + list[i];
-    if (list.size() > 8) text += fmt::format(" and {} more", list.size() - 8);
-    note(ctx) << module << ": the function-local static" << (list.size() == 1 ? " " : "s ") << text
+  for (auto& [module, list] : restored)
+    note(ctx) << module << ": the function-local static" << (list.size() == 1 ? " " : "s ") << summarize(list)
               << (list.size() == 1 ? " was" : " were") << " constructed by the initializers and will be restored "
               << "at startup, with " << (list.size() == 1 ? "its guard and destructor" : "their guards and destructors");
-  }
-  for (auto& [module, list] : not_restored) {
-    std::string text;
-    for (std::size_t i = 0; i < list.size() && i < 8; ++i) text += (i ? "; " : "") + list[i];
-    if (list.size() > 8) text += fmt::format("; and {} more", list.size() - 8);
+  for (auto& [module, list] : not_restored)
     note(ctx) << module << ": function-local static" << (list.size() == 1 ? " " : "s ")
-              << "the initializers constructed cannot be restored: " << text
+              << "the initializers constructed cannot be restored: " << summarize(list)
               << "; the baked program constructs " << (list.size() == 1 ? "it" : "them") << " again";
-  }
   if (dropped)
     note(ctx) << "the initializers registered " << dropped << " exit handler" << (dropped == 1 ? "" : "s")
               << " for objects the baked program does not get back (on the heap, or globals of a library they "

@@ -38,7 +38,8 @@ struct Statics {
 
 // The statics both runs constructed that can be restored, with their exit handlers, and the exit
 // handlers of no static the initializers registered (null object). Notes name what is not.
-Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols& names);
+Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols& names,
+                        const std::vector<ChangedWord>& changed);  // changed_globals(ctx, a, b)
 
 // Drops the exit handlers (and object spans) of statics no longer among `globals` (taken out by
 // drop_unbakeable_globals).

@@ -19,9 +19,6 @@
 #include "fastboot/bake-protocol.h"
 #include "runtime.h"
 
-extern "C" char __start_fastboot_state[] __attribute__((weak));
-extern "C" char __stop_fastboot_state[] __attribute__((weak));
-
 namespace fastboot::rt {
 namespace {
 
@@ -138,22 +135,13 @@ bool snapshot_module(const ModuleInfo& m, void* arg) {
   return true;
 }
 
-// The runtime's own state and the roots' own objects change during every bake; they are not
-// globals of the program.
+// The runtime's own state (the arena's bookkeeping, its FASTBOOT_STATE globals, what it records
+// of the statics) and the roots' own objects change during every bake; they are not globals of
+// the program.
 bool excluded(uintptr_t addr) {
   uintptr_t lo, hi;
   arena_state_range(&lo, &hi);
-  if (addr + 8 > lo && addr < hi) return true;
-  // The runtime's mutable globals (FASTBOOT_STATE): what it records of the statics, say.
-  auto state_lo = reinterpret_cast<uintptr_t>(__start_fastboot_state);
-  auto state_hi = reinterpret_cast<uintptr_t>(__stop_fastboot_state);
-  if (state_lo && addr + 8 > state_lo && addr < state_hi) return true;
-  for (detail::root_base* list : {first_root(), first_frozen()})
-    for (detail::root_base* r = list; r; r = r->next) {
-      auto a = reinterpret_cast<uintptr_t>(r);
-      if (addr + 8 > a && addr < a + sizeof(*r)) return true;
-    }
-  return false;
+  return (addr + 8 > lo && addr < hi) || runtime_data(addr);
 }
 
 uint64_t collect_changed_globals(const SnapshotSet& set, Buffer* out) {

@@ -25,29 +25,6 @@ namespace {
 
 namespace proto = fastboot::protocol;
 
-// A growable array on malloc.
-template <class T>
-struct Array {
-  T* data = nullptr;
-  size_t size = 0, cap = 0;
-  bool ok = true;
-  Array() = default;
-  Array(const Array&) = delete;
-  ~Array() { free(data); }
-  T* push(const T& v) {
-    if (!ok) return nullptr;
-    if (size == cap) {
-      size_t c = cap ? cap * 2 : 256;
-      auto* d = static_cast<T*>(realloc(data, c * sizeof(T)));
-      if (!d) return ok = false, nullptr;
-      data = d;
-      cap = c;
-    }
-    data[size] = v;
-    return &data[size++];
-  }
-};
-
 struct Block {
   uintptr_t start;
   size_t size;
@@ -70,10 +47,7 @@ bool collect(const ModuleInfo& m, void* arg) {
   auto& c = *static_cast<Modules*>(arg);
   proto::FirstRunModule d{c.strings.size, m.is_executable ? 1u : 0u};
   const char* name = m.is_executable ? "" : m.name;
-  for (const char* s = name;; ++s) {
-    c.strings.push(*s);
-    if (!*s) break;
-  }
+  c.strings.append(name, strlen(name) + 1);
   auto* ph = static_cast<const ElfW(Phdr)*>(m.phdrs);
   for (unsigned i = 0; i < m.phnum; ++i)
     if (ph[i].p_type == PT_LOAD)

@@ -81,29 +81,11 @@ void log_line(const char* fmt, ...) {
 }
 
 // A growable text, on malloc (frozen roots are resolved in ordinary processes, never in a bake's
-// capture).
-struct Text {
-  char* data = nullptr;
-  size_t size = 0, cap = 0;
-  bool ok = true;
-  Text() = default;
-  Text(const Text&) = delete;
-  ~Text() { free(data); }
+// capture), kept NUL-terminated.
+struct Text : Array<char> {
   void add(const char* s, size_t n) {
-    if (!ok) return;
-    if (size + n + 1 > cap) {
-      size_t c = cap ? cap * 2 : 4096;
-      while (c < size + n + 1) c *= 2;
-      auto* d = static_cast<char*>(realloc(data, c));
-      if (!d) {
-        ok = false;
-        return;
-      }
-      data = d;
-      cap = c;
-    }
-    memcpy(data + size, s, n);
-    size += n;
+    if (!reserve(size + n + 1)) return;
+    append(s, n);
     data[size] = 0;
   }
   void add(const char* s) { add(s, strlen(s)); }
@@ -395,13 +377,11 @@ void open_cache_file(int dir, const char* name, const detail::root_base& r, cons
     f->why = "the image is truncated";
     return;
   }
-  char* text = static_cast<char*>(malloc(h.inputs_size + 1));
-  if (!text) {
+  if (!f->inputs.reserve(h.inputs_size + 1)) {
     f->why = "out of memory";
     return;
   }
-  f->inputs.data = text;  // owned from here
-  f->inputs.cap = h.inputs_size + 1;
+  char* text = f->inputs.data;
   if (!read_at(f->fd, text, h.inputs_size, h.inputs_offset) || img::checksum(text, h.inputs_size) != h.inputs_checksum ||
       memchr(text, 0, h.inputs_size)) {
     f->why = "the image is damaged";

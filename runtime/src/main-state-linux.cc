@@ -25,9 +25,6 @@
 
 #include "runtime.h"
 
-extern "C" char __start_fastboot_state[] __attribute__((weak));
-extern "C" char __stop_fastboot_state[] __attribute__((weak));
-
 namespace fastboot::rt {
 namespace {
 
@@ -121,16 +118,9 @@ bool watch_module(const ModuleInfo& m, void* arg) {
 }
 
 bool excluded(uintptr_t addr) {
-  auto lo = reinterpret_cast<uintptr_t>(__start_fastboot_state), hi = reinterpret_cast<uintptr_t>(__stop_fastboot_state);
-  if (addr + 8 > lo && addr < hi) return true;
   for (unsigned i = 0; i < state.lazy_count; ++i)
     if (addr >= state.lazy[i].lo && addr < state.lazy[i].hi) return true;
-  for (detail::root_base* list : {first_root(), first_frozen()})
-    for (detail::root_base* r = list; r; r = r->next) {
-      auto a = reinterpret_cast<uintptr_t>(r);
-      if (addr + 8 > a && addr < a + sizeof(*r)) return true;
-    }
-  return false;
+  return runtime_data(addr);
 }
 
 uint64_t mix(uint64_t h, uint64_t w) {

@@ -7,6 +7,9 @@
 
 #include "runtime.h"
 
+extern "C" char __start_fastboot_state[] __attribute__((weak));
+extern "C" char __stop_fastboot_state[] __attribute__((weak));
+
 namespace fastboot {
 namespace {
 FASTBOOT_STATE detail::root_base* head;
@@ -18,6 +21,17 @@ FASTBOOT_STATE detail::root_base* frozen_tail;
 namespace rt {
 detail::root_base* first_root() { return head; }
 detail::root_base* first_frozen() { return frozen_head; }
+
+bool runtime_data(uintptr_t addr) {
+  auto lo = reinterpret_cast<uintptr_t>(__start_fastboot_state), hi = reinterpret_cast<uintptr_t>(__stop_fastboot_state);
+  if (lo && addr + 8 > lo && addr < hi) return true;
+  for (detail::root_base* list : {first_root(), first_frozen()})
+    for (detail::root_base* r = list; r; r = r->next) {
+      auto a = reinterpret_cast<uintptr_t>(r);
+      if (addr + 8 > a && addr < a + sizeof(*r)) return true;
+    }
+  return false;
+}
 void add_frozen(detail::root_base& r) {
   if (frozen_tail) frozen_tail->next = &r;
   else frozen_head = &r;

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 #include <pthread.h>
 
@@ -109,6 +111,42 @@ bool track_here();
 void track_join();
 void track_leave();
 
+// A growable array on malloc, for the runtime's work outside a bake's capture (a frozen root's
+// first run and its cache files). Running out of memory clears ok for good: later pushes and
+// appends do nothing, and the caller checks ok once at the end.
+template <class T>
+struct Array {
+  T* data = nullptr;
+  std::size_t size = 0, cap = 0;
+  bool ok = true;
+  Array() = default;
+  Array(const Array&) = delete;
+  Array& operator=(const Array&) = delete;
+  ~Array() { free(data); }
+  // Room for n elements in all; false (and ok false) when there is none.
+  bool reserve(std::size_t n) {
+    if (!ok) return false;
+    if (n <= cap) return true;
+    std::size_t c = cap ? cap * 2 : 256;
+    while (c < n) c *= 2;
+    auto* d = static_cast<T*>(realloc(data, c * sizeof(T)));
+    if (!d) return ok = false;
+    data = d;
+    cap = c;
+    return true;
+  }
+  T* push(const T& v) {
+    if (!reserve(size + 1)) return nullptr;
+    data[size] = v;
+    return &data[size++];
+  }
+  void append(const T* p, std::size_t n) {
+    if (!reserve(size + n)) return;
+    if (n) memcpy(data + size, p, n * sizeof(T));
+    size += n;
+  }
+};
+
 // Reads a module's writable data as raw words: under AddressSanitizer that memory holds poisoned
 // redzones between globals, which these deliberate whole-segment reads must not trip.
 __attribute__((no_sanitize("address"), optimize("no-tree-loop-distribute-patterns"))) inline void copy_words(
@@ -163,6 +201,9 @@ detail::root_base* first_root();
 // Frozen roots (frozen-linux.cc registers them; the bake builds one when asked).
 detail::root_base* first_frozen();
 void add_frozen(detail::root_base& r);
+// The runtime's own words: its mutable globals (FASTBOOT_STATE) and the roots' objects, which
+// change as it works and are no state of the program's.
+bool runtime_data(std::uintptr_t addr);
 // The freezer's entry in this program, set when a frozen root registers: __wrap_main runs it in
 // the freezer's background process (FASTBOOT_FREEZE_ROOT), so programs without frozen roots
 // never link it.

@@ -25,15 +25,8 @@ struct Tables {
   std::string empty;
 };
 
-// tests/frozen builds it with E2E_FROZEN, -static: a frozen root where the C library is part of
-// the executable.
-#ifdef E2E_FROZEN
-template <class T>
-using Root = fastboot::frozen<T>;
-#else
-template <class T>
-using Root = fastboot::root<T>;
-#endif
+// tests/frozen builds it with E2E_FROZEN, -static (Root, e2e.h): a frozen root where the C
+// library is part of the executable.
 
 static Root<Tables> tables{"tables", [] {
   ++initializer_runs;

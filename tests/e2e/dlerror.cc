@@ -32,14 +32,7 @@ struct Table {
 
 }  // namespace
 
-// tests/frozen builds it with E2E_FROZEN: the freezer runs the same passes.
-#ifdef E2E_FROZEN
-template <class T>
-using Root = fastboot::frozen<T>;
-#else
-template <class T>
-using Root = fastboot::root<T>;
-#endif
+// tests/frozen builds it with E2E_FROZEN (Root, e2e.h): the freezer runs the same passes.
 
 static Root<Table> table{"table", [] {
   ++initializer_runs;

@@ -9,6 +9,15 @@
 
 inline std::atomic<int> initializer_runs{0};
 
+// A root, or a frozen root where tests/frozen builds the same program with E2E_FROZEN.
+#ifdef E2E_FROZEN
+template <class T>
+using Root = fastboot::frozen<T>;
+#else
+template <class T>
+using Root = fastboot::root<T>;
+#endif
+
 inline void print_status() {
   std::printf("status: baked=%d inits=%d\n", fastboot::baked() ? 1 : 0, initializer_runs.load());
 }

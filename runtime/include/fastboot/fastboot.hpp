@@ -131,6 +131,19 @@ const void* resolve_frozen(root_base& r);
 // A frozen map's value for a key.
 const void* resolve_keyed(root_base& map, const char* key, std::size_t key_size);
 
+// The description of a value of type T built by `init`, shared by every kind of root: the
+// caller sets how it is constructed (construct, or construct_keyed) and registers it.
+template <class T, class Fn>
+void describe(root_base& b, const char* name, Fn* init) {
+  b.name = name;
+  b.size = sizeof(T);
+  b.align = alignof(T);
+  b.type_hash = type_hash<T>();
+  b.init = init;
+  if constexpr (dead::has_v<T>) b.clear_dead = &dead::clear_root<T>;
+  else b.clear_dead = nullptr;
+}
+
 // What a root and a frozen root share: the value's description and the first access.
 template <class T, bool Frozen>
 class basic_root {
@@ -140,14 +153,8 @@ class basic_root {
   template <class F, class = std::enable_if_t<std::is_invocable_r_v<T, F&>>>
   basic_root(const char* name, F init) {
     using Fn = std::decay_t<F>;
-    base_.name = name;
-    base_.size = sizeof(T);
-    base_.align = alignof(T);
-    base_.type_hash = detail::type_hash<T>();
-    base_.init = new Fn(std::move(init));
+    describe<T>(base_, name, new Fn(std::move(init)));
     base_.construct = [](void* fn, void* where) { ::new (where) T((*static_cast<Fn*>(fn))()); };
-    if constexpr (dead::has_v<T>) base_.clear_dead = &dead::clear_root<T>;
-    else base_.clear_dead = nullptr;
     if constexpr (Frozen) detail::register_frozen(base_);
     else detail::register_root(base_);
   }
@@ -192,17 +199,11 @@ class frozen_map {
   template <class F, class = std::enable_if_t<std::is_invocable_r_v<T, F&, std::string_view>>>
   frozen_map(const char* name, F init) {
     using Fn = std::decay_t<F>;
-    base_.name = name;
-    base_.size = sizeof(T);
-    base_.align = alignof(T);
-    base_.type_hash = detail::type_hash<T>();
-    base_.init = new Fn(std::move(init));
+    detail::describe<T>(base_, name, new Fn(std::move(init)));
     base_.construct = nullptr;
     base_.construct_keyed = [](void* fn, const char* key, std::size_t size, void* where) {
       ::new (where) T((*static_cast<Fn*>(fn))(std::string_view(key, size)));
     };
-    if constexpr (detail::dead::has_v<T>) base_.clear_dead = &detail::dead::clear_root<T>;
-    else base_.clear_dead = nullptr;
     detail::register_frozen(base_);
   }
   frozen_map(const frozen_map&) = delete;
