@@ -147,10 +147,10 @@ Baked bake_once(Context& ctx) {
   Reachability reach;
   {
     Timer t(ctx, "reach and diagnose");
-    std::vector<std::uint64_t> from_globals;
-    for (const GlobalRestore& g : globals)
-      if (g.kind == GlobalRestore::arena) from_globals.push_back(g.arena_offset);
+    GlobalSources sources = global_sources(a, globals);
+    const std::vector<std::uint64_t>& from_globals = sources.offsets;
     reach = reachable_allocations(a, c, from_globals);
+    reach.global_names = std::move(sources.names);
     report_unbakeable(ctx, a, c, reach);
     report_bake_state(ctx, a, reach, pointers_to_bake_state(a, c, reach.reached, symbols, statics.objects));
     if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))

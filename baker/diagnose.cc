@@ -43,8 +43,10 @@ std::string reached_by(const Dump& a, Symbolizer& sym, PaddingOracle& types, con
       if (alloc.flags & protocol::kAllocRootObject)
         hops.push_back(fmt::format("root '{}'", alloc.root < a.roots.size() ? a.roots[alloc.root].name : "?"));
       else
-        hops.push_back(fmt::format("a global restored at startup → an object of {} bytes allocated by {}", alloc.size,
-                                   sym.describe(alloc.site)));
+        hops.push_back(fmt::format("{} → an object of {} bytes allocated by {}",
+                                   e.global < reach.global_names.size() ? reach.global_names[e.global]
+                                                                        : std::string("a global restored at startup"),
+                                   alloc.size, sym.describe(alloc.site)));
       break;
     }
     // Name the member that holds the pointer when the holder's type is known.

@@ -179,9 +179,17 @@ void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& 
   // The restored words by object, as analyze_globals grouped them.
   std::map<std::pair<std::uint32_t, std::string>, std::vector<std::size_t>> objects;
   for (std::size_t i = 0; i < globals.size(); ++i) objects[{globals[i].module, globals[i].object}].push_back(i);
+  std::set<std::pair<std::uint64_t, std::uint64_t>> held_a_value;  // (module, offset) nonzero before the bake
+  for (const auto& g : a.globals)
+    if (g.before) held_a_value.insert({g.module, g.offset});
   std::vector<bool> drop(globals.size());
   std::map<std::string, std::vector<std::string>> dropped;  // module -> objects
   for (const auto& [key, words] : objects) {
+    // Only lazily computed state comes back by being computed again.
+    if (std::any_of(words.begin(), words.end(), [&](std::size_t i) {
+          return globals[i].kind == GlobalRestore::guard || held_a_value.count({globals[i].module, globals[i].offset});
+        }))
+      continue;
     std::vector<std::uint64_t> starts;
     for (std::size_t i : words)
       if (globals[i].kind == GlobalRestore::arena) starts.push_back(globals[i].arena_offset);
@@ -201,6 +209,23 @@ void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& 
               << "; not restored: the baked program starts with " << (objs.size() == 1 ? "its" : "their")
               << " initial value" << (objs.size() == 1 ? "" : "s") << ", and the library builds that state again "
               << "where it runs";
+}
+
+GlobalSources global_sources(const Dump& a, const std::vector<GlobalRestore>& globals) {
+  std::set<std::pair<std::uint32_t, std::string>> statics;
+  for (const GlobalRestore& g : globals)
+    if (g.kind == GlobalRestore::guard) statics.insert({g.module, g.object});
+  GlobalSources out;
+  for (const GlobalRestore& g : globals) {
+    if (g.kind != GlobalRestore::arena) continue;
+    const Module& m = a.modules[g.module];
+    out.offsets.push_back(g.arena_offset);
+    out.names.push_back(statics.count({g.module, g.object})
+                            ? fmt::format("the function-local static {} ({}), constructed by the initializers", g.object,
+                                          label(m))
+                            : fmt::format("{} ({}), changed by the initializers", g.object, label(m)));
+  }
+  return out;
 }
 
 std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classification& c,

@@ -60,11 +60,22 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, DataSymb
 void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals);
 
 // Takes out of `globals` every object whose heap holds a word that cannot be baked where no root
-// reaches it: state of a library that differs between the bake runs (a default locale computed
-// from the environment, a random seed). The baked program starts with that object's initial
-// value, so the library builds the state again where it runs, as it would unbaked; a note names
-// the object and what differed. Words a root reaches stay errors.
+// reaches it, when the object is state a library computes lazily: every word of it was zero
+// before the initializers ran (a default locale computed from the environment and cached behind
+// a null pointer). The baked program starts with it empty, so the library builds the state again
+// where it runs, as it would unbaked; a note names the object and what differed. Any other
+// object stays, and its words are errors: a function-local static the initializers constructed,
+// or an object that held a value before them (a registry they added to), would come back without
+// what the initializers put in it. Words a root reaches stay errors.
 void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& c, std::vector<GlobalRestore>& globals);
+
+// The arena offsets restored globals point at, and what each is ("the function-local static X,
+// restored at startup"), for reachable_allocations and the paths its diagnostics print.
+struct GlobalSources {
+  std::vector<std::uint64_t> offsets;
+  std::vector<std::string> names;
+};
+GlobalSources global_sources(const Dump& a, const std::vector<GlobalRestore>& globals);
 
 // A reachable baked pointer into writable data of a module that the bake itself changed (a
 // function-local static the initializers constructed, a library's registry): the baked

@@ -10,7 +10,7 @@ namespace {
 // Breadth first from the roots and `extra`. A pointer reaches the allocation it lies in, or that
 // it is one past the end of when no allocation starts there; an address that is both the end of
 // one allocation and the start of the next reads as the start, unless `ambiguous_starts` is false:
-// then it reaches nothing.
+// then it reaches nothing, except a root's object, which starts there.
 Reachability walk(const Dump& a, const Classification& c, const std::vector<std::uint64_t>& extra,
                   bool ambiguous_starts) {
   const auto& allocs = a.allocs;
@@ -21,6 +21,7 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
   std::vector<std::size_t> work;  // breadth first, so parents give shortest paths
   std::size_t next = 0;
   Reachability::Edge via;
+  bool root = false;
   AllocIndex holding(allocs, a.arena.size());
   auto mark = [&](std::uint64_t t) {
     std::size_t i = holding.at_or_before(t);
@@ -28,13 +29,20 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
     auto it = allocs.begin() + std::ptrdiff_t(i);
     // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
     if (t > it->offset + it->size || reached[i]) return;
-    if (!ambiguous_starts && t == it->offset && i > 0 && allocs[i - 1].offset + allocs[i - 1].size == t) return;
+    if (!ambiguous_starts && !root && t == it->offset && i > 0 && allocs[i - 1].offset + allocs[i - 1].size == t)
+      return;
     reached[i] = true;
     r.parent[i] = via;
     work.push_back(i);
   };
+  root = true;
   for (const Root& r : a.roots) mark(r.object_offset);
-  for (std::uint64_t t : extra) mark(t);
+  root = false;
+  for (std::size_t g = 0; g < extra.size(); ++g) {
+    via.global = g;
+    mark(extra[g]);
+  }
+  via.global = Reachability::kNone;
   while (next < work.size()) {
     std::size_t index = work[next++];
     const auto& alloc = allocs[index];

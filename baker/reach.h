@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "diff.h"
@@ -16,9 +17,12 @@ struct Reachability {
   struct Edge {
     std::size_t from = kNone;   // the allocation holding the pointer; kNone for a root or global
     std::uint64_t offset = 0;   // where in `from` the pointer is
+    std::size_t global = kNone;  // from == kNone and not a root: the index of the global in `extra`
   };
   std::vector<bool> reached;  // per allocation
   std::vector<Edge> parent;   // per allocation: how it was first reached (a shortest path)
+  // What the globals in `extra` are, for diagnostics (filled by the caller; may be empty).
+  std::vector<std::string> global_names;
 };
 
 // `extra` holds arena offsets that are pointed to from outside the arena (restored globals).

@@ -1,5 +1,7 @@
 #include "statics.h"
 
+#include "diff.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -77,6 +79,7 @@ Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols&
   for (const Event& e : ea)
     if (e.has_guard && !e.handler) guards[e.guard_module].insert(e.guard);
 
+  const std::string env = varied_variables_read(ctx);
   std::vector<std::pair<std::size_t, ExitHandler>> exits;  // with their place in run A's records
   ElfDataSymbols elf;  // mangled names: a guard's symbol names its static's
   std::set<std::pair<std::uint32_t, std::uint64_t>> done;
@@ -168,7 +171,13 @@ Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols&
       words.push_back(g);
     }
     if (!why.empty()) {
-      not_restored[label(m)].push_back(name + " (" + why + ")");
+      // Constructed again in the baked program, it would lack what the initializers put in it.
+      error(ctx) << label(m) << ": the function-local static " << name << ", which the initializers constructed, "
+                 << "cannot be restored: " << why << "; the baked program would construct it again, without what "
+                 << "the initializers put in it" << (env.empty() ? "" : " (the initializers read " + env + ", which the "
+                                                     "second bake run sets to " + ctx.varied_environment + ")")
+                 << ". Keep it out of the initializers (use it first in main), or make what it holds the same in "
+                    "every run";
       continue;
     }
     GlobalRestore g{mi, e.guard & ~7ull, 0, name};
