@@ -116,6 +116,9 @@ Baked bake_once(Context& ctx) {
     Timer t(ctx, "diff and classify");
     c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
   }
+  // Run B's heap has said what it had to: the peak of a bake is lower without it.
+  std::vector<std::uint8_t>().swap(b.arena);
+  std::vector<protocol::DumpAlloc>().swap(b.allocs);
   if (ctx.opts.verbose && c.leftover_words)
     note(ctx) << c.leftover_words << " word" << (c.leftover_words == 1 ? "" : "s") << " differed between the bake "
               << "runs only by halves of addresses (leftover bytes of registers and stack in padding or "
@@ -150,9 +153,12 @@ Baked bake_once(Context& ctx) {
     GlobalSources sources = global_sources(a, globals);
     const std::vector<std::uint64_t>& from_globals = sources.offsets;
     reach = reachable_allocations(a, c, from_globals);
+    std::vector<BakeStatePointer> bake_state = pointers_to_bake_state(a, c, reach.reached, symbols, statics.objects);
+    if (reaches_unbakeable(c, reach) || !bake_state.empty())  // errors follow: walk again for their paths
+      reach = reachable_allocations(a, c, from_globals, /*paths=*/true);
     reach.global_names = std::move(sources.names);
     report_unbakeable(ctx, a, c, reach);
-    report_bake_state(ctx, a, reach, pointers_to_bake_state(a, c, reach.reached, symbols, statics.objects));
+    report_bake_state(ctx, a, reach, bake_state);
     if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))
       throw TryWithGaps{};
   }

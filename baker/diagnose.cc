@@ -35,6 +35,7 @@ std::string where(const Dump& a, Symbolizer& sym, PaddingOracle& types, std::siz
 // "root 'dict' → at +8: an object of 32 bytes allocated by make() at main.cc:12 → ..."
 std::string reached_by(const Dump& a, Symbolizer& sym, PaddingOracle& types, const Reachability& reach,
                        std::size_t index) {
+  if (reach.parent.size() != a.allocs.size()) return "a root or a restored global (the path was not recorded)";
   std::vector<std::string> hops;  // from the object back to its root
   for (std::size_t i = index, guard = 0; guard < 10000; ++guard) {
     const auto& alloc = a.allocs[i];

@@ -3,7 +3,7 @@
 
 #include <cstring>
 #include <fcntl.h>
-#include <sys/mman.h>
+#include <cerrno>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,10 +16,13 @@ namespace fastboot::baker {
 namespace {
 
 // Reads straight out of the mapped file: one copy into the dump's vectors, no buffer between.
+// Reads a dump's sections in order, each straight into the vector that keeps it: a dump of a
+// large heap is gigabytes, and neither a buffer of the whole file nor a mapping of it (whose
+// pages count as the baker's memory) is held beside the copies.
 struct Reader {
-  const char* data;
-  std::size_t size;
-  std::size_t pos = 0;
+  int fd;
+  std::uint64_t size;
+  std::uint64_t pos = 0;
   bool ok = true;
   template <class T>
   std::vector<T> take(std::uint64_t count) {
@@ -29,7 +32,16 @@ struct Reader {
       return out;
     }
     out.resize(count);
-    if (count) std::memcpy(out.data(), data + pos, count * sizeof(T));
+    char* to = reinterpret_cast<char*>(out.data());
+    for (std::uint64_t done = 0, want = count * sizeof(T); done < want;) {
+      ssize_t n = pread(fd, to + done, std::min<std::uint64_t>(want - done, 1u << 30), off_t(pos + done));
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        ok = false;
+        return {};
+      }
+      done += std::uint64_t(n);
+    }
     pos += count * sizeof(T);
     return out;
   }
@@ -38,6 +50,31 @@ struct Reader {
 }  // namespace
 
 AllocIndex::AllocIndex(const std::vector<protocol::DumpAlloc>& allocs, std::uint64_t arena_size) : allocs_(allocs) {
+  bool granular = allocs.size() < (1ull << 32);
+  std::uint64_t last_granule = 0;
+  for (std::size_t i = 0; i < allocs.size() && granular; ++i) {
+    std::uint64_t g = allocs[i].offset >> kGranuleShift;
+    granular = (allocs[i].offset & ((1u << kGranuleShift) - 1)) == 0 && (i == 0 || g > last_granule) &&
+               allocs[i].offset < arena_size + (1u << kGranuleShift);
+    last_granule = g;
+  }
+  if (granular) {
+    std::uint64_t words = ((arena_size >> kGranuleShift) >> 6) + 1;
+    starts_.assign(words, 0);
+    before_.assign(words, 0);
+    for (const auto& a : allocs) {
+      std::uint64_t g = a.offset >> kGranuleShift;
+      if ((g >> 6) < words) starts_[g >> 6] |= 1ull << (g & 63);
+    }
+    std::uint32_t count = 0;
+    for (std::uint64_t w = 0; w < words; ++w) {
+      before_[w] = count;
+      count += std::uint32_t(__builtin_popcountll(starts_[w]));
+    }
+    if (count == allocs.size()) return;
+    starts_.clear();
+    before_.clear();
+  }
   bucket_.assign((arena_size >> kBucketShift) + 2, 0);
   std::size_t i = 0;
   for (std::size_t b = 0; b < bucket_.size(); ++b) {
@@ -47,7 +84,7 @@ AllocIndex::AllocIndex(const std::vector<protocol::DumpAlloc>& allocs, std::uint
   }
 }
 
-std::size_t AllocIndex::at_or_before(std::uint64_t t) const {
+std::size_t AllocIndex::at_or_before_by_bucket(std::uint64_t t) const {
   std::size_t b = std::min<std::size_t>(t >> kBucketShift, bucket_.size() - 1);
   std::size_t count = bucket_[b];  // allocations starting at or before the bucket's start
   while (count < allocs_.size() && allocs_[count].offset <= t) ++count;
@@ -116,21 +153,16 @@ bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions
 }
 
 std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
-  // Dumps of large heaps are gigabytes: map the file rather than read it into a buffer.
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  void* map = MAP_FAILED;
-  if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0)
-    map = mmap(nullptr, std::size_t(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  if (fd >= 0) close(fd);
-  struct Unmap {
-    void* p;
-    std::size_t n;
-    ~Unmap() {
-      if (p != MAP_FAILED) munmap(p, n);
+  if (fd >= 0 && fstat(fd, &st) != 0) st.st_size = 0;
+  struct Close {
+    int fd;
+    ~Close() {
+      if (fd >= 0) close(fd);
     }
-  } unmap{map, std::size_t(st.st_size)};
-  Reader r{map == MAP_FAILED ? nullptr : static_cast<const char*>(map), map == MAP_FAILED ? 0 : std::size_t(st.st_size)};
+  } closer{fd};
+  Reader r{fd, fd >= 0 ? std::uint64_t(st.st_size) : 0};
   auto header = r.take<protocol::DumpHeader>(1);
   if (!r.ok || std::memcmp(header[0].magic, protocol::kDumpMagic, 8) != 0) {
     error(ctx) << path << ": not a fastboot dump (is the program linked with an older runtime?)";

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "commands/commands.h"
+#include "huge-pages.h"
 
 namespace {
 
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
     fmt::print("{}", kUsage);
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "bake" || args[0] == "link") fastboot::baker::exec_with_huge_pages(argv);
   for (const Command& c : kCommands)
     if (args[0] == c.name) {
       std::vector<std::string> rest(args.begin() + 1, args.end());

@@ -12,11 +12,11 @@ namespace {
 // one allocation and the start of the next reads as the start, unless `ambiguous_starts` is false:
 // then it reaches nothing, except a root's object, which starts there.
 Reachability walk(const Dump& a, const Classification& c, const std::vector<std::uint64_t>& extra,
-                  bool ambiguous_starts) {
+                  bool ambiguous_starts, bool paths) {
   const auto& allocs = a.allocs;
   Reachability r;
   r.reached.assign(allocs.size(), false);
-  r.parent.assign(allocs.size(), {});
+  if (paths) r.parent.assign(allocs.size(), {});
   auto& reached = r.reached;
   std::vector<std::size_t> work;  // breadth first, so parents give shortest paths
   std::size_t next = 0;
@@ -32,7 +32,7 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
     if (!ambiguous_starts && !root && t == it->offset && i > 0 && allocs[i - 1].offset + allocs[i - 1].size == t)
       return;
     reached[i] = true;
-    r.parent[i] = via;
+    if (paths) r.parent[i] = via;
     work.push_back(i);
   };
   root = true;
@@ -43,7 +43,16 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
     mark(extra[g]);
   }
   via.global = Reachability::kNone;
+  // Allocations are visited in the order they were reached, which in a large heap is all over
+  // the arena: the ones a few places ahead in the queue are fetched while this one is read.
+  constexpr std::size_t kAhead = 16;
   while (next < work.size()) {
+    if (next + 2 * kAhead < work.size()) __builtin_prefetch(&allocs[work[next + 2 * kAhead]]);
+    if (next + kAhead < work.size()) {
+      std::uint64_t ahead = allocs[work[next + kAhead]].offset;
+      __builtin_prefetch(a.arena.data() + ahead);
+      __builtin_prefetch(&c.bitmap[ahead / 8 / 64]);
+    }
     std::size_t index = work[next++];
     const auto& alloc = allocs[index];
     std::uint64_t end = std::min<std::uint64_t>(alloc.offset + alloc.size, a.arena.size());
@@ -62,8 +71,14 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
 }  // namespace
 
 Reachability reachable_allocations(const Dump& a, const Classification& c,
-                                   const std::vector<std::uint64_t>& extra) {
-  return walk(a, c, extra, true);
+                                   const std::vector<std::uint64_t>& extra, bool paths) {
+  return walk(a, c, extra, true, paths);
+}
+
+bool reaches_unbakeable(const Classification& c, const Reachability& reach) {
+  for (const BadWord& w : c.bad)
+    if (reach.reached[w.alloc]) return true;
+  return false;
 }
 
 bool reaches_any(const Dump& a, const Classification& c, const std::vector<std::uint64_t>& starts,
@@ -97,10 +112,8 @@ bool reaches_any(const Dump& a, const Classification& c, const std::vector<std::
 
 bool unbakeable_only_through_boundaries(const Dump& a, const Classification& c, const Reachability& reach,
                                         const std::vector<std::uint64_t>& extra) {
-  bool any = false;
-  for (const BadWord& w : c.bad) any |= reach.reached[w.alloc];
-  if (!any) return false;
-  Reachability certain = walk(a, c, extra, false);
+  if (!reaches_unbakeable(c, reach)) return false;
+  Reachability certain = walk(a, c, extra, false, false);
   for (const BadWord& w : c.bad)
     if (reach.reached[w.alloc] && !certain.reached[w.alloc]) return true;
   return false;

@@ -20,14 +20,19 @@ struct Reachability {
     std::size_t global = kNone;  // from == kNone and not a root: the index of the global in `extra`
   };
   std::vector<bool> reached;  // per allocation
-  std::vector<Edge> parent;   // per allocation: how it was first reached (a shortest path)
+  std::vector<Edge> parent;   // per allocation: how it was first reached (a shortest path); only
+                              // when asked for
   // What the globals in `extra` are, for diagnostics (filled by the caller; may be empty).
   std::vector<std::string> global_names;
 };
 
 // `extra` holds arena offsets that are pointed to from outside the arena (restored globals).
+// With `paths`, also how each allocation was reached (Reachability::parent), which only errors
+// print: recording it costs a write at a random place per allocation, and memory.
 Reachability reachable_allocations(const Dump& a, const Classification& c,
-                                   const std::vector<std::uint64_t>& extra);
+                                   const std::vector<std::uint64_t>& extra, bool paths = false);
+// Whether a word that cannot be relocated is reachable (then errors follow, with paths).
+bool reaches_unbakeable(const Classification& c, const Reachability& reach);
 
 // Whether a walk from `starts` (arena offsets), entering no allocation marked in `skip`, reaches
 // an allocation marked in `targets`.
