@@ -69,8 +69,9 @@ void note_restored_globals(Context& ctx, const Dump& a, const std::vector<Global
 // what the initializers put in it. Words a root reaches stay errors.
 void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& c, std::vector<GlobalRestore>& globals);
 
-// The arena offsets restored globals point at, and what each is ("the function-local static X,
-// restored at startup"), for reachable_allocations and the paths its diagnostics print.
+// The arena offsets restored globals point at, and what each is ("the function-local static X
+// (libfoo.so), constructed by the initializers"), for reachable_allocations and the paths its
+// diagnostics print.
 struct GlobalSources {
   std::vector<std::uint64_t> offsets;
   std::vector<std::string> names;
