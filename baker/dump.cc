@@ -15,7 +15,6 @@ namespace fastboot::baker {
 
 namespace {
 
-// Reads straight out of the mapped file: one copy into the dump's vectors, no buffer between.
 // Reads a dump's sections in order, each straight into the vector that keeps it: a dump of a
 // large heap is gigabytes, and neither a buffer of the whole file nor a mapping of it (whose
 // pages count as the baker's memory) is held beside the copies.

@@ -106,10 +106,8 @@ std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& j
   std::vector<GlobalRestore> globals = analyze_globals(ctx, a, symbols, changed_globals(ctx, a, b));
   drop_unbakeable_globals(ctx, a, c, globals);
   note_restored_globals(ctx, a, globals);
-  GlobalSources sources = global_sources(a, globals);
-  const std::vector<std::uint64_t>& from_globals = sources.offsets;
-  Reachability reach = reachable_allocations(a, c, from_globals);
-  reach.global_names = std::move(sources.names);
+  const std::vector<std::uint64_t> from_globals = global_sources(a, globals).offsets;
+  Reachability reach = reachable_allocations(a, c, from_globals);  // its one-line errors print no paths
   report_first_unbakeable(ctx, a, c, reach);
   report_pointers_to_bake_state(ctx, a, pointers_to_bake_state(a, c, reach.reached, symbols));
   if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))

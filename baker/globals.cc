@@ -154,10 +154,15 @@ std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, DataSymb
   return restore;
 }
 
-void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals) {
-  std::set<std::pair<std::uint32_t, std::string>> statics;  // noted by analyze_statics
+std::set<std::pair<std::uint32_t, std::string>> restored_statics(const std::vector<GlobalRestore>& globals) {
+  std::set<std::pair<std::uint32_t, std::string>> statics;
   for (const GlobalRestore& g : globals)
     if (g.kind == GlobalRestore::guard) statics.insert({g.module, g.object});
+  return statics;
+}
+
+void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals) {
+  const auto statics = restored_statics(globals);  // noted by analyze_statics
   std::map<std::string, std::vector<std::string>> restored;  // module -> objects
   for (const GlobalRestore& g : globals)
     if (g.kind == GlobalRestore::arena && !statics.count({g.module, g.object}))
@@ -212,9 +217,7 @@ void drop_unbakeable_globals(Context& ctx, const Dump& a, const Classification& 
 }
 
 GlobalSources global_sources(const Dump& a, const std::vector<GlobalRestore>& globals) {
-  std::set<std::pair<std::uint32_t, std::string>> statics;
-  for (const GlobalRestore& g : globals)
-    if (g.kind == GlobalRestore::guard) statics.insert({g.module, g.object});
+  const auto statics = restored_statics(globals);
   GlobalSources out;
   for (const GlobalRestore& g : globals) {
     if (g.kind != GlobalRestore::arena) continue;

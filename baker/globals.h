@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ std::vector<ChangedWord> changed_globals(const Context& ctx, const Dump& a, cons
 std::vector<GlobalRestore> analyze_globals(Context& ctx, const Dump& a, DataSymbols& symbols,
                                            const std::vector<ChangedWord>& changed,
                                            const std::vector<GlobalRestore>& statics = {});
+
+// The function-local statics among `globals` (statics.h), as (module, object): the objects one
+// of whose words is a guard.
+std::set<std::pair<std::uint32_t, std::string>> restored_statics(const std::vector<GlobalRestore>& globals);
 
 // A note per module naming the objects that will be restored.
 void note_restored_globals(Context& ctx, const Dump& a, const std::vector<GlobalRestore>& globals);

@@ -226,9 +226,7 @@ Statics analyze_statics(Context& ctx, const Dump& a, const Dump& b, DataSymbols&
 }
 
 void keep_restored_statics(Statics& s, const std::vector<GlobalRestore>& globals) {
-  std::set<std::pair<std::uint32_t, std::string>> kept;
-  for (const GlobalRestore& g : globals)
-    if (g.kind == GlobalRestore::guard) kept.insert({g.module, g.object});
+  const auto kept = restored_statics(globals);
   std::vector<ExitHandler> exits;
   for (const ExitHandler& x : s.exits)
     if (x.object.empty() || kept.count({x.object_module, x.object})) exits.push_back(x);
