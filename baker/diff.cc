@@ -146,6 +146,12 @@ std::string worker_stack(const protocol::DumpStack& s) {
 
 // Said first of a difference a race between the initializers' threads may explain.
 constexpr const char* kRace = "the threads the initializers started produced different heaps: ";
+constexpr const char* kDifferentObjects = "it points into the arena, but to different objects in the two runs";
+// Said of such a pointer when the baking thread allocated both the object holding it and what
+// it points to, so no thread the initializers started can have decided it.
+constexpr const char* kByAddress =
+    ": a table hashed or ordered by its objects' addresses (an unordered_map or set keyed by "
+    "pointers) lays them out differently in each run; key it by a value";
 
 // What the bake saw the initializers do that can make a word differ between the runs.
 struct Suspects {
@@ -201,7 +207,16 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   const std::string race = suspects.threads ? kRace : "";
   std::uint64_t size = a.arena.size();
   if (va - a.arena_base <= size && vb - b.arena_base <= size)
-    return race + "it points into the arena, but to different objects in the two runs";
+    return race + kDifferentObjects + (race.empty() ? kByAddress : "");
+  // A pointer into the arena in one run only: an empty slot in the other (a bucket of a table
+  // laid out by addresses), or a value.
+  bool in_a = untagged(va) - a.arena_base < size, in_b = untagged(vb) - b.arena_base < b.arena.size();
+  if (in_a != in_b) {
+    std::uint64_t other = in_a ? vb : va;
+    return race + fmt::format("it points into the arena in the {} run and is {} in the {}", in_a ? "first" : "second",
+                              other ? fmt::format("{:#x}", other) : "null", in_a ? "second" : "first") +
+           (race.empty() ? kByAddress : "");
+  }
   int m = modules.find(va);
   if (m >= 0)
     return fmt::format("it points into {} in one run but not by the same shift in the other",
@@ -298,6 +313,18 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
   // With threads started by the initializers, a difference may be theirs, and with a random
   // source read, a random number: the messages say so.
   const Suspects why = suspects(ctx, a, b);
+  Suspects why_not_threads = why;
+  why_not_threads.threads = false;
+  // Run B's words are in run A's layout once the heaps were matched.
+  const std::uint64_t b_baking_thread_end = unpaired ? a.baking_thread_end : b.baking_thread_end;
+  // Whether a thread the initializers started allocated the object at arena offset `at`, or
+  // what its word points to in either run: a pointer that differs between the runs can be a
+  // race between those threads only then.
+  auto by_workers = [&](std::uint64_t at, std::uint64_t va, std::uint64_t vb) {
+    std::uint64_t ta = untagged(va) - a.arena_base, tb = untagged(vb) - b.arena_base;
+    return at >= a.baking_thread_end || (ta <= size && ta >= a.baking_thread_end) ||
+           (tb <= b.arena.size() && tb >= b_baking_thread_end);
+  };
   const std::uint64_t stack_lo = ctx.opts.stack_base, stack_size = protocol::kBakeStackSize;
   // The span of the workers' stacks, so most words are ruled out by one compare.
   std::uint64_t stacks_lo = ~0ull, stacks_hi = 0;
@@ -391,10 +418,13 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           ++part.data_words;
           continue;
         }
+        bool arena_pointers = untagged(va) - a.arena_base <= size || untagged(vb) - b.arena_base <= b.arena.size();
+        bool race = why.threads && (!arena_pointers || by_workers(alloc.offset, va, vb));
         std::string kind;
         if (unpaired)
-          if (auto why = unpaired->find(off); why != unpaired->end()) kind = kRace + why->second;
-        if (kind.empty()) kind = describe(a, b, modules, va, vb, why);
+          if (auto to = unpaired->find(off); to != unpaired->end())
+            kind = (race ? kRace : "") + std::string(kDifferentObjects) + " (" + to->second + ")" + (race ? "" : kByAddress);
+        if (kind.empty()) kind = describe(a, b, modules, va, vb, race ? why : why_not_threads);
         part.bad.push_back({off, va, vb, i, std::move(kind)});
       }
     }

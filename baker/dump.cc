@@ -96,6 +96,7 @@ std::size_t AllocIndex::at_or_before_by_bucket(std::uint64_t t) const {
 // (see compact.cc on why that matters). Both runs have the same regions, so both move alike.
 bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions) {
   if (regions.empty()) return false;
+  d.baking_thread_end = regions[0].size;
   if (regions.size() == 1 && regions[0].offset == 0) return regions[0].size == d.arena.size();
   struct Move {
     std::uint64_t old_start, new_start, size;

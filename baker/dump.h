@@ -49,6 +49,9 @@ struct Dump {
   std::vector<Mapping> maps;  // the baking process's memory map at the end of the bake
   std::vector<std::uint8_t> arena;
   std::uint64_t threads_started = 0;  // threads the initializers started
+  // Arena offsets below this were allocated by the baking thread, the rest by threads the
+  // initializers started (their regions follow the baking thread's).
+  std::uint64_t baking_thread_end = 0;
   std::vector<protocol::DumpStack> thread_stacks;  // their stacks (and thread-local storage)
   // Function-local statics constructed and exit handlers registered while initializers ran.
   std::vector<protocol::DumpStatic> statics;

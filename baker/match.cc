@@ -202,7 +202,8 @@ class Matcher {
     return inside_;
   }
 
-  // Why two words that are arena addresses in both runs could not be paired; empty if they were.
+  // Why two words that are arena addresses in both runs could not be paired (what they point to
+  // in each run); empty if they were.
   std::string why_unpaired(std::uint64_t va, std::uint64_t vb) const {
     Target ta[2], tb[2];
     int na = sa_.targets(va, ta), nb = sb_.targets(vb, tb);
@@ -213,10 +214,8 @@ class Matcher {
     const auto& x = a_.allocs[ta[0].alloc];
     const auto& y = b_.allocs[tb[0].alloc];
     if (x.size != y.size)
-      return fmt::format("it points to an object of {} bytes in the first run and of {} bytes in the second",
-                         x.size, y.size);
-    return "it points to objects that the rest of the two heaps do not match (another object, or "
-           "another place in it, in each run)";
+      return fmt::format("an object of {} bytes in the first run and of {} bytes in the second", x.size, y.size);
+    return "objects that the rest of the two heaps do not match, or another place in them";
   }
 
   // Run B's word, pointing into run B's layout, as the same pointer in run A's layout.

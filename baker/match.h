@@ -34,8 +34,8 @@ struct HeapMatch {
   // one that begins: compaction keeps them side by side, so the word means both still.
   std::vector<std::pair<std::size_t, std::size_t>> glued;
   std::size_t unmatched = 0;  // run A allocations the walk did not pair
-  // Words (run A arena offsets) whose targets the walk could not pair, and why: the diff reports
-  // them with this reason.
+  // Words (run A arena offsets) whose targets the walk could not pair, and what they point to in
+  // each run: the diff reports them with it.
   std::map<std::uint64_t, std::string> unpaired;
 };
 
