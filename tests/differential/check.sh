@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check.sh <fastboot-bake> <unbaked> <baked> <baked COMPRESS>
+# check.sh <fastboot-bake> <unbaked> <baked> <baked COMPRESS> <with frozen roots>
 # check.sh --planted <fastboot-bake> <unbaked> <source>
 #
 # A random program (generate.py) prints one digest line per part of its roots. The unbaked
@@ -7,6 +7,8 @@
 # initializer run, at the preferred base, relocated, at a random base per boot (first and later
 # start), and compressed (filled on first touch where the kernel allows, and up front), moved or
 # not; `fastboot-bake verify` accepts both images; two bakes of the program write the same bytes.
+# With frozen roots, the first run freezes every root (FASTBOOT_FREEZE=sync) and the next one
+# maps each from the cache, both printing the same lines.
 # With --planted, the program holds a part that cannot be baked: it runs unbaked, and the bake
 # fails with the cause its header names ("// expect: <regular expression>").
 set -u
@@ -28,7 +30,7 @@ if [ "$1" = --planted ]; then
   exit 0
 fi
 
-baker=$1 unbaked=$2 baked=$3 compressed=$4
+baker=$1 unbaked=$2 baked=$3 compressed=$4 frozen=$5
 # run <name> <program> [VAR=value...]: its digest lines in $tmp/<name>, its status line checked.
 run() {
   local name=$1 exe=$2; shift 2
@@ -81,10 +83,27 @@ grep -q "relocated copy written" "$tmp/boot-first.err" || fail "boot-first: $(ca
 grep -q "relocated copy used" "$tmp/boot-later.err" || fail "boot-later: $(cat "$tmp/boot-later.err")"
 grep -q "arena decompressed" "$tmp/compressed-eager.err" || fail "compressed-eager: $(cat "$tmp/compressed-eager.err")"
 
+mkdir -m 700 "$tmp/cache"
+run frozen-first "$frozen" FASTBOOT_CACHE_DIR="$tmp/cache" FASTBOOT_FREEZE=sync
+run frozen-later "$frozen" FASTBOOT_CACHE_DIR="$tmp/cache"
+for name in frozen-first frozen-later; do
+  cmp -s "$tmp/unbaked" "$tmp/$name" || differs "$name" "$frozen" FASTBOOT_CACHE_DIR="$tmp/cache"
+done
+# Every root is frozen, but for what the freezer is known not to do yet (docs/design.md): restore
+# a function-local static the initializer constructed, or freeze a value whose initializer read
+# a file of /proc (TBB reads /proc/meminfo), which it cannot watch for changes. Those roots run
+# their initializers, and print the same lines all the same.
+known='not frozen: (root .* points to .* in the program, which the bake itself initialized|the initializer read /proc/[^ ]*, whose changes a later run cannot see)'
+refused=$(grep -Ec "^fastboot: frozen root .*$known" "$tmp/frozen-first.err")
+frozen_roots=$(grep -c "^fastboot: frozen root .*image written" "$tmp/frozen-first.err")
+[ $((frozen_roots + refused)) = "$inits" ] || fail "frozen-first: $frozen_roots of $inits roots frozen: $(cat "$tmp/frozen-first.err")"
+used=$(grep -c "^fastboot: frozen root .*: image used" "$tmp/frozen-later.err")
+[ "$used" = "$frozen_roots" ] || fail "frozen-later: $used of $frozen_roots frozen roots mapped: $(cat "$tmp/frozen-later.err")"
+
 "$baker" verify "$baked" >"$tmp/verify" 2>&1 || fail "verify: $(cat "$tmp/verify")"
 "$baker" verify "$compressed" >"$tmp/verify" 2>&1 || fail "verify (compressed): $(cat "$tmp/verify")"
 for n in 1 2; do
   "$baker" bake "$unbaked" -o "$tmp/bake$n.o" >"$tmp/bake$n.log" 2>&1 || fail "bake $n: $(cat "$tmp/bake$n.log")"
 done
 cmp -s "$tmp/bake1.o" "$tmp/bake2.o" || fail "two bakes of $(basename "$unbaked") wrote different images"
-echo "ok: $(basename "$baked"): $(wc -l <"$tmp/unbaked") parts, $inits roots: the same digests unbaked and baked in ${#modes[@]} modes; two bakes byte-identical"
+echo "ok: $(basename "$baked"): $(wc -l <"$tmp/unbaked") parts, $inits roots: the same digests unbaked, baked in ${#modes[@]} modes and frozen (first and later run; $refused of $inits roots not frozen for a known reason); two bakes byte-identical"

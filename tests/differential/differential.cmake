@@ -1,5 +1,6 @@
 # differential_program(<name> <source>): a program generate.py wrote (or a minimized one kept in
-# regressions/), built unbaked, baked with fastboot_bake, and baked COMPRESS, with the test
+# regressions/), built unbaked, baked with fastboot_bake, baked COMPRESS, and with frozen roots,
+# with the test
 # differential.<name>: check.sh runs them in every mode the runtime has and compares each one's
 # digest lines with the unbaked program's. A program with a planted part ("// planted:" in its
 # header) is built unbaked only, and its test expects the bake to fail with the planted cause.
@@ -32,7 +33,13 @@ function(differential_program name source)
   add_executable(differential_${name}_lz4)
   target_link_libraries(differential_${name}_lz4 PRIVATE ${code})
   fastboot_bake(differential_${name}_lz4 COMPRESS)
+  # The same program with frozen roots, made by the freezer on its first run.
+  add_executable(differential_${name}_frozen ${source})
+  target_compile_definitions(differential_${name}_frozen PRIVATE FUZZ_FROZEN=1)
+  target_link_libraries(differential_${name}_frozen PRIVATE $<TARGET_PROPERTY:${code},INTERFACE_LINK_LIBRARIES>)
+  target_include_directories(differential_${name}_frozen PRIVATE ${FASTBOOT_DIFFERENTIAL_DIR})
   add_test(NAME differential.${name}
     COMMAND ${check} ${FASTBOOT_BAKE_EXECUTABLE} $<TARGET_FILE:differential_${name}_unbaked>
-            $<TARGET_FILE:differential_${name}> $<TARGET_FILE:differential_${name}_lz4>)
+            $<TARGET_FILE:differential_${name}> $<TARGET_FILE:differential_${name}_lz4>
+            $<TARGET_FILE:differential_${name}_frozen>)
 endfunction()

@@ -38,6 +38,15 @@ namespace fuzz {
 
 inline std::atomic<int> initializer_runs{0};
 
+// The roots: baked, or, built with FUZZ_FROZEN, frozen (made on the first run, mapped after).
+#ifdef FUZZ_FROZEN
+template <class T>
+using Root = fastboot::frozen<T>;
+#else
+template <class T>
+using Root = fastboot::root<T>;
+#endif
+
 // splitmix64: the same sequence in every run, so both bake runs build the same heap.
 struct Rng {
   std::uint64_t state;

@@ -52,7 +52,7 @@ PLANTS = {
         "std::unordered_map<const std::int64_t*, std::int64_t> m;\n"
         "  for (int i = 0; i < 64; ++i) m[new std::int64_t(i)] = std::int64_t(r.next());\n"
         "  return m;",
-        "points into the arena, but to different objects in the two runs",
+        "a table hashed or ordered by its objects' addresses",
     ),
     "open-file": (
         "fuzz::OpenFile",
@@ -430,7 +430,7 @@ def generate(seed, keep=None, tbb=False):
         # Each part draws from a sequence of its own: kept alone, it builds what it built beside the others.
         rngs = "".join(f"  fuzz::Rng r{pi}{{{seeds[ri][pi]}ull}};\n" for pi, _ in kept)
         inits = ", ".join(f"{p.fn}(r{pi})" for pi, p in kept)
-        body.append(f"static fastboot::root<{struct}> root{ri}{{\"root-{ri}\", [] {{\n  ++fuzz::initializer_runs;\n"
+        body.append(f"static fuzz::Root<{struct}> root{ri}{{\"root-{ri}\", [] {{\n  ++fuzz::initializer_runs;\n"
                     f"{rngs}  return {struct}{{{inits}}};\n}}}};\n")
         for pi, _ in kept:
             mains.append(f"  d.begin(\"r{ri}.p{pi}\");\n  fuzz::dig(d, root{ri}->p{pi});\n  d.end();")
