@@ -228,9 +228,16 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
     if (ma->name == "[stack]" && mb->name == "[stack]")
       return std::string("it is an address in the main thread's stack (the program's arguments and "
                          "environment), which is not part of the image") + kLeftoverHint;
-    if (ma->name.empty() || ma->name == "[heap]" || ma->name.rfind("[anon", 0) == 0)
+    if (ma->name.empty() || ma->name == "[heap]" || ma->name.rfind("[anon", 0) == 0) {
+      std::uint64_t threads = std::max(a.threads_started, b.threads_started);
+      if (threads > protocol::kCapturedThreads)
+        return fmt::format("it is a pointer into memory the initializers did not allocate: they started {} "
+                           "threads, and a bake captures the allocations of the first {} only, so most likely "
+                           "a later one allocated it; start fewer threads, or reuse them (a pool)",
+                           threads, protocol::kCapturedThreads);
       return std::string("it is a pointer into memory the initializers did not allocate (memory allocated "
                          "before the bake, or by a thread started before it)") + kLeftoverHint;
+    }
     return fmt::format("it points into {}, which is not part of the image{}", ma->name, kLeftoverHint);
   }
   // A dump without a memory map: go by the range of the value.

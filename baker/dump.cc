@@ -123,9 +123,11 @@ bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions
     --it;
     return off <= it->old_start + it->size ? &*it : nullptr;
   };
+  // A pointer with flags in its upper 16 bits (tagged.cc) moves under its flags.
   auto move_address = [&](std::uint64_t& v) {
-    if (v < d.arena_base) return;
-    if (const Move* m = find(v - d.arena_base)) v -= m->old_start - m->new_start;
+    std::uint64_t address = untagged(v);
+    if (address < d.arena_base) return;
+    if (const Move* m = find(address - d.arena_base)) v = tag_of(v) | (address - (m->old_start - m->new_start));
   };
   for (std::uint64_t off = 0; off + 8 <= arena.size(); off += 8) {
     std::uint64_t v;

@@ -45,7 +45,7 @@ struct AllocRecord {
 
 // The arena's regions: the baking thread's (64 GiB), then 512 MiB for each of the first 128
 // threads the initializers start, in the order they were started.
-inline constexpr unsigned kArenaRegions = 129;
+inline constexpr unsigned kArenaRegions = 1 + protocol::kCapturedThreads;
 inline constexpr std::uint64_t kArenaReserve = std::uint64_t(128) << 30;
 inline constexpr std::uint64_t arena_region_start(unsigned index) {
   return index == 0 ? 0 : (std::uint64_t(64) << 30) + std::uint64_t(index - 1) * (std::uint64_t(512) << 20);

@@ -214,18 +214,20 @@ struct CBuffer {
   void dig(Digest& d) const { d.put("cbuffer", std::string_view(reinterpret_cast<const char*>(p), n)); }
 };
 
-// A pointer to a heap object with a tag in its low 3 bits (the object is 16-aligned), or in its
-// upper 16 bits (user addresses have 47). The object is never freed, as such tables often leak.
+// A pointer to a heap object with a tag in its low bits, as many as the type's alignment leaves
+// free (at most 3, as LLVM's PointerIntPair), or in its upper 16 bits (user addresses have 47).
+// The object is never freed, as such tables often leak.
 template <class T, bool kHigh>
 struct Tagged {
-  static constexpr std::uintptr_t kMask = kHigh ? (std::uintptr_t(1) << 48) - 1 : ~std::uintptr_t(7);
+  static constexpr std::uintptr_t kLow = alignof(T) >= 8 ? 7 : alignof(T) - 1;
+  static constexpr std::uintptr_t kMask = kHigh ? (std::uintptr_t(1) << 48) - 1 : ~kLow;
   std::uintptr_t bits = 0;
   Tagged() = default;
   Tagged(T* p, std::uint64_t tag)
-      : bits(reinterpret_cast<std::uintptr_t>(p) | (kHigh ? (tag & 0xffff) << 48 : tag & 7)) {}
+      : bits(reinterpret_cast<std::uintptr_t>(p) | (kHigh ? (tag & 0xffff) << 48 : tag & kLow)) {}
   const T* get() const { return reinterpret_cast<const T*>(bits & kMask); }
   void dig(Digest& d) const {
-    d.num("tag", kHigh ? bits >> 48 : bits & 7);
+    d.num("tag", kHigh ? bits >> 48 : bits & kLow);
     if (get()) fuzz::dig(d, *get());
     else d.put("null", "");
   }

@@ -89,6 +89,7 @@ class Generator:
         self.tbb = tbb
         self.count = 0
         self.needs_tbb = False
+        self.repeated = 0  # inside a builder called once per element of something
 
     def fresh(self, prefix):
         self.count += 1
@@ -116,18 +117,28 @@ class Generator:
                  "graph", "thread", "workers", "static"]
         if self.tbb:
             kinds.append("parallel_sort")
+        if self.repeated:  # a thread per element would start more than a bake captures (128)
+            kinds = [k for k in kinds if k not in ("thread", "workers", "parallel_sort")]
         kind = self.r.choice(kinds)
         return getattr(self, "make_" + kind.replace("-", "_"))(depth, budget)
 
+    def each(self, depth, budget):
+        """The type of elements: built once per element, so never by a thread of its own."""
+        self.repeated += 1
+        try:
+            return self.value(depth, budget)
+        finally:
+            self.repeated -= 1
+
     def sequence(self, container, depth, budget, add):
         n = self.size(budget)
-        item = self.value(depth + 1, budget // max(n, 1))
+        item = self.each(depth + 1, budget // max(n, 1))
         cpp = f"{container}<{item.cpp}>"
         return self.node(cpp, f"{cpp} c;\n  for (int i = 0; i < {n}; ++i) c.{add}({item.fn}(r));\n  return c;", [item])
 
     def make_vector(self, depth, budget):
         n = self.size(budget)
-        item = self.value(depth + 1, budget // max(n, 1))
+        item = self.each(depth + 1, budget // max(n, 1))
         cpp = f"std::vector<{item.cpp}>"
         how = self.r.choice(["grown", "full", "shrunk", "moved", "popped", "erased"])
         fill = f"for (int i = 0; i < {n}; ++i) v.push_back({item.fn}(r));"
@@ -157,7 +168,7 @@ class Generator:
         key = self.leaf(self.r.choice(KEYS))
         children = [key]
         if with_value:
-            item = self.value(depth + 1, budget // max(n, 1))
+            item = self.each(depth + 1, budget // max(n, 1))
             children.append(item)
             cpp = f"{container}<{key.cpp}, {item.cpp}>"
             add = f"{{ auto k = {key.fn}(r); c.insert_or_assign(std::move(k), {item.fn}(r)); }}"
@@ -340,7 +351,7 @@ class Generator:
     def make_workers(self, depth, budget):
         """Several threads each build an element at once: their allocations interleave by timing."""
         k = self.r.randint(2, 4)
-        item = self.value(depth + 1, budget // k)
+        item = self.each(depth + 1, budget // k)
         cpp = f"std::vector<{item.cpp}>"
         body = (f"std::vector<fuzz::Rng> rngs;\n  for (int i = 0; i < {k}; ++i) rngs.push_back(fuzz::Rng{{r.next()}});\n"
                 f"  {cpp} out({k});\n  std::vector<std::thread> threads;\n"
@@ -351,7 +362,7 @@ class Generator:
     def make_static(self, depth, budget):
         """A function-local static the initializer constructs, and a pointer to it."""
         n = self.size(budget, 50)
-        item = self.value(depth + 1, budget // max(n, 1))
+        item = self.each(depth + 1, budget // max(n, 1))
         owner = self.fresh("table_")
         seed = self.r.getrandbits(63)
         decl = (f"static const std::vector<{item.cpp}>& {owner}() {{\n"

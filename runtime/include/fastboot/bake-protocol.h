@@ -47,6 +47,10 @@ inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '5'};
 //           [arena bytes: each region's bytes in turn]
 // The arena is split into regions (the baking thread's, then one per thread the initializers
 // started); only the used part of each region that holds anything is written.
+// Threads the initializers start whose allocations a bake captures, each in an arena region
+// of its own, in the order they start; a later thread allocates from the system allocator.
+inline constexpr unsigned kCapturedThreads = 128;
+
 struct DumpHeader {
   char magic[8];
   std::uint64_t arena_base;     // address of arena byte 0 in this run
