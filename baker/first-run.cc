@@ -114,6 +114,13 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
     return i == AllocIndex::kNone || (run.allocs[i].flags & proto::kAllocFreed) ||
            v - run.arena_base >= run.allocs[i].offset + run.allocs[i].size;
   };
+  // One past the end of a freed allocation of this run's arena (the arena never reuses memory).
+  auto ends_freed_block = [&](std::uint64_t v) {
+    if (v - run.arena_base - 1 >= run.arena.size()) return false;
+    std::size_t i = index.at_or_before(v - run.arena_base - 1);
+    return i != AllocIndex::kNone && (run.allocs[i].flags & proto::kAllocFreed) &&
+           run.allocs[i].offset + run.allocs[i].size == v - run.arena_base;
+  };
   constexpr std::uint64_t kStack = proto::kStackRange + 1, kHeap = proto::kHeapRange + 1;
   // True when a data word that differs between this run (v) and the first run (f) differs only in
   // leftovers of registers and stack (a union's unused bytes, padding copied from a stack
@@ -128,6 +135,10 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
     bool gone_here = v == 0 || place_of(v, ranges) == kStack || dead_here(v);
     bool gone_there = f == 0 || place_of(f, first_ranges) == kStack || place_of(f, first_ranges) == kHeap;
     if (gone_here && gone_there) return true;
+    // The end of a block freed in both runs (a destroyed vector's end, past a popped vector's
+    // size): there in the first run's heap, no live block; here the start of the allocation
+    // after the freed one. No code can read it in either run.
+    if (place_of(f, first_ranges) == kHeap && ends_freed_block(v)) return true;
     // Upper bytes of addresses of one kind (a stack, a module, the heap: where the executable and
     // the heap share upper bytes, either) above the same low 4 bytes (an int), or the same low 1 to
     // 3 bytes (a bool, a char).
@@ -186,8 +197,12 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
           if (p.target >= objects.size()) return damaged();
           std::uint64_t start = address - run.arena_base - p.offset;
           std::size_t to = address < run.arena_base + p.offset ? AllocIndex::kNone : index.at_or_before(start);
-          if (to == AllocIndex::kNone || run.allocs[to].offset != start || (run.allocs[to].flags & proto::kAllocFreed))
-            doubt(fmt::format("word {} points to no object where the program's run had one ({:#x} here, {:#x} there)", w, v, f));
+          if (to == AllocIndex::kNone || run.allocs[to].offset != start || (run.allocs[to].flags & proto::kAllocFreed)) {
+            // Dangling here (its block freed), where the first run's allocator gave the place to
+            // another object of the value: stale in both runs, and no code can read it.
+            if (!dead_here(address))
+              doubt(fmt::format("word {} points to no object where the program's run had one ({:#x} here, {:#x} there)", w, v, f));
+          }
           else if (alloc_of[p.target] == AllocIndex::kNone)
             alloc_of[p.target] = to, queue.push_back(p.target);
           else if (alloc_of[p.target] != to)

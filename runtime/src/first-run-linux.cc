@@ -104,10 +104,18 @@ bool write_first_run(int dir, const char* name, const detail::root_base& r, cons
   Modules mods;
   for_each_module(collect, &mods);
 
-  // Where this process has addresses: its modules, the heap the value is on, this thread's stack.
+  // Where this process has addresses: its modules, the heap the initializer allocated from (every
+  // block it had, freed ones too, and one past the last: a dangling pointer lies in it), this
+  // thread's stack.
   Array<proto::AddressRange> ranges;
   for (size_t s = 0; s < mods.segments.size; ++s) ranges.push({mods.segments.data[s].lo, mods.segments.data[s].hi, 0});
-  if (n) ranges.push({blocks[0].start, blocks[n - 1].start + blocks[n - 1].size, proto::kHeapRange});
+  uintptr_t heap_lo = ~uintptr_t(0), heap_hi = 0;
+  for (size_t i = 0; i < count; ++i)
+    if (tracked[i].size != kTrackedFree) {
+      heap_lo = tracked[i].address < heap_lo ? tracked[i].address : heap_lo;
+      heap_hi = tracked[i].address + tracked[i].size + 1 > heap_hi ? tracked[i].address + tracked[i].size + 1 : heap_hi;
+    }
+  if (heap_lo < heap_hi) ranges.push({heap_lo, heap_hi, proto::kHeapRange});
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     void* base = nullptr;
