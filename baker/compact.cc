@@ -73,7 +73,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     std::size_t i = index.at_or_before(t);
     if (i == AllocIndex::kNone) return ~0ull;
     auto it = allocs.begin() + std::ptrdiff_t(i);
-    if (moved[i] == ~0ull || t > it->offset + it->size) return ~0ull;
+    if (moved[i] == ~0ull || t > alloc_end(*it)) return ~0ull;
     return moved[i] + (t - it->offset);
   };
 

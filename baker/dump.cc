@@ -221,6 +221,8 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
     error(ctx) << path << ": the dump's arena regions are inconsistent";
     return std::nullopt;
   }
+  // The last allocation owns its memory up to the next 16 bytes too (alloc_end).
+  d.arena.resize((d.arena.size() + 15) & ~std::size_t(15), 0);
   return d;
 }
 

@@ -34,6 +34,10 @@ struct Root {
 inline constexpr std::uint64_t kAddressMask = (std::uint64_t(1) << 48) - 1;
 inline std::uint64_t untagged(std::uint64_t v) { return v & kAddressMask; }
 inline std::uint64_t tag_of(std::uint64_t v) { return v & ~kAddressMask; }
+// Where an allocation's memory ends for a pointer into it: its size rounded up to the 16 bytes
+// every allocation starts on, since a pointer may keep flags in low bits its object's own size
+// does not cover (a 4-byte object tagged with 5, as malloc's alignment allows).
+inline std::uint64_t alloc_end(const protocol::DumpAlloc& x) { return x.offset + ((x.size + 15) & ~std::uint64_t(15)); }
 
 struct Dump {
   std::string path;

@@ -60,6 +60,7 @@ class Side {
     int n = 0;
     if (t < allocs[i].offset + allocs[i].size || t == allocs[i].offset) out[n++] = {i, t - allocs[i].offset, false};
     else if (t == allocs[i].offset + allocs[i].size) out[n++] = {i, allocs[i].size, true};
+    else if (t < alloc_end(allocs[i])) out[n++] = {i, t - allocs[i].offset, false};  // flags past a small object
     if (t == allocs[i].offset && i > 0 && allocs[i - 1].offset + allocs[i - 1].size == t)
       out[n++] = {i - 1, allocs[i - 1].size, true};
     return n;

@@ -28,7 +28,7 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
     if (i == AllocIndex::kNone) return;
     auto it = allocs.begin() + std::ptrdiff_t(i);
     // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
-    if (t > it->offset + it->size || reached[i]) return;
+    if (t > alloc_end(*it) || reached[i]) return;
     if (!ambiguous_starts && !root && t == it->offset && i > 0 && allocs[i - 1].offset + allocs[i - 1].size == t)
       return;
     reached[i] = true;
@@ -89,7 +89,7 @@ bool reaches_any(const Dump& a, const Classification& c, const std::vector<std::
   std::vector<std::size_t> work;
   auto mark = [&](std::uint64_t t) {
     std::size_t i = holding.at_or_before(t);
-    if (i == AllocIndex::kNone || t > allocs[i].offset + allocs[i].size || seen[i] || skip[i]) return false;
+    if (i == AllocIndex::kNone || t > alloc_end(allocs[i]) || seen[i] || skip[i]) return false;
     seen[i] = true;
     work.push_back(i);
     return bool(targets[i]);

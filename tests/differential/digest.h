@@ -214,12 +214,12 @@ struct CBuffer {
   void dig(Digest& d) const { d.put("cbuffer", std::string_view(reinterpret_cast<const char*>(p), n)); }
 };
 
-// A pointer to a heap object with a tag in its low bits, as many as the type's alignment leaves
-// free (at most 3, as LLVM's PointerIntPair), or in its upper 16 bits (user addresses have 47).
-// The object is never freed, as such tables often leak.
+// A pointer to a heap object with a tag in its low 3 bits (new gives 16-aligned memory, even to
+// an object smaller than the tag: a 4-byte int tagged with 5), or in its upper 16 bits (user
+// addresses have 47). The object is never freed, as such tables often leak.
 template <class T, bool kHigh>
 struct Tagged {
-  static constexpr std::uintptr_t kLow = alignof(T) >= 8 ? 7 : alignof(T) - 1;
+  static constexpr std::uintptr_t kLow = 7;
   static constexpr std::uintptr_t kMask = kHigh ? (std::uintptr_t(1) << 48) - 1 : ~kLow;
   std::uintptr_t bits = 0;
   Tagged() = default;

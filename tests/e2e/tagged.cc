@@ -28,6 +28,7 @@ struct Tagged {
   std::uintptr_t list = 0;                // a list of 1,000 nodes linked by tagged pointers
   std::uintptr_t literal = 0;             // "a literal" | 0x8001 << 48
   std::uintptr_t type = 0;                // &typeid(std::string) | 0x0002 << 48
+  std::vector<std::uintptr_t> small;      // new int(i) | i % 8: flags past the 4 bytes of the int
 };
 
 template <class T>
@@ -55,6 +56,10 @@ static fastboot::root<Tagged> tagged{"tagged", [] {
   t.list = next;
   t.literal = reinterpret_cast<std::uintptr_t>("a literal") | (std::uintptr_t(0x8001) << kTagShift);
   t.type = reinterpret_cast<std::uintptr_t>(&typeid(std::string)) | (std::uintptr_t(0x0002) << kTagShift);
+  for (int i = 0; i < 64; ++i) {
+    t.small.push_back(reinterpret_cast<std::uintptr_t>(new int(i * 5)) | std::uintptr_t(i % 8));
+    if (i % 9 == 0) delete new int(0);  // abandoned between them: compaction moves what follows
+  }
   return t;
 }};
 
@@ -75,5 +80,8 @@ int main() {
               static_cast<unsigned long>(t.literal >> kTagShift), address<const char>(t.literal),
               static_cast<unsigned long>(t.type >> kTagShift),
               *address<const std::type_info>(t.type) == typeid(std::string) ? "yes" : "no");
+  long small = 0, small_flags = 0;
+  for (std::uintptr_t w : t.small) small += *address<int>(w & ~std::uintptr_t(7)), small_flags += long(w & 7);
+  std::printf("small: %zu pointers, sum %ld, flags %ld\n", t.small.size(), small, small_flags);
   print_status();
 }
