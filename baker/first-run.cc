@@ -198,9 +198,11 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
           std::uint64_t start = address - run.arena_base - p.offset;
           std::size_t to = address < run.arena_base + p.offset ? AllocIndex::kNone : index.at_or_before(start);
           if (to == AllocIndex::kNone || run.allocs[to].offset != start || (run.allocs[to].flags & proto::kAllocFreed)) {
-            // Dangling here (its block freed), where the first run's allocator gave the place to
-            // another object of the value: stale in both runs, and no code can read it.
-            if (!dead_here(address))
+            // Dangling here (into a freed block, or at its end), where the first run's allocator
+            // gave the place to another object of the value: stale in both runs (a destroyed
+            // vector's end in an object make_shared destroyed while weak pointers keep its
+            // block), and no code can read it.
+            if (!dead_here(address) && !ends_freed_block(address))
               doubt(fmt::format("word {} points to no object where the program's run had one ({:#x} here, {:#x} there)", w, v, f));
           }
           else if (alloc_of[p.target] == AllocIndex::kNone)

@@ -96,7 +96,8 @@ done
 known='not frozen: (root .* points to .* in the program, which the bake itself initialized|the initializer read /proc/[^ ]*, whose changes a later run cannot see)'
 refused=$(grep -Ec "^fastboot: frozen root .*$known" "$tmp/frozen-first.err")
 frozen_roots=$(grep -c "^fastboot: frozen root .*image written" "$tmp/frozen-first.err")
-[ $((frozen_roots + refused)) = "$inits" ] || fail "frozen-first: $frozen_roots of $inits roots frozen: $(cat "$tmp/frozen-first.err")"
+[ $((frozen_roots + refused)) = "$inits" ] ||
+  fail "frozen-first: $frozen_roots of $inits roots frozen: $(grep '^fastboot: frozen root' "$tmp/frozen-first.err" | grep -v 'image written' | tr '\n' ' ')"
 used=$(grep -c "^fastboot: frozen root .*: image used" "$tmp/frozen-later.err")
 [ "$used" = "$frozen_roots" ] || fail "frozen-later: $used of $frozen_roots frozen roots mapped: $(cat "$tmp/frozen-later.err")"
 

@@ -13,7 +13,7 @@ function(differential_program name source)
   file(STRINGS ${source} planted REGEX "^// planted: ")
   set(code differential_${name}_code)
   add_library(${code} OBJECT ${source})
-  target_include_directories(${code} PUBLIC ${FASTBOOT_DIFFERENTIAL_DIR})
+  target_include_directories(${code} PUBLIC ${FASTBOOT_DIFFERENTIAL_DIR} ${FASTBOOT_DIFFERENTIAL_DIR}/../e2e)
   target_link_libraries(${code} PUBLIC fastboot::runtime Threads::Threads)
   if(TBB_FOUND)
     target_link_libraries(${code} PUBLIC TBB::tbb)
@@ -35,9 +35,9 @@ function(differential_program name source)
   fastboot_bake(differential_${name}_lz4 COMPRESS)
   # The same program with frozen roots, made by the freezer on its first run.
   add_executable(differential_${name}_frozen ${source})
-  target_compile_definitions(differential_${name}_frozen PRIVATE FUZZ_FROZEN=1)
+  target_compile_definitions(differential_${name}_frozen PRIVATE E2E_FROZEN=1)
   target_link_libraries(differential_${name}_frozen PRIVATE $<TARGET_PROPERTY:${code},INTERFACE_LINK_LIBRARIES>)
-  target_include_directories(differential_${name}_frozen PRIVATE ${FASTBOOT_DIFFERENTIAL_DIR})
+  target_include_directories(differential_${name}_frozen PRIVATE ${FASTBOOT_DIFFERENTIAL_DIR} ${FASTBOOT_DIFFERENTIAL_DIR}/../e2e)
   add_test(NAME differential.${name}
     COMMAND ${check} ${FASTBOOT_BAKE_EXECUTABLE} $<TARGET_FILE:differential_${name}_unbaked>
             $<TARGET_FILE:differential_${name}> $<TARGET_FILE:differential_${name}_lz4>

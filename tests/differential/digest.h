@@ -9,6 +9,8 @@
 
 #include <fastboot/fastboot.hpp>
 
+#include "e2e.h"
+
 #include <any>
 #include <atomic>
 #include <cstdint>
@@ -36,16 +38,11 @@
 
 namespace fuzz {
 
-inline std::atomic<int> initializer_runs{0};
-
-// The roots: baked, or, built with FUZZ_FROZEN, frozen (made on the first run, mapped after).
-#ifdef FUZZ_FROZEN
-template <class T>
-using Root = fastboot::frozen<T>;
-#else
-template <class T>
-using Root = fastboot::root<T>;
-#endif
+// The end-to-end programs' count of initializer runs, their status line, and their roots: baked,
+// or frozen where the program is built with E2E_FROZEN (made on the first run, mapped after).
+using ::initializer_runs;
+using ::print_status;
+using ::Root;
 
 // splitmix64: the same sequence in every run, so both bake runs build the same heap.
 struct Rng {
@@ -379,10 +376,6 @@ inline std::int64_t square_plus_one(std::int64_t x) { return x * x + 1; }
 inline bool full_digest() {
   const char* v = std::getenv("FUZZ_DIGEST");
   return v && std::strcmp(v, "full") == 0;
-}
-
-inline void print_status() {
-  std::printf("status: baked=%d inits=%d\n", fastboot::baked() ? 1 : 0, initializer_runs.load());
 }
 
 }  // namespace fuzz

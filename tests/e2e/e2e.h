@@ -1,5 +1,5 @@
-// Shared by the end-to-end programs: count initializer runs and print the status line that
-// check-baked.sh reads ("status: baked=<0|1> inits=<n>").
+// Shared by the end-to-end programs and the random ones (tests/differential): count initializer
+// runs and print the status line that check-baked.sh reads ("status: baked=<0|1> inits=<n>").
 #pragma once
 
 #include <fastboot/fastboot.hpp>
