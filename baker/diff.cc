@@ -150,8 +150,8 @@ constexpr const char* kDifferentObjects = "it points into the arena, but to diff
 // Said of such a pointer when the baking thread allocated both the object holding it and what
 // it points to, so no thread the initializers started can have decided it.
 constexpr const char* kByAddress =
-    ": a table hashed or ordered by its objects' addresses (an unordered_map or set keyed by "
-    "pointers) lays them out differently in each run; key it by a value";
+    ": most likely a table hashed or ordered by its objects' addresses (an unordered_map or set keyed "
+    "by pointers), which lays them out differently in each run; key it by a value";
 
 // What the bake saw the initializers do that can make a word differ between the runs.
 struct Suspects {
