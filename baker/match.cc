@@ -59,7 +59,9 @@ class Side {
     const auto& allocs = d_.allocs;
     int n = 0;
     if (t < allocs[i].offset + allocs[i].size || t == allocs[i].offset) out[n++] = {i, t - allocs[i].offset, false};
-    else if (t == allocs[i].offset + allocs[i].size) out[n++] = {i, allocs[i].size, true};
+    // One past the end, where no allocation can begin (the size is no multiple of 16): no other
+    // reading, so it pairs like an interior address (a 1-byte object tagged with 1).
+    else if (t == allocs[i].offset + allocs[i].size) out[n++] = {i, allocs[i].size, allocs[i].size % 16 == 0};
     else if (t < alloc_end(allocs[i])) out[n++] = {i, t - allocs[i].offset, false};  // flags past a small object
     if (t == allocs[i].offset && i > 0 && allocs[i - 1].offset + allocs[i - 1].size == t)
       out[n++] = {i - 1, allocs[i - 1].size, true};
