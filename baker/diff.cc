@@ -152,6 +152,9 @@ constexpr const char* kDifferentObjects = "it points into the arena, but to diff
 constexpr const char* kByAddress =
     ": most likely a table hashed or ordered by its objects' addresses (an unordered_map or set keyed "
     "by pointers), which lays them out differently in each run; key it by a value";
+// A cause about a pointer into the arena: the race first where a thread may have decided it,
+// else the likely table keyed by address after it.
+std::string arena_cause(bool race, const std::string& what) { return race ? kRace + what : what + kByAddress; }
 
 // What the bake saw the initializers do that can make a word differ between the runs.
 struct Suspects {
@@ -207,15 +210,15 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   const std::string race = suspects.threads ? kRace : "";
   std::uint64_t size = a.arena.size();
   if (va - a.arena_base <= size && vb - b.arena_base <= size)
-    return race + kDifferentObjects + (race.empty() ? kByAddress : "");
+    return arena_cause(suspects.threads, kDifferentObjects);
   // A pointer into the arena in one run only: an empty slot in the other (a bucket of a table
   // laid out by addresses), or a value.
   bool in_a = untagged(va) - a.arena_base < size, in_b = untagged(vb) - b.arena_base < b.arena.size();
   if (in_a != in_b) {
     std::uint64_t other = in_a ? vb : va;
-    return race + fmt::format("it points into the arena in the {} run and is {} in the {}", in_a ? "first" : "second",
-                              other ? fmt::format("{:#x}", other) : "null", in_a ? "second" : "first") +
-           (race.empty() ? kByAddress : "");
+    return arena_cause(suspects.threads,
+                       fmt::format("it points into the arena in the {} run and is {} in the {}", in_a ? "first" : "second",
+                                   other ? fmt::format("{:#x}", other) : "null", in_a ? "second" : "first"));
   }
   int m = modules.find(va);
   if (m >= 0)
@@ -430,7 +433,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
         std::string kind;
         if (unpaired)
           if (auto to = unpaired->find(off); to != unpaired->end())
-            kind = (race ? kRace : "") + std::string(kDifferentObjects) + " (" + to->second + ")" + (race ? "" : kByAddress);
+            kind = arena_cause(race, std::string(kDifferentObjects) + " (" + to->second + ")");
         if (kind.empty()) kind = describe(a, b, modules, va, vb, race ? why : why_not_threads);
         part.bad.push_back({off, va, vb, i, std::move(kind)});
       }

@@ -112,8 +112,8 @@ bool write_first_run(int dir, const char* name, const detail::root_base& r, cons
   uintptr_t heap_lo = ~uintptr_t(0), heap_hi = 0;
   for (size_t i = 0; i < count; ++i)
     if (tracked[i].size != kTrackedFree) {
-      heap_lo = tracked[i].address < heap_lo ? tracked[i].address : heap_lo;
-      heap_hi = tracked[i].address + tracked[i].size + 1 > heap_hi ? tracked[i].address + tracked[i].size + 1 : heap_hi;
+      heap_lo = std::min(heap_lo, tracked[i].address);
+      heap_hi = std::max(heap_hi, tracked[i].address + tracked[i].size + 1);
     }
   if (heap_lo < heap_hi) ranges.push({heap_lo, heap_hi, proto::kHeapRange});
   pthread_attr_t attr;
