@@ -117,8 +117,8 @@ Baked bake_once(Context& ctx) {
     c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
   }
   // Run B's heap has said what it had to: the peak of a bake is lower without it.
-  std::vector<std::uint8_t>().swap(b.arena);
-  std::vector<protocol::DumpAlloc>().swap(b.allocs);
+  b.arena.release();
+  b.allocs.release();
   if (ctx.opts.verbose && c.leftover_words)
     note(ctx) << c.leftover_words << " word" << (c.leftover_words == 1 ? "" : "s") << " differed between the bake "
               << "runs only by halves of addresses (leftover bytes of registers and stack in padding or "

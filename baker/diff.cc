@@ -50,7 +50,7 @@ class ModuleMap {
   std::vector<SegmentRef> segs_;
 };
 
-std::uint64_t load_word(const std::vector<std::uint8_t>& arena, std::uint64_t off) {
+std::uint64_t load_word(const Bytes& arena, std::uint64_t off) {
   std::uint64_t v = 0;
   std::memcpy(&v, arena.data() + off, std::min<std::uint64_t>(8, arena.size() - off));
   return v;

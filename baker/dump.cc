@@ -15,9 +15,21 @@ namespace fastboot::baker {
 
 namespace {
 
-// Reads a dump's sections in order, each straight into the vector that keeps it: a dump of a
-// large heap is gigabytes, and neither a buffer of the whole file nor a mapping of it (whose
-// pages count as the baker's memory) is held beside the copies.
+// Reads n bytes at `offset` of fd.
+bool read_all(int fd, void* to, std::uint64_t n, std::uint64_t offset) {
+  for (std::uint64_t done = 0; done < n;) {
+    ssize_t got = pread(fd, static_cast<char*>(to) + done, std::min<std::uint64_t>(n - done, 1u << 30), off_t(offset + done));
+    if (got <= 0) {
+      if (got < 0 && errno == EINTR) continue;
+      return false;
+    }
+    done += std::uint64_t(got);
+  }
+  return true;
+}
+
+// Reads a dump's sections in order, each straight into the vector that keeps it (the arena and
+// the records, the bulk of it, are in the run's memory file: read_memory).
 struct Reader {
   int fd;
   std::uint64_t size;
@@ -31,15 +43,9 @@ struct Reader {
       return out;
     }
     out.resize(count);
-    char* to = reinterpret_cast<char*>(out.data());
-    for (std::uint64_t done = 0, want = count * sizeof(T); done < want;) {
-      ssize_t n = pread(fd, to + done, std::min<std::uint64_t>(want - done, 1u << 30), off_t(pos + done));
-      if (n <= 0) {
-        if (n < 0 && errno == EINTR) continue;
-        ok = false;
-        return {};
-      }
-      done += std::uint64_t(n);
+    if (!read_all(fd, out.data(), count * sizeof(T), pos)) {
+      ok = false;
+      return {};
     }
     pos += count * sizeof(T);
     return out;
@@ -48,7 +54,7 @@ struct Reader {
 
 }  // namespace
 
-AllocIndex::AllocIndex(const std::vector<protocol::DumpAlloc>& allocs, std::uint64_t arena_size) : allocs_(allocs) {
+AllocIndex::AllocIndex(const Allocs& allocs, std::uint64_t arena_size) : allocs_(allocs) {
   bool granular = allocs.size() < (1ull << 32);
   std::uint64_t last_granule = 0;
   for (std::size_t i = 0; i < allocs.size() && granular; ++i) {
@@ -94,7 +100,23 @@ std::size_t AllocIndex::at_or_before_by_bucket(std::uint64_t t) const {
 // and move every word that points into a region, every allocation and every root with it. The
 // moves are multiples of 4096, like a relocation, so they never change the low bits of a word
 // (see compact.cc on why that matters). Both runs have the same regions, so both move alike.
-bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions) {
+namespace {
+
+// Where each region goes when they are put side by side: the next 4096-byte boundary.
+std::vector<std::uint64_t> packed_starts(const std::vector<protocol::DumpRegion>& regions, std::uint64_t* total) {
+  std::vector<std::uint64_t> starts;
+  std::uint64_t packed = 0;
+  for (const auto& r : regions) {
+    starts.push_back(packed);
+    packed = (packed + r.size + 4095) / 4096 * 4096;
+  }
+  *total = packed;
+  return starts;
+}
+
+}  // namespace
+
+bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions, bool laid_out) {
   if (regions.empty()) return false;
   d.baking_thread_end = regions[0].size;
   if (regions.size() == 1 && regions[0].offset == 0) return regions[0].size == d.arena.size();
@@ -103,18 +125,24 @@ bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions
   };
   std::vector<Move> moves;
   std::uint64_t packed = 0, written = 0;
-  for (const auto& r : regions) {
+  std::vector<std::uint64_t> starts = packed_starts(regions, &packed);
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    const auto& r = regions[i];
     if (!moves.empty() && r.offset < moves.back().old_start + moves.back().size) return false;
-    moves.push_back({r.offset, packed, r.size});
+    moves.push_back({r.offset, starts[i], r.size});
     written += r.size;
-    packed = (packed + r.size + 4095) / 4096 * 4096;
   }
-  if (written != d.arena.size()) return false;
-  std::vector<std::uint8_t> arena(packed, 0);
-  std::uint64_t from = 0;
-  for (const Move& m : moves) {
-    std::memcpy(arena.data() + m.new_start, d.arena.data() + from, m.size);
-    from += m.size;
+  if ((laid_out ? packed : written) != d.arena.size()) return false;
+  Bytes arena;
+  if (laid_out) {
+    arena = std::move(d.arena);
+  } else {
+    arena.resize(packed);
+    std::uint64_t from = 0;
+    for (const Move& m : moves) {
+      std::memcpy(arena.data() + m.new_start, d.arena.data() + from, m.size);
+      from += m.size;
+    }
   }
   // The region an old offset lies in, one past its end included; nullptr if none.
   auto find = [&](std::uint64_t off) -> const Move* {
@@ -154,7 +182,60 @@ bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions
   return true;
 }
 
-std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
+namespace {
+
+// The arena and the allocation records from the run's memory file, checked against the file's
+// size and the header first: a dump is the program's output, as much input as any file. The
+// regions are put side by side (at the next 4096-byte boundary each) by mapping the file's pages
+// there, or by reading them where pages are larger; records are mapped where one region has
+// them all, else read one region after another.
+bool read_memory(Dump& d, const protocol::DumpHeader& h, const std::vector<protocol::DumpRegion>& regions, int fd) {
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0) return false;
+  const std::uint64_t file_size = std::uint64_t(st.st_size);
+  std::uint64_t bytes = 0, count = 0;
+  for (const auto& r : regions) {
+    if (r.offset > file_size || r.size > file_size - r.offset || r.records_offset > file_size ||
+        r.alloc_count > (file_size - r.records_offset) / sizeof(protocol::DumpAlloc) || r.records_offset % 8)
+      return false;
+    bytes += r.size;
+    count += r.alloc_count;
+  }
+  if (bytes != h.arena_size || count != h.alloc_count || regions.empty()) return false;
+
+  std::uint64_t packed = 0;
+  std::vector<std::uint64_t> starts = packed_starts(regions, &packed);
+  if (regions.size() == 1 && regions[0].offset == 0) packed = regions[0].size;
+  std::vector<Bytes::Piece> pieces;
+  for (std::size_t i = 0; i < regions.size(); ++i)
+    if (regions[i].size) pieces.push_back({regions[i].offset, starts[i], regions[i].size});
+  if (auto mapped = Bytes::map_file(fd, pieces, packed)) {
+    d.arena = std::move(*mapped);
+  } else {
+    d.arena.resize(packed);
+    for (const auto& p : pieces)
+      if (!read_all(fd, d.arena.data() + p.at, p.bytes, p.file_offset)) return false;
+  }
+
+  if (regions.size() == 1) {
+    auto mapped = Allocs::map_file(fd, {{regions[0].records_offset, 0, count * sizeof(protocol::DumpAlloc)}}, count);
+    if (mapped) {
+      d.allocs = std::move(*mapped);
+      return true;
+    }
+  }
+  d.allocs.resize(count);
+  std::uint64_t at = 0;
+  for (const auto& r : regions) {
+    if (!read_all(fd, d.allocs.data() + at, r.alloc_count * sizeof(protocol::DumpAlloc), r.records_offset)) return false;
+    at += r.alloc_count;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Dump> read_dump(Context& ctx, const std::string& path, int memory_fd) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
   if (fd >= 0 && fstat(fd, &st) != 0) st.st_size = 0;
@@ -174,7 +255,6 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   Dump d;
   d.path = path;
   d.arena_base = h.arena_base;
-  d.allocs = r.take<protocol::DumpAlloc>(h.alloc_count);
   auto roots = r.take<protocol::DumpRoot>(h.root_count);
   auto modules = r.take<protocol::DumpModule>(h.module_count);
   auto segments = r.take<protocol::DumpSegment>(h.segment_count);
@@ -185,9 +265,12 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
   d.thread_stacks = r.take<protocol::DumpStack>(h.stack_count);
   d.statics = r.take<protocol::DumpStatic>(h.static_count);
   d.statics_complete = h.statics_complete != 0;
-  d.arena = r.take<std::uint8_t>(h.arena_size);
   if (!r.ok || r.pos != r.size) {
     error(ctx) << path << ": truncated or oversized dump";
+    return std::nullopt;
+  }
+  if (!read_memory(d, h, regions, memory_fd)) {
+    error(ctx) << path << ": the run's arena and allocation records do not fit its memory file";
     return std::nullopt;
   }
   auto str = [&](std::uint64_t off) -> std::string {
@@ -217,7 +300,7 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path) {
     }
   }
   d.threads_started = h.threads_started;
-  if (!close_region_gaps(d, regions)) {
+  if (!close_region_gaps(d, regions, /*laid_out=*/true)) {
     error(ctx) << path << ": the dump's arena regions are inconsistent";
     return std::nullopt;
   }

@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "fastboot/bake-protocol.h"
+#include "mapped-array.h"
 
 namespace fastboot::baker {
 
@@ -39,10 +40,13 @@ inline std::uint64_t tag_of(std::uint64_t v) { return v & ~kAddressMask; }
 // does not cover (a 4-byte object tagged with 5, as malloc's alignment allows).
 inline std::uint64_t alloc_end(const protocol::DumpAlloc& x) { return x.offset + ((x.size + 15) & ~std::uint64_t(15)); }
 
+using Bytes = MappedArray<std::uint8_t>;
+using Allocs = MappedArray<protocol::DumpAlloc>;
+
 struct Dump {
   std::string path;
   std::uint64_t arena_base = 0;
-  std::vector<protocol::DumpAlloc> allocs;  // sorted by offset
+  Allocs allocs;  // sorted by offset
   std::vector<Root> roots;
   std::vector<Module> modules;  // the executable first
   std::vector<protocol::DumpGlobal> globals;  // words of writable data the initializers changed
@@ -51,7 +55,7 @@ struct Dump {
     std::string name;  // "[stack]", "[heap]", a path, or empty for anonymous memory
   };
   std::vector<Mapping> maps;  // the baking process's memory map at the end of the bake
-  std::vector<std::uint8_t> arena;
+  Bytes arena;
   std::uint64_t threads_started = 0;  // threads the initializers started
   // Arena offsets below this were allocated by the baking thread, the rest by threads the
   // initializers started (their regions follow the baking thread's).
@@ -77,7 +81,7 @@ bool writable_at(const Module& m, std::uint64_t offset);
 class AllocIndex {
  public:
   static constexpr std::size_t kNone = ~std::size_t(0);
-  AllocIndex(const std::vector<protocol::DumpAlloc>& allocs, std::uint64_t arena_size);
+  AllocIndex(const Allocs& allocs, std::uint64_t arena_size);
   // The last allocation whose offset is at or before t, or kNone.
   std::size_t at_or_before(std::uint64_t t) const {
     if (bucket_.empty()) {
@@ -92,7 +96,7 @@ class AllocIndex {
  private:
   static constexpr unsigned kGranuleShift = 4, kBucketShift = 6;
   std::size_t at_or_before_by_bucket(std::uint64_t t) const;
-  const std::vector<protocol::DumpAlloc>& allocs_;
+  const Allocs& allocs_;
   std::vector<std::uint64_t> starts_;  // a bit per granule where an allocation starts
   std::vector<std::uint32_t> before_;  // per word of starts_: the allocations starting before it
   std::vector<std::uint32_t> bucket_;  // without granules: per bucket, the allocations at or before it
@@ -101,10 +105,13 @@ class AllocIndex {
 // The arena of a dump comes as regions: the baking thread's, then one per thread the
 // initializers started (see runtime/src/runtime.h). Makes d.arena one contiguous arena, each
 // region at the next page boundary, and moves addresses, allocations and roots with them; false
-// if the regions do not fit the dump.
-bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions);
+// if the regions do not fit the dump. d.arena holds the regions' bytes one after another, or
+// (laid_out) already at those page boundaries.
+bool close_region_gaps(Dump& d, const std::vector<protocol::DumpRegion>& regions, bool laid_out = false);
 
-// Reads and checks a dump; records an error and returns nothing if it is malformed.
-std::optional<Dump> read_dump(Context& ctx, const std::string& path);
+// Reads and checks a dump, its arena and allocation records from the run's memory file
+// (protocol::kEnvMemory, which the caller keeps and closes); records an error and returns
+// nothing if they are malformed.
+std::optional<Dump> read_dump(Context& ctx, const std::string& path, int memory_fd);
 
 }  // namespace fastboot::baker

@@ -99,30 +99,39 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.global_count = globals.size();
   h.exit_count = std::uint32_t(exit_entries.size());
 
-  // The arena as the program will see it; module pointers hold run A's load addresses: zero
-  // them so the image does not depend on ASLR.
-  std::vector<std::uint8_t> raw = a.arena;
-  for (const img::ModuleEntry& m : modules)
-    for (std::uint64_t i = m.first_reloc; i < m.first_reloc + m.reloc_count; ++i) {
-      if (relocs[i].arena_offset + 8 > raw.size()) continue;
-      std::uint64_t value = m.kind == img::ModuleKind::executable_fixed ? relocs[i].target : 0;
-      std::memcpy(raw.data() + relocs[i].arena_offset, &value, 8);
-    }
-  // Arena pointers hold run A's addresses; an image based elsewhere moves them there.
+  // The arena as the program will see it, written at `to`: module pointers hold run A's load
+  // addresses: zero them so the image does not depend on ASLR; arena pointers hold run A's
+  // addresses: an image based elsewhere moves them there.
   const std::uint64_t base = ctx.opts.image_base ? ctx.opts.image_base : a.arena_base;
-  if (base != a.arena_base)
-    for (std::uint64_t w = 0; w < c.bitmap.size(); ++w)
-      for (std::uint64_t bits = c.bitmap[w]; bits; bits &= bits - 1) {
-        std::uint64_t off = (w * 64 + std::uint64_t(__builtin_ctzll(bits))) * 8, v;
-        if (off + 8 > raw.size()) continue;
-        std::memcpy(&v, raw.data() + off, 8);
-        v += base - a.arena_base;
-        std::memcpy(raw.data() + off, &v, 8);
+  const std::uint64_t arena_size = a.arena.size();
+  auto lay_arena = [&](std::uint8_t* to) {
+    if (arena_size) std::memcpy(to, a.arena.data(), arena_size);
+    for (const img::ModuleEntry& m : modules)
+      for (std::uint64_t i = m.first_reloc; i < m.first_reloc + m.reloc_count; ++i) {
+        if (relocs[i].arena_offset + 8 > arena_size) continue;
+        std::uint64_t value = m.kind == img::ModuleKind::executable_fixed ? relocs[i].target : 0;
+        std::memcpy(to + relocs[i].arena_offset, &value, 8);
       }
+    if (base != a.arena_base)
+      for (std::uint64_t w = 0; w < c.bitmap.size(); ++w)
+        for (std::uint64_t bits = c.bitmap[w]; bits; bits &= bits - 1) {
+          std::uint64_t off = (w * 64 + std::uint64_t(__builtin_ctzll(bits))) * 8, v;
+          if (off + 8 > arena_size) continue;
+          std::memcpy(&v, to + off, 8);
+          v += base - a.arena_base;
+          std::memcpy(to + off, &v, 8);
+        }
+  };
   std::vector<img::ChunkEntry> chunks;
   std::vector<std::uint8_t> stored;
   const bool compressed = ctx.opts.compress != img::Compression::none;
   if (compressed && !compress_arena) error(ctx) << "this tool cannot compress an image";
+  // Compressed, the arena is laid out on its own first; else straight into the section.
+  std::vector<std::uint8_t> raw;
+  if (compressed) {
+    raw.resize(arena_size);
+    lay_arena(raw.data());
+  }
   if (compressed && compress_arena) compress_arena(ctx, ctx.opts.compress, raw, &chunks, &stored);
   h.compression = std::uint32_t(ctx.opts.compress);
   h.flags = ctx.opts.randomize_base ? std::uint32_t(img::kRandomizeBase) : 0u;
@@ -136,7 +145,7 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.bitmap_size = (a.arena.size() / 8 + 63) / 64 * 8;
   h.arena_offset = align_up(h.bitmap_offset + h.bitmap_size, img::kPageSize);
   h.arena_size = a.arena.size();
-  h.stored_size = compressed ? stored.size() : raw.size();
+  h.stored_size = compressed ? stored.size() : arena_size;
   h.section_size = align_up(h.arena_offset + h.stored_size, img::kPageSize);
   h.preferred_base = base;
   h.arena_pointer_count = c.arena_pointers;
@@ -158,12 +167,13 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   place(h.strings_offset, strings, strings.size());
   place(h.chunks_offset, chunks, chunks.size() * sizeof(img::ChunkEntry));
   if (compressed) place(h.arena_offset, stored, stored.size());
-  else place(h.arena_offset, raw, raw.size());
+  else lay_arena(out.data() + h.arena_offset);
+  const std::uint8_t* arena = compressed ? raw.data() : out.data() + h.arena_offset;
 
   h.tables_checksum = img::checksum(out.data() + h.roots_offset, h.relocs_offset - h.roots_offset);
   h.relocs_checksum = img::checksum(out.data() + h.relocs_offset, h.reloc_count * sizeof(img::ModuleReloc));
   h.bitmap_checksum = img::checksum(out.data() + h.bitmap_offset, h.bitmap_size);
-  h.arena_checksum = img::checksum(raw.data(), raw.size());  // of the arena as decompressed
+  h.arena_checksum = img::checksum(arena, arena_size);  // of the arena as decompressed
   h.header_checksum = img::header_checksum(h);
   put(out, 0, h);
   if (ctx.opts.verbose && !ctx.opts.quiet)

@@ -275,7 +275,7 @@ HeapMatch match_heaps(Context& ctx, const Dump& a, Dump& b) {
   step.emplace(ctx, "  rewrite run B");
 
   // Run B in run A's layout: each paired object at its partner's offset, its pointers moved.
-  std::vector<std::uint8_t> arena(a.arena.size(), 0);
+  Bytes arena(a.arena.size());
   for (std::size_t i = 0; i < a.allocs.size(); ++i) {
     std::size_t j = m.pair_a_[i];
     if (j == kNone) {

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -29,16 +30,20 @@ struct Process {
   // The read end of the pipe that is the run's standard input, which holds one byte: a run that
   // leaves it unread read no input.
   int input = -1;
+  // The run's memory file (protocol::kEnvMemory): its arena and allocation records.
+  int memory = -1;
   ~Process() {
     if (input >= 0) close(input);
+    if (memory >= 0) close(memory);
   }
   Process() = default;
   Process(Process&& o) noexcept : dump(std::move(o.dump)), trace(std::move(o.trace)), log(std::move(o.log)), pid(o.pid),
-                                  status(o.status), input(std::exchange(o.input, -1)) {}
+                                  status(o.status), input(std::exchange(o.input, -1)), memory(std::exchange(o.memory, -1)) {}
   Process& operator=(Process&& o) noexcept {
     std::swap(dump, o.dump), std::swap(trace, o.trace), std::swap(log, o.log);
     pid = o.pid, status = o.status;
     std::swap(input, o.input);
+    std::swap(memory, o.memory);
     return *this;
   }
 };
@@ -121,6 +126,14 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
   std::string base_text = fmt::format("{:x}", base);
   std::string stack_text = fmt::format("{:x}", ctx.opts.stack_base);
   const std::string& program = ctx.opts.program;
+  // The memory file: anonymous memory the baker can map once the run has ended, private to
+  // this bake (no name in any directory).
+  p.memory = memfd_create(fmt::format("fastboot-bake-{}", tag).c_str(), MFD_CLOEXEC);
+  if (p.memory < 0) {
+    error(ctx) << "cannot create the bake run's memory file: " << strerror(errno);
+    ctx.passing_failure = true;
+    return p;
+  }
   // Standard input: a pipe holding one newline, then its end. The program reads what a program
   // run from a script with no input would, and reading it shows.
   int input[2] = {-1, -1};
@@ -148,6 +161,12 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
       fmt::print(stderr, "cannot enter {}: {}\n", ctx.opts.working_directory, strerror(errno));
       _exit(127);
     }
+    // Above the standard descriptors whatever number it had, and open across exec.
+    int memory = fcntl(p.memory, F_DUPFD, 10);
+    char memory_text[16];
+    if (memory < 0) _exit(127);
+    snprintf(memory_text, sizeof(memory_text), "%d", memory);
+    setenv(protocol::kEnvMemory, memory_text, 1);
     setenv(protocol::kEnvOutput, p.dump.c_str(), 1);
     setenv(protocol::kEnvTrace, p.trace.c_str(), 1);
     setenv(protocol::kEnvBase, base_text.c_str(), 1);
@@ -313,8 +332,8 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   // the two threads never share one.
   Context ctx_b(ctx.opts);
   std::optional<Dump> db;
-  std::thread reader([&] { db = read_dump(ctx_b, b.dump); });
-  auto da = read_dump(ctx, a.dump);
+  std::thread reader([&] { db = read_dump(ctx_b, b.dump, b.memory); });
+  auto da = read_dump(ctx, a.dump, a.memory);
   reader.join();
   for (std::string& e : ctx_b.errors) ctx.errors.push_back(std::move(e));
   if (!da || !db) {

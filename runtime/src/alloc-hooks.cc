@@ -164,6 +164,7 @@ struct Region {
 struct Arena {
   uintptr_t base = 0;
   size_t reserve = 0;
+  int memory = -1;  // the memory file, which holds the arena and the records
   uint32_t root = 0;
   Region regions[kArenaRegions];
   std::atomic_flag lock = ATOMIC_FLAG_INIT;  // workers and the baking thread share the records
@@ -216,12 +217,22 @@ inline bool in_arena(const void* p) {
 // This thread's allocations go to the arena now.
 inline bool capturing() { return mode == kCapture || (mode == kWorker && window.load(std::memory_order_relaxed)); }
 
+// A region's records live in the memory file at records_offset(index): 2 bytes of records per
+// byte of region, and an allocation takes at least 16 bytes of its region, so they always have
+// room there. Only what they use is mapped; growing the mapping takes the file's next pages.
 bool grow_records(Region& r) {
+  unsigned index = unsigned(&r - arena.regions);
+  size_t most = 2 * (arena_region_start(index + 1) - arena_region_start(index)) / sizeof(AllocRecord);
   size_t cap = r.capacity ? r.capacity * 2 : 4096;
+  if (cap > most) cap = most;
+  if (cap <= r.capacity) return false;
   void* mem;
   if (r.records) {
     mem = mremap(r.records, r.capacity * sizeof(AllocRecord), cap * sizeof(AllocRecord), MREMAP_MAYMOVE);
-  } else {
+  } else if (arena.memory >= 0) {
+    mem = mmap(nullptr, cap * sizeof(AllocRecord), PROT_READ | PROT_WRITE, MAP_SHARED, arena.memory,
+               off_t(records_offset(index)));
+  } else {  // a forked child's
     mem = mmap(nullptr, cap * sizeof(AllocRecord), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   }
   if (mem == MAP_FAILED) return false;
@@ -447,19 +458,48 @@ void track_leave() { mode = kForward; }
 
 void track_release() { tracking.store(false, std::memory_order_release); }
 
-bool arena_begin(uintptr_t base, size_t reserve) {
-  void* mem = mmap(reinterpret_cast<void*>(base), reserve, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-  if (mem == MAP_FAILED) return false;
+// A child forked while the initializers run gets the arena and its records as private memory,
+// as fork() gives any heap: the mappings are the memory file's, shared with the baker, and
+// what the child writes must not land in the parent's arena.
+void privatize_after_fork() {
+  if (!arena.base) return;
+  char* arena_copy = static_cast<char*>(
+      mmap(nullptr, kArenaReserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+  if (arena_copy == MAP_FAILED) _exit(127);
+  for (unsigned i = 0; i < kArenaRegions; ++i)
+    memcpy(arena_copy + arena_region_start(i), reinterpret_cast<char*>(arena.base) + arena_region_start(i), arena.regions[i].used);
+  if (mremap(arena_copy, kArenaReserve, kArenaReserve, MREMAP_MAYMOVE | MREMAP_FIXED, reinterpret_cast<void*>(arena.base)) == MAP_FAILED)
+    _exit(127);
+  for (Region& r : arena.regions) {
+    if (!r.records) continue;
+    size_t bytes = r.capacity * sizeof(AllocRecord);
+    void* copy = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (copy == MAP_FAILED) _exit(127);
+    memcpy(copy, r.records, r.count * sizeof(AllocRecord));
+    if (mremap(copy, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, r.records) == MAP_FAILED) _exit(127);
+  }
+  // Its records grow in private memory from here on.
+  close(arena.memory);
+  arena.memory = -1;
+}
+
+const char* arena_begin(uintptr_t base, int fd) {
+  if (ftruncate(fd, off_t(kMemoryFileSize)) != 0) return "cannot size the memory file";
+  void* mem = mmap(reinterpret_cast<void*>(base), kArenaReserve, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
+  if (mem == MAP_FAILED) return "cannot map the arena";
   if (mem != reinterpret_cast<void*>(base)) {
-    munmap(mem, reserve);
-    return false;
+    munmap(mem, kArenaReserve);
+    return "cannot map the arena";
   }
   arena.base = base;
-  arena.reserve = reserve;
+  arena.reserve = kArenaReserve;
+  arena.memory = fd;
   foreign_lo.store(base, std::memory_order_relaxed);
-  foreign_span.store(reserve, std::memory_order_relaxed);
-  return grow_records(arena.regions[0]);
+  foreign_span.store(kArenaReserve, std::memory_order_relaxed);
+  pthread_atfork(nullptr, nullptr, privatize_after_fork);
+  if (!grow_records(arena.regions[0])) return "cannot map the allocation records";
+  return nullptr;
 }
 
 void arena_capture(bool on) { mode = on ? kCapture : kForward; }
@@ -604,7 +644,8 @@ void* HOOK(calloc)(size_t n, size_t size) {
     clear_allocator_frames();
     return p;
   }
-  // The arena is fresh anonymous memory that is never reused: already zero. The bootstrap
+  // The arena is fresh memory that is never reused (and a forked child gets its own copy, see
+  // privatize_after_fork): already zero. The bootstrap
   // buffer is static: also zero. Anything else comes from the next allocator's calloc.
   if ((capturing() && !uncaptured_site(SITE)) || mode == kResolving) return allocate(total, 16, SITE);
   return next.calloc(n, size);

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <dirent.h>
 #include <stdio.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -56,10 +58,11 @@ void trace(const char* event, const char* name, const char* detail = nullptr) {
   close(fd);
 }
 
-[[noreturn]] void fail(int code, const char* a, const char* b = "", const char* c = "") {
+[[noreturn]] void fail(int code, const char* a, const char* b = "", const char* c = "", const char* d = "",
+                       const char* e = "") {
   char message[1024];
   size_t n = 0;
-  for (const char* s : {a, b, c})
+  for (const char* s : {a, b, c, d, e})
     while (*s && n < sizeof(message) - 1) message[n++] = *s++;
   message[n] = 0;
   say("fastboot: bake: ", message, "\n");
@@ -266,7 +269,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
     size_t used, count;
     arena_region(i, &used, &count);
     if (i > 0 && used == 0) continue;
-    proto::DumpRegion region{arena_region_start(i), used};
+    proto::DumpRegion region{arena_region_start(i), used, count, records_offset(i)};
     regions.append(&region, sizeof(region));
     ++region_count;
     alloc_count += count;
@@ -313,11 +316,6 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(proto::kExitSetup, "cannot create the dump ", path);
   write_all(fd, &h, sizeof(h));
-  for (unsigned i = 0; i < kArenaRegions; ++i) {
-    size_t used, count;
-    const AllocRecord* records = arena_region(i, &used, &count);
-    if (count) write_all(fd, records, count * sizeof(AllocRecord));
-  }
   write_all(fd, roots.data, roots.size);
   write_all(fd, mc.modules.data, mc.modules.size);
   write_all(fd, mc.segments.data, mc.segments.size);
@@ -327,9 +325,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   write_all(fd, regions.data, regions.size);
   write_all(fd, stacks.data, stacks.size);
   write_all(fd, statics, static_count * sizeof(proto::DumpStatic));
-  auto* table = reinterpret_cast<const proto::DumpRegion*>(regions.data);
-  for (uint64_t i = 0; i < region_count; ++i)
-    write_all(fd, reinterpret_cast<const void*>(arena_base() + table[i].offset), table[i].size);
+  // The arena and its records are in the memory file already.
   if (close(fd) != 0) fail(proto::kExitSetup, "cannot write the dump ", path);
 }
 
@@ -403,7 +399,19 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
   if (const char* skew = getenv(proto::kEnvSkew)) arena_skew(strtoull(skew, nullptr, 16) % 32 & ~size_t(15));
   arena_gaps(getenv(proto::kEnvGaps) != nullptr);
   arena_clear_below(getenv(proto::kEnvClearBelow) != nullptr);
-  if (!arena_begin(base, kArenaReserve)) fail(proto::kExitSetup, "cannot map the arena at ", base_text);
+  // The memory file: a memfd (only those have seals to read) that nothing has written yet, kept
+  // from the processes the initializers may start.
+  const char* memory_text = getenv(proto::kEnvMemory);
+  char* memory_end = nullptr;
+  long memory_fd = memory_text ? strtol(memory_text, &memory_end, 10) : -1;
+  struct stat memory_stat {};
+  if (!memory_text || *memory_end || memory_fd < 0 || memory_fd > INT_MAX || fcntl(int(memory_fd), F_GET_SEALS) < 0 ||
+      fstat(int(memory_fd), &memory_stat) != 0 || memory_stat.st_size != 0)
+    fail(proto::kExitSetup, proto::kEnvMemory, " is not a new memory file");
+  fcntl(int(memory_fd), F_SETFD, FD_CLOEXEC);
+  unsetenv(proto::kEnvMemory);
+  if (const char* why = arena_begin(base, int(memory_fd)))
+    fail(proto::kExitSetup, why, " at ", base_text, ": ", strerror(errno));
 
   // The initializers run on a thread whose stack, and so its thread-local storage, sits at the
   // address the baker chose, the same in both runs: register and stack leftovers that padding

@@ -56,8 +56,16 @@ inline void arena_region_of(std::uint64_t offset, unsigned* index, std::uint64_t
   *start = arena_region_start(*index);
 }
 
-// Reserves the arena at exactly `base`; false if the range is taken.
-bool arena_begin(std::uintptr_t base, std::size_t reserve);
+// Where region `index` keeps its allocation records in the bake's memory file: after the arena,
+// twice the region's offset, since a region holds at most one allocation per 16 bytes and a
+// record takes 32. The file spans kMemoryFileSize, sparse: only what was written takes memory.
+inline constexpr std::uint64_t records_offset(unsigned index) { return kArenaReserve + 2 * arena_region_start(index); }
+inline constexpr std::uint64_t kMemoryFileSize = 3 * kArenaReserve;
+static_assert(arena_region_start(kArenaRegions) == kArenaReserve);
+
+// Reserves the arena at exactly `base`, its bytes and records in the memory file `fd` (shared
+// with the baker, see protocol::kEnvMemory). Returns null, or what failed.
+const char* arena_begin(std::uintptr_t base, int fd);
 // Routes this thread's allocations to the arena (true) or the system allocator (false).
 void arena_capture(bool on);
 // Sends this thread's allocations to the system allocator for a moment (the bake's own work

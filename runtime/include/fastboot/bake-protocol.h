@@ -11,6 +11,10 @@ namespace fastboot::protocol {
 inline constexpr const char* kEnvOutput = "FASTBOOT_BAKE_OUTPUT";  // dump file to write
 inline constexpr const char* kEnvBase = "FASTBOOT_BAKE_BASE";      // arena base, hex
 inline constexpr const char* kEnvTrace = "FASTBOOT_BAKE_TRACE";    // progress file, appended
+// The number of a descriptor the baker opened for the run: a memory file (memfd) that becomes
+// the arena and its allocation records (the layout below), so that the baker reads them where
+// the run left them, with no copy through a file.
+inline constexpr const char* kEnvMemory = "FASTBOOT_BAKE_MEMORY";
 // Where the initializers' stack (and the baking thread's thread-local storage) lives, hex: the
 // same address in both runs, so leftovers of stack addresses in padding agree between them.
 inline constexpr const char* kEnvStack = "FASTBOOT_BAKE_STACK";
@@ -38,15 +42,16 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitSetup = 90;   // bad environment, arena not mappable, duplicate names
 inline constexpr int kExitThrow = 91;   // an initializer threw
 
-inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '5'};
+inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '6'};
 
-// The dump: [DumpHeader][DumpAlloc × alloc_count][DumpRoot × root_count]
+// The dump: [DumpHeader][DumpRoot × root_count]
 //           [DumpModule × module_count][DumpSegment × segment_count]
 //           [DumpGlobal × global_count][strings][maps text][DumpRegion × region_count]
 //           [DumpStack × stack_count][DumpStatic × static_count]
-//           [arena bytes: each region's bytes in turn]
 // The arena is split into regions (the baking thread's, then one per thread the initializers
-// started); only the used part of each region that holds anything is written.
+// started); the dump lists each region that holds anything. Their bytes and allocation records
+// stay in the run's memory file (kEnvMemory): arena offset x at file offset x, and each region's
+// records (DumpAlloc, sorted by offset) at DumpRegion::records_offset.
 // Threads the initializers start whose allocations a bake captures, each in an arena region
 // of its own, in the order they start; a later thread allocates from the system allocator.
 inline constexpr unsigned kCapturedThreads = 128;
@@ -91,10 +96,12 @@ struct DumpStack {
 static_assert(sizeof(DumpStack) == 32);
 
 struct DumpRegion {
-  std::uint64_t offset;  // of the region's first byte in the arena
-  std::uint64_t size;    // bytes used; arena_size is the sum over the regions
+  std::uint64_t offset;          // of the region's first byte in the arena (and the memory file)
+  std::uint64_t size;            // bytes used; arena_size is the sum over the regions
+  std::uint64_t alloc_count;     // its allocations; alloc_count is the sum over the regions
+  std::uint64_t records_offset;  // of its first DumpAlloc in the memory file
 };
-static_assert(sizeof(DumpRegion) == 16);
+static_assert(sizeof(DumpRegion) == 32);
 
 // DumpAlloc::flags: bits 0-1 as below; bits 8-15 hold log2 of the alignment the allocation
 // asked for (at least 16), which compaction keeps.
