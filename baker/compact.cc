@@ -79,7 +79,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
 
   // Copy the kept allocations and move their arena pointers: a parallel loop, each part with
   // the bitmap words of its own (new) offset range, merged in order.
-  std::vector<std::uint8_t> arena(new_size, 0);
+  Bytes arena(new_size);
   struct Part {
     std::uint64_t first_word = 0;
     std::vector<std::uint64_t> bits;
@@ -98,6 +98,37 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     if (lo == ~0ull) return;
     part.first_word = lo / 8 / 64;
     part.bits.assign(hi / 8 / 64 - part.first_word + 1, 0);
+    // A pointer's target is a random place in a large heap: the words of several allocations
+    // are collected first, the records of their targets fetched meanwhile, then moved together.
+    struct Word {
+      std::uint64_t from, to, value;  // old and new arena offsets of the word, its value
+      std::size_t target;             // the allocation at or before its target, or kNone
+    };
+    constexpr std::size_t kBatch = 64;
+    Word batch[kBatch];
+    std::size_t pending = 0;
+    auto flush = [&] {
+      for (std::size_t k = 0; k < pending; ++k) {
+        const Word& w = batch[k];
+        const std::uint64_t t = untagged(w.value) - a.arena_base;
+        std::uint64_t target = ~0ull;
+        if (w.target != AllocIndex::kNone && moved[w.target] != ~0ull && t <= alloc_end(allocs[w.target]))
+          target = moved[w.target] + (t - allocs[w.target].offset);
+        if (match && std::binary_search(match->end_words.begin(), match->end_words.end(), w.from)) {
+          std::size_t e = index.at_or_before(t - 1);  // the allocation ending there
+          if (e != AllocIndex::kNone && moved[e] != ~0ull) target = moved[e] + allocs[e].size;
+        }
+        if (target == ~0ull) {
+          if (!part.dangling++) part.first_dangling = w.from;
+          continue;
+        }
+        std::uint64_t value = tag_of(w.value) | (a.arena_base + target);
+        std::memcpy(arena.data() + w.to, &value, 8);
+        part.bits[w.to / 8 / 64 - part.first_word] |= 1ull << (w.to / 8 % 64);
+        ++part.pointers;
+      }
+      pending = 0;
+    };
     for (std::size_t i = begin; i < end; ++i) {
       if (i % 16384 == 16383) ctx.advance(16384);
       if (moved[i] == ~0ull) continue;
@@ -109,21 +140,16 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
         if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
         std::uint64_t v;
         std::memcpy(&v, a.arena.data() + off, 8);
-        std::uint64_t target = remap(untagged(v) - a.arena_base);
-        if (match && std::binary_search(match->end_words.begin(), match->end_words.end(), off)) {
-          std::size_t e = index.at_or_before(untagged(v) - a.arena_base - 1);  // the allocation ending there
-          if (e != AllocIndex::kNone && moved[e] != ~0ull) target = moved[e] + allocs[e].size;
+        std::size_t target = index.at_or_before(untagged(v) - a.arena_base);
+        if (target != AllocIndex::kNone) {
+          __builtin_prefetch(&allocs[target]);
+          __builtin_prefetch(&moved[target]);
         }
-        if (target == ~0ull) {
-          if (!part.dangling++) part.first_dangling = off;
-          continue;
-        }
-        std::uint64_t to = moved[i] + (off - alloc.offset), value = tag_of(v) | (a.arena_base + target);
-        std::memcpy(arena.data() + to, &value, 8);
-        part.bits[to / 8 / 64 - part.first_word] |= 1ull << (to / 8 % 64);
-        ++part.pointers;
+        batch[pending++] = {off, moved[i] + (off - alloc.offset), v, target};
+        if (pending == kBatch) flush();
       }
     }
+    flush();
   });
   std::vector<std::uint64_t> bitmap((new_size / 8 + 63) / 64, 0);
   std::uint64_t arena_pointers = 0;
@@ -145,15 +171,16 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   for (GlobalRestore& g : globals)
     if (g.kind == GlobalRestore::arena) g.arena_offset = remap(g.arena_offset);
 
-  std::vector<protocol::DumpAlloc> kept;
-  for (std::size_t i = 0; i < allocs.size(); ++i)
+  // The kept records, in place (each one moves to an index at or before its own).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < a.allocs.size(); ++i)
     if (moved[i] != ~0ull) {
-      protocol::DumpAlloc k = allocs[i];
+      protocol::DumpAlloc k = a.allocs[i];
       k.offset = moved[i];
-      kept.push_back(k);
+      a.allocs[kept++] = k;
     }
-  if (match) std::sort(kept.begin(), kept.end(), [](const auto& x, const auto& y) { return x.offset < y.offset; });
-  a.allocs = std::move(kept);
+  a.allocs.resize(kept);
+  if (match) std::sort(a.allocs.begin(), a.allocs.end(), [](const auto& x, const auto& y) { return x.offset < y.offset; });
   a.arena = std::move(arena);
   c.bitmap = std::move(bitmap);
   c.arena_pointers = arena_pointers;

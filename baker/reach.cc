@@ -23,17 +23,39 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
   Reachability::Edge via;
   bool root = false;
   AllocIndex holding(allocs, a.arena.size());
+  // A pointer's target is a random place in a large heap: targets are found in batches, their
+  // records fetched while the batch fills, and settled in the order they were found (so the
+  // walk stays breadth first).
+  struct Found {
+    std::uint64_t t;
+    std::size_t i;
+    Reachability::Edge via;
+    bool root;
+  };
+  constexpr std::size_t kBatch = 32;
+  Found found[kBatch];
+  std::size_t pending = 0;
+  auto settle = [&] {
+    for (std::size_t k = 0; k < pending; ++k) {
+      const Found& f = found[k];
+      const std::size_t i = f.i;
+      // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
+      if (f.t > alloc_end(allocs[i]) || reached[i]) continue;
+      if (!ambiguous_starts && !f.root && f.t == allocs[i].offset && i > 0 &&
+          allocs[i - 1].offset + allocs[i - 1].size == f.t)
+        continue;
+      reached[i] = true;
+      if (paths) r.parent[i] = f.via;
+      work.push_back(i);
+    }
+    pending = 0;
+  };
   auto mark = [&](std::uint64_t t) {
     std::size_t i = holding.at_or_before(t);
     if (i == AllocIndex::kNone) return;
-    auto it = allocs.begin() + std::ptrdiff_t(i);
-    // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
-    if (t > alloc_end(*it) || reached[i]) return;
-    if (!ambiguous_starts && !root && t == it->offset && i > 0 && allocs[i - 1].offset + allocs[i - 1].size == t)
-      return;
-    reached[i] = true;
-    if (paths) r.parent[i] = via;
-    work.push_back(i);
+    __builtin_prefetch(&allocs[i]);
+    found[pending++] = {t, i, via, root};
+    if (pending == kBatch) settle();
   };
   root = true;
   for (const Root& r : a.roots) mark(r.object_offset);
@@ -46,7 +68,11 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
   // Allocations are visited in the order they were reached, which in a large heap is all over
   // the arena: the ones a few places ahead in the queue are fetched while this one is read.
   constexpr std::size_t kAhead = 16;
-  while (next < work.size()) {
+  for (;;) {
+    if (next == work.size()) {
+      settle();
+      if (next == work.size()) break;
+    }
     if (next + 2 * kAhead < work.size()) __builtin_prefetch(&allocs[work[next + 2 * kAhead]]);
     if (next + kAhead < work.size()) {
       std::uint64_t ahead = allocs[work[next + kAhead]].offset;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <queue>
+#include <unordered_map>
 #include <sstream>
 
 #include "padding.h"
@@ -56,12 +57,28 @@ std::string type_from_function(const std::string& fn) {
 constexpr std::size_t kLargest = 10;
 
 void add(std::vector<ReportGroup>& groups, std::map<std::string, std::size_t>& index, const std::string& name,
-         std::uint64_t bytes) {
+         std::uint64_t bytes, std::uint64_t objects) {
   auto [it, fresh] = index.try_emplace(name, groups.size());
   if (fresh) groups.push_back({name, 0, 0, {}});
   groups[it->second].bytes += bytes;
-  groups[it->second].objects += 1;
+  groups[it->second].objects += objects;
 }
+
+// What decides the type and site an allocation is listed under (see describe in build_report):
+// the call that allocated it, whether it is a root's object, and its first word where that
+// names its class (a pointer to a vtable copy in the arena, or into a module). Allocations of
+// one kind are listed alike.
+struct Kind {
+  std::uint64_t site = 0, first_word = 0;
+  std::uint32_t module = 0, how = 0;  // how: 0 no class word, 1 arena word, 2 module pointer; +4 root object
+  bool operator==(const Kind&) const = default;
+};
+struct KindHash {
+  std::size_t operator()(const Kind& k) const {
+    std::uint64_t h = k.site * 0x9e3779b97f4a7c15ull ^ (k.first_word + 0x632be59bd9b4e019ull) * 0xbf58476d1ce4e5b9ull;
+    return std::size_t(h ^ (h >> 29) ^ (std::uint64_t(k.module) << 7 | k.how));
+  }
+};
 
 void sort_largest_first(std::vector<ReportGroup>& groups) {
   std::stable_sort(groups.begin(), groups.end(), [](const ReportGroup& x, const ReportGroup& y) {
@@ -316,6 +333,39 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
     return {type, site};
   };
 
+  // Millions of allocations come in a few thousand kinds: they are counted by kind, and each
+  // kind is named once.
+  auto kind_of = [&](std::size_t i) {
+    const protocol::DumpAlloc& al = a.allocs[i];
+    Kind k;
+    k.site = al.site;
+    k.how = al.flags & protocol::kAllocRootObject ? 4 : 0;
+    if (al.flags & kAllocVtableCopy) {  // named by its offset
+      k.how |= 3;
+      k.first_word = al.offset;
+      return k;
+    }
+    std::uint64_t word = al.offset / 8;
+    if (al.size >= 8 && word / 64 < c.bitmap.size() && (c.bitmap[word / 64] >> (word % 64) & 1)) {
+      std::uint64_t v;
+      std::memcpy(&v, a.arena.data() + al.offset, 8);
+      if (const VtableCopy* copy = vtables.at(v - a.arena_base)) {  // else no class word
+        k.first_word = copy->arena_offset;
+        k.how |= 1;
+      }
+    } else if (first_word[i] != ~0u) {
+      const ModulePointer& p = c.module_pointers[first_word[i]];
+      k.first_word = p.target;
+      k.module = p.module;
+      k.how |= 2;
+    }
+    return k;
+  };
+  struct Count {
+    std::size_t example;  // an allocation of the kind
+    std::uint64_t bytes = 0, objects = 0;
+  };
+  std::vector<std::unordered_map<Kind, Count, KindHash>> kinds(a.roots.size() + 1);
   for (std::size_t i = 0; i < a.allocs.size(); ++i) {
     const protocol::DumpAlloc& alloc = a.allocs[i];
     if (alloc.flags & protocol::kAllocFreed) continue;
@@ -326,13 +376,24 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
     root.objects += 1;
     rep.live_bytes += alloc.size;
     rep.allocations += 1;
-    auto [type, site] = describe(i);
-    add(root.by_type, ix.types, type, alloc.size);
-    std::size_t t = ix.types[type];
-    add(root.by_type[t].children, ix.type_sites[type], site, alloc.size);
-    add(root.by_site, ix.sites, site, alloc.size);
-    ix.largest.emplace(alloc.size, i);
-    if (ix.largest.size() > kLargest) ix.largest.pop();
+    Count& n = kinds[ri].try_emplace(kind_of(i), Count{i}).first->second;
+    n.bytes += alloc.size;
+    n.objects += 1;
+    if (ix.largest.size() < kLargest || alloc.size >= ix.largest.top().first) {  // a later index wins a tie
+      ix.largest.emplace(alloc.size, i);
+      if (ix.largest.size() > kLargest) ix.largest.pop();
+    }
+  }
+  for (std::size_t ri = 0; ri < rep.roots.size(); ++ri) {
+    RootReport& root = rep.roots[ri];
+    Index& ix = index[ri];
+    for (const auto& [kind, n] : kinds[ri]) {
+      auto [type, site] = describe(n.example);
+      add(root.by_type, ix.types, type, n.bytes, n.objects);
+      std::size_t t = ix.types[type];
+      add(root.by_type[t].children, ix.type_sites[type], site, n.bytes, n.objects);
+      add(root.by_site, ix.sites, site, n.bytes, n.objects);
+    }
   }
   for (std::size_t ri = 0; ri < rep.roots.size(); ++ri) {
     RootReport& root = rep.roots[ri];
