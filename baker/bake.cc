@@ -98,6 +98,7 @@ Baked bake_once(Context& ctx) {
   // Diff: the runs must have allocated identically, or no word-by-word comparison means anything.
   check_same_shape(ctx, a, b);
   checkpoint(ctx);
+  b.allocs.release();  // run B's records have said what they had to (a's are run A's and B's now)
 
   // Padding and unused union bytes of typed allocations hold leftovers of registers and stack
   // that differ from run to run; no program reads them, so they are zeroed before the diff.
@@ -118,7 +119,6 @@ Baked bake_once(Context& ctx) {
   }
   // Run B's heap has said what it had to: the peak of a bake is lower without it.
   b.arena.release();
-  b.allocs.release();
   if (ctx.opts.verbose && c.leftover_words)
     note(ctx) << c.leftover_words << " word" << (c.leftover_words == 1 ? "" : "s") << " differed between the bake "
               << "runs only by halves of addresses (leftover bytes of registers and stack in padding or "
@@ -209,6 +209,9 @@ Baked bake_once(Context& ctx) {
 
   Baked baked;
   baked.report = build_report(ctx, a, c, r, globals, vtables, types);
+  // The records have said what they had to; the image is laid out from the arena alone.
+  const std::size_t allocations = a.allocs.size();
+  a.allocs.release();
   {
     Timer t(ctx, "lay out image");
     baked.image = write_image(ctx, a, c, r, globals, compress_arena, statics.exits);
@@ -223,7 +226,7 @@ Baked bake_once(Context& ctx) {
              "{:.1f} KiB unreachable or freed dropped), {} arena pointers, {} pointers into {} module{}; "
              "biggest root '{}' ({}); start: {} pointer{} written{}, ~{:.2f} ms\n",
              a.roots.size(), a.roots.size() == 1 ? "" : "s", rep.program, a.arena.size() / 1024.0,
-             compaction.live_bytes / 1024.0, a.allocs.size(),
+             compaction.live_bytes / 1024.0, allocations,
              (compaction.arena_before - compaction.arena_after) / 1024.0, c.arena_pointers,
              c.module_pointers.size(), r.modules.size(), r.modules.size() == 1 ? "" : "s",
              biggest ? biggest->name : "", human_bytes(biggest ? biggest->bytes : 0), rep.patched_at_startup,

@@ -78,8 +78,11 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   };
 
   // Copy the kept allocations and move their arena pointers: a parallel loop, each part with
-  // the bitmap words of its own (new) offset range, merged in order.
-  Bytes arena(new_size);
+  // the bitmap words of its own (new) offset range, merged in order. In their old order (no
+  // match), every allocation moves down or stays: the pointers are rewritten where they are,
+  // then the allocations slid down one after another, and no second arena is needed.
+  const bool in_place = !match;
+  Bytes arena(in_place ? 0 : new_size);
   struct Part {
     std::uint64_t first_word = 0;
     std::vector<std::uint64_t> bits;
@@ -123,7 +126,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
           continue;
         }
         std::uint64_t value = tag_of(w.value) | (a.arena_base + target);
-        std::memcpy(arena.data() + w.to, &value, 8);
+        std::memcpy(in_place ? a.arena.data() + w.from : arena.data() + w.to, &value, 8);
         part.bits[w.to / 8 / 64 - part.first_word] |= 1ull << (w.to / 8 % 64);
         ++part.pointers;
       }
@@ -134,7 +137,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
       if (moved[i] == ~0ull) continue;
       const auto& alloc = allocs[i];
       std::uint64_t n = std::min<std::uint64_t>(alloc.size, a.arena.size() - alloc.offset);
-      std::memcpy(arena.data() + moved[i], a.arena.data() + alloc.offset, n);
+      if (!in_place) std::memcpy(arena.data() + moved[i], a.arena.data() + alloc.offset, n);
       // Allocations start 16-aligned, so their words keep their 8-alignment when moved.
       for (std::uint64_t off = alloc.offset; off + 8 <= alloc.offset + n; off += 8) {
         if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
@@ -151,6 +154,20 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     }
     flush();
   });
+  if (in_place) {
+    std::uint8_t* bytes = a.arena.data();
+    std::uint64_t filled = 0;  // new offsets below this hold what they should
+    for (std::size_t i = 0; i < allocs.size(); ++i) {
+      if (moved[i] == ~0ull) continue;
+      std::uint64_t n = std::min<std::uint64_t>(allocs[i].size, a.arena.size() - allocs[i].offset);
+      std::memset(bytes + filled, 0, moved[i] - filled);  // what lay between kept allocations
+      std::memmove(bytes + moved[i], bytes + allocs[i].offset, n);
+      filled = moved[i] + n;
+    }
+    std::memset(bytes + filled, 0, new_size - filled);
+    a.arena.resize(new_size);
+    a.arena.shrink_to_fit();
+  }
   std::vector<std::uint64_t> bitmap((new_size / 8 + 63) / 64, 0);
   std::uint64_t arena_pointers = 0;
   for (const Part& part : parts) {
@@ -180,8 +197,9 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
       a.allocs[kept++] = k;
     }
   a.allocs.resize(kept);
+  a.allocs.shrink_to_fit();
   if (match) std::sort(a.allocs.begin(), a.allocs.end(), [](const auto& x, const auto& y) { return x.offset < y.offset; });
-  a.arena = std::move(arena);
+  if (!in_place) a.arena = std::move(arena);
   c.bitmap = std::move(bitmap);
   c.arena_pointers = arena_pointers;
   c.module_pointers = std::move(module_pointers);

@@ -3,6 +3,12 @@
 // an executable stack) come out right without a hand-rolled ELF writer.
 #include "elf-writer.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 #include <llvm/BinaryFormat/ELF.h>
 #include <llvm/MC/MCAsmBackend.h>
 #include <llvm/MC/MCAsmInfo.h>
@@ -17,6 +23,8 @@
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/MCTargetOptions.h>
 #include <llvm/MC/TargetRegistry.h>
+#include <llvm/Object/ELFObjectFile.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Triple.h>
@@ -65,7 +73,9 @@ void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, co
   // from dropping it (nothing refers to it).
   streamer->switchSection(mc.getELFSection(".fastboot", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
   streamer->emitValueToAlignment(llvm::Align(4096));
-  streamer->emitBytes(llvm::StringRef(reinterpret_cast<const char*>(image.data()), image.size()));
+  // Zeros of the image's size, which the image replaces in the file once it is written: MC
+  // would otherwise hold a second copy of it (hundreds of megabytes for a large heap).
+  streamer->emitFill(image.size(), 0);
   if (!report.empty()) {
     streamer->switchSection(mc.getELFSection(".fastboot.report", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
     streamer->emitBytes(llvm::StringRef(reinterpret_cast<const char*>(report.data()), report.size()));
@@ -76,7 +86,35 @@ void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, co
   if (os.has_error()) {
     error(ctx) << path << ": cannot write: " << os.error().message();
     os.clear_error();
+    return;
   }
+  if (image.empty()) return;
+  std::uint64_t at = 0;
+  if (auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false)) {
+    auto object = llvm::object::ObjectFile::createELFObjectFile((*buffer)->getMemBufferRef());
+    if (!object) {
+      llvm::consumeError(object.takeError());
+    } else {
+      for (const llvm::object::ELFSectionRef section : (*object)->sections()) {
+        llvm::Expected<llvm::StringRef> name = section.getName();
+        if (!name) {
+          llvm::consumeError(name.takeError());
+          continue;
+        }
+        if (*name == ".fastboot" && section.getSize() == image.size()) at = section.getOffset();
+      }
+    }
+  }
+  int fd = at ? open(path.c_str(), O_WRONLY | O_CLOEXEC) : -1;
+  bool ok = fd >= 0;
+  for (std::uint64_t done = 0; ok && done < image.size();) {
+    ssize_t n = pwrite(fd, image.data() + done, std::min<std::uint64_t>(image.size() - done, 1u << 30), off_t(at + done));
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    done += ok ? std::uint64_t(n) : 0;
+  }
+  if (fd >= 0 && close(fd) != 0) ok = false;
+  if (!ok) error(ctx) << path << ": cannot write the image into its .fastboot section" << (at ? "" : " (no such section)");
 }
 
 }  // namespace fastboot::baker

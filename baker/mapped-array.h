@@ -70,7 +70,7 @@ class MappedArray {
     a.shared_ = true;
     for (const Piece& p : pieces)
       if (mmap(static_cast<char*>(base) + p.at, page_up(p.bytes), PROT_READ | PROT_WRITE,
-               MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, off_t(p.file_offset)) == MAP_FAILED)
+               MAP_SHARED | MAP_FIXED, fd, off_t(p.file_offset)) == MAP_FAILED)
         return std::nullopt;
     return a;
   }
@@ -113,6 +113,14 @@ class MappedArray {
         for (std::size_t i = size_; i < n; ++i) data_[i] = value;
     }
     size_ = n;
+  }
+  // Gives back the whole pages past the last element (a file's pages too: the file is the
+  // array's alone).
+  void shrink_to_fit() {
+    std::size_t keep = page_up(size_ * sizeof(T));
+    if (keep >= mapped_) return;
+    char* tail = reinterpret_cast<char*>(data_) + keep;
+    if (!shared_ || madvise(tail, mapped_ - keep, MADV_REMOVE) != 0) madvise(tail, mapped_ - keep, MADV_DONTNEED);
   }
   void push_back(const T& v) {
     if (size_ == capacity()) grow(size_ + 1);
