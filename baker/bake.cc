@@ -90,13 +90,16 @@ Baked bake_once(Context& ctx) {
 
   // Match: threads that split their work by timing allocate in other places in each run. Pair
   // the runs' objects by walking both heaps from the roots, and put run B in run A's layout.
-  HeapMatch match = match_heaps(ctx, a, b);
+  // Diff: the runs must have allocated identically, or no word-by-word comparison means anything.
+  HeapMatch match;
+  {
+    Timer t(ctx, "match and compare allocations");
+    match = match_heaps(ctx, a, b);
+    check_same_shape(ctx, a, b);
+  }
   if (match.used && ctx.opts.verbose)
     note(ctx) << "the bake runs' threads allocated in different orders; " << a.allocs.size() - match.unmatched
               << " allocations were paired by walking both heaps from the roots";
-
-  // Diff: the runs must have allocated identically, or no word-by-word comparison means anything.
-  check_same_shape(ctx, a, b);
   checkpoint(ctx);
   b.allocs.release();  // run B's records have said what they had to (a's are run A's and B's now)
 

@@ -258,21 +258,21 @@ HeapMatch match_heaps(Context& ctx, const Dump& a, Dump& b) {
   // run varied (a library that keeps the locale's name allocates by its length), move objects.
   bool moved_by = a.threads_started || b.threads_started || !varied_variables_read(ctx).empty();
   if (same || a.roots.size() != b.roots.size() || !moved_by) return out;
-  Timer timer(ctx, "match heaps");
+  Timer timer(ctx, "  match heaps");
   out.used = true;
 
   Matcher m(a, b);
-  std::optional<Timer> step(std::in_place, ctx, "  pair objects");
+  std::optional<Timer> step(std::in_place, ctx, "    pair objects");
   for (std::size_t r = 0; r < a.roots.size(); ++r)
     m.follow(a.arena_base + a.roots[r].object_offset, b.arena_base + b.roots[r].object_offset, false);
   const std::vector<GlobalPair> globals = pair_globals(a, b);
   for (const GlobalPair& g : globals) m.follow(g.a->after, g.b->after, false);
   m.walk();
   // With no ambiguous address met, the order pairs were made in is already the logical one.
-  step.emplace(ctx, "  order of the image");
+  step.emplace(ctx, "    order of the image");
   if (m.early_.empty() && m.late_.empty()) out.order = m.order_;
   else out.order = m.logical_order(a, b, globals, &out.end_words, &out.glued);
-  step.emplace(ctx, "  rewrite run B");
+  step.emplace(ctx, "    rewrite run B");
 
   // Run B in run A's layout: each paired object at its partner's offset, its pointers moved.
   Bytes arena(a.arena.size());

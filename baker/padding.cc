@@ -271,15 +271,32 @@ std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOr
         if (va >= s.start && va <= s.end && vb - va == b.modules[m].bias - a.modules[m].bias) return true;
     return false;
   };
+  // Per word of the last type seen (of a size that is a multiple of 8): whether every byte of it
+  // is a value's, which the loop below then skips.
+  std::uint64_t last_site = ~0ull;
+  const TypeLayout* layout = nullptr;
+  std::vector<bool> values_only;
   for (const auto& alloc : a.allocs) {
     if (alloc.flags & protocol::kAllocFreed) continue;
-    const TypeLayout* layout = oracle.layout_at(alloc.site);
+    if (alloc.site != last_site) {
+      const TypeLayout* was = layout;
+      layout = oracle.layout_at(alloc.site);
+      last_site = alloc.site;
+      if (layout && layout != was) {
+        values_only.assign(layout->bytes.size() % 8 ? 0 : layout->bytes.size() / 8, true);
+        for (std::size_t i = 0; i < values_only.size() * 8; ++i) values_only[i / 8] = values_only[i / 8] && layout->bytes[i] == ByteUse::value;
+      }
+    }
     if (!layout) continue;
     std::uint64_t n = layout->bytes.size();
     if (alloc.size % n != 0 || alloc.offset + alloc.size > a.arena.size()) continue;  // not an array of the type
     std::uint64_t changed_words = 0;
-    for (std::uint64_t word = alloc.offset & ~7ull; word < alloc.offset + alloc.size; word += 8) {
-      if (word < alloc.offset || word + 8 > alloc.offset + alloc.size) continue;
+    // Allocations start 16-aligned: the words start at the allocation, `at` bytes into the type.
+    std::uint64_t at = 0;
+    for (std::uint64_t word = alloc.offset; word + 8 <= alloc.offset + alloc.size; word += 8) {
+      const std::uint64_t here = at;
+      for (at += 8; at >= n;) at -= n;
+      if (!values_only.empty() && values_only[here / 8]) continue;
       std::uint64_t va, vb;
       std::memcpy(&va, a.arena.data() + word, 8);
       std::memcpy(&vb, b.arena.data() + word, 8);
@@ -289,12 +306,13 @@ std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOr
       // string's characters share a word with what is left past its terminator).
       bool dead_union = va != vb && !consistent_pointer(va, vb);
       bool touched = false;
-      for (std::uint64_t i = word; i < word + 8; ++i) {
-        ByteUse use = layout->bytes[(i - alloc.offset) % n];
+      for (std::uint64_t i = word, k = here; i < word + 8; ++i, k = k + 1 == n ? 0 : k + 1) {
+        ByteUse use = layout->bytes[k];
         if (use == ByteUse::value) continue;
         if (use == ByteUse::union_storage && (!dead_union || a.arena[i] == b.arena[i])) continue;
         touched |= a.arena[i] != b.arena[i];
-        a.arena[i] = b.arena[i] = 0;
+        if (a.arena[i]) a.arena[i] = 0;  // a page is written only where it must be
+        if (b.arena[i]) b.arena[i] = 0;
       }
       changed_words += touched;
     }

@@ -327,7 +327,7 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   }
   if (!ctx.errors.empty()) return std::nullopt;
 
-  Timer t(ctx, "  read dumps");
+  Timer t(ctx, "  map the runs' memory");
   // The two dumps are independent: read them in parallel. Errors go to separate contexts, so
   // the two threads never share one.
   Context ctx_b(ctx.opts);

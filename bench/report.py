@@ -278,8 +278,8 @@ w("")
 w("### Where a bake's time goes")
 w("")
 w("Each pass's share of one bake (`fastboot-bake bake --verbose`), so the next bottleneck is in")
-w("sight. *capture* is the two baking processes running the initializers and writing their dumps,")
-w("and the baker reading them.")
+w("sight. *capture* is the two baking processes running the initializers side by side, and the")
+w("baker mapping the arenas and allocation records they left in their memory files.")
 w("")
 PASS_WORKLOADS = [n for n, _, _ in WORKLOADS] + ["spell", "convert"]
 passes = {}
