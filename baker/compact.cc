@@ -1,5 +1,6 @@
 #include "compact.h"
 
+#include "batched.h"
 #include "parallel.h"
 
 #include <algorithm>
@@ -107,31 +108,25 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
       std::uint64_t from, to, value;  // old and new arena offsets of the word, its value
       std::size_t target;             // the allocation at or before its target, or kNone
     };
-    constexpr std::size_t kBatch = 64;
-    Word batch[kBatch];
-    std::size_t pending = 0;
-    auto flush = [&] {
-      for (std::size_t k = 0; k < pending; ++k) {
-        const Word& w = batch[k];
-        const std::uint64_t t = untagged(w.value) - a.arena_base;
-        std::uint64_t target = ~0ull;
-        if (w.target != AllocIndex::kNone && moved[w.target] != ~0ull && t <= alloc_end(allocs[w.target]))
-          target = moved[w.target] + (t - allocs[w.target].offset);
-        if (match && std::binary_search(match->end_words.begin(), match->end_words.end(), w.from)) {
-          std::size_t e = index.at_or_before(t - 1);  // the allocation ending there
-          if (e != AllocIndex::kNone && moved[e] != ~0ull) target = moved[e] + allocs[e].size;
-        }
-        if (target == ~0ull) {
-          if (!part.dangling++) part.first_dangling = w.from;
-          continue;
-        }
-        std::uint64_t value = tag_of(w.value) | (a.arena_base + target);
-        std::memcpy(in_place ? a.arena.data() + w.from : arena.data() + w.to, &value, 8);
-        part.bits[w.to / 8 / 64 - part.first_word] |= 1ull << (w.to / 8 % 64);
-        ++part.pointers;
+    auto move_word = [&](const Word& w) {
+      const std::uint64_t t = untagged(w.value) - a.arena_base;
+      std::uint64_t target = ~0ull;
+      if (w.target != AllocIndex::kNone && moved[w.target] != ~0ull && t <= alloc_end(allocs[w.target]))
+        target = moved[w.target] + (t - allocs[w.target].offset);
+      if (match && std::binary_search(match->end_words.begin(), match->end_words.end(), w.from)) {
+        std::size_t e = index.at_or_before(t - 1);  // the allocation ending there
+        if (e != AllocIndex::kNone && moved[e] != ~0ull) target = moved[e] + allocs[e].size;
       }
-      pending = 0;
+      if (target == ~0ull) {
+        if (!part.dangling++) part.first_dangling = w.from;
+        return;
+      }
+      std::uint64_t value = tag_of(w.value) | (a.arena_base + target);
+      std::memcpy(in_place ? a.arena.data() + w.from : arena.data() + w.to, &value, 8);
+      part.bits[w.to / 8 / 64 - part.first_word] |= 1ull << (w.to / 8 % 64);
+      ++part.pointers;
     };
+    Batched<Word, 64, decltype(move_word)> words(move_word);
     for (std::size_t i = begin; i < end; ++i) {
       if (i % 16384 == 16383) ctx.advance(16384);
       if (moved[i] == ~0ull) continue;
@@ -148,11 +143,10 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
           __builtin_prefetch(&allocs[target]);
           __builtin_prefetch(&moved[target]);
         }
-        batch[pending++] = {off, moved[i] + (off - alloc.offset), v, target};
-        if (pending == kBatch) flush();
+        words.add({off, moved[i] + (off - alloc.offset), v, target});
       }
     }
-    flush();
+    words.flush();
   });
   if (in_place) {
     std::uint8_t* bytes = a.arena.data();

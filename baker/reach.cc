@@ -1,5 +1,7 @@
 #include "reach.h"
 
+#include "batched.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -32,30 +34,23 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
     Reachability::Edge via;
     bool root;
   };
-  constexpr std::size_t kBatch = 32;
-  Found found[kBatch];
-  std::size_t pending = 0;
-  auto settle = [&] {
-    for (std::size_t k = 0; k < pending; ++k) {
-      const Found& f = found[k];
-      const std::size_t i = f.i;
-      // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
-      if (f.t > alloc_end(allocs[i]) || reached[i]) continue;
-      if (!ambiguous_starts && !f.root && f.t == allocs[i].offset && i > 0 &&
-          allocs[i - 1].offset + allocs[i - 1].size == f.t)
-        continue;
-      reached[i] = true;
-      if (paths) r.parent[i] = f.via;
-      work.push_back(i);
-    }
-    pending = 0;
+  auto settle = [&](const Found& f) {
+    const std::size_t i = f.i;
+    // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
+    if (f.t > alloc_end(allocs[i]) || reached[i]) return;
+    if (!ambiguous_starts && !f.root && f.t == allocs[i].offset && i > 0 &&
+        allocs[i - 1].offset + allocs[i - 1].size == f.t)
+      return;
+    reached[i] = true;
+    if (paths) r.parent[i] = f.via;
+    work.push_back(i);
   };
+  Batched<Found, 32, decltype(settle)> found(settle);
   auto mark = [&](std::uint64_t t) {
     std::size_t i = holding.at_or_before(t);
     if (i == AllocIndex::kNone) return;
     __builtin_prefetch(&allocs[i]);
-    found[pending++] = {t, i, via, root};
-    if (pending == kBatch) settle();
+    found.add({t, i, via, root});
   };
   root = true;
   for (const Root& r : a.roots) mark(r.object_offset);
@@ -70,7 +65,7 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
   constexpr std::size_t kAhead = 16;
   for (;;) {
     if (next == work.size()) {
-      settle();
+      found.flush();
       if (next == work.size()) break;
     }
     if (next + 2 * kAhead < work.size()) __builtin_prefetch(&allocs[work[next + 2 * kAhead]]);
