@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace fastboot::baker {
@@ -245,25 +246,32 @@ std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classi
   // of pointers into that state (registers spilled into padding) would otherwise be refused.
   std::vector<bool> system(a.modules.size());
   for (std::size_t m = 0; m < a.modules.size(); ++m) system[m] = is_system_runtime(a.modules[m]);
+  // Whether a target is such state depends on the target alone, and a million objects point at
+  // a few vtables: each target is looked up once. Null: not state the bake changed.
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::optional<std::string>> state_at;
+  auto changed_state = [&](std::uint32_t module, std::uint64_t target) -> const std::optional<std::string>& {
+    auto [known, fresh] = state_at.try_emplace({module, target});
+    if (!fresh) return known->second;
+    const Module& m = a.modules[module];
+    auto it = changed.find(module);
+    if (it == changed.end() || !writable_at(m, target)) return known->second;
+    // A static the baked program gets back whole, as the initializers left it.
+    if (std::any_of(restored.begin(), restored.end(),
+                    [&](const ModuleSpan& r) { return r.module == module && target >= r.start && target < r.end; }))
+      return known->second;
+    Span span = object_span(m, target, sym, it->second);
+    if (is_sanitizer_state(span.symbol)) return known->second;
+    bool touched = std::any_of(it->second.begin(), it->second.end(),
+                               [&](std::uint64_t off) { return off + 8 > span.start && off < span.end; });
+    if (touched) known->second = span.symbol;
+    return known->second;
+  };
   for (const ModulePointer& p : c.module_pointers) {
-    const Module& m = a.modules[p.module];
     if (system[p.module]) continue;
     std::size_t alloc_index = index.at_or_before(p.arena_offset);
     if (alloc_index == AllocIndex::kNone || !reachable[alloc_index]) continue;
-    auto it = changed.find(p.module);
-    if (it == changed.end()) continue;
-    if (!writable_at(m, untagged(p.target))) continue;
-    // A static the baked program gets back whole, as the initializers left it.
-    if (std::any_of(restored.begin(), restored.end(), [&](const ModuleSpan& r) {
-          return r.module == p.module && untagged(p.target) >= r.start && untagged(p.target) < r.end;
-        }))
-      continue;
-    Span span = object_span(m, untagged(p.target), sym, it->second);
-    if (is_sanitizer_state(span.symbol)) continue;
-    bool touched = std::any_of(it->second.begin(), it->second.end(),
-                               [&](std::uint64_t off) { return off + 8 > span.start && off < span.end; });
-    if (!touched) continue;
-    found.push_back({p.arena_offset, alloc_index, p.module, p.target, span.symbol});
+    if (const std::optional<std::string>& symbol = changed_state(p.module, untagged(p.target)))
+      found.push_back({p.arena_offset, alloc_index, p.module, p.target, *symbol});
   }
   return found;
 }
