@@ -2,14 +2,20 @@
 // after another, and every address moves with its region.
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <tuple>
 
 #include "dump.h"
 
 namespace fastboot::baker {
 namespace {
 
-std::uint64_t word(const Dump& d, std::uint64_t off) {
+std::uint64_t word_at(const Dump& d, std::uint64_t off) {
   std::uint64_t v;
   std::memcpy(&v, d.arena.data() + off, 8);
   return v;
@@ -32,10 +38,10 @@ TEST(Regions, GapsCloseAndAddressesMove) {
   d.globals = {{0, 0x100, 0, base + worker}};
   ASSERT_TRUE(close_region_gaps(d, {{0, 32}, {worker, 24}}));
   ASSERT_EQ(d.arena.size(), 4096u + 4096u);
-  EXPECT_EQ(word(d, 0), base + 4096 + 8);
-  EXPECT_EQ(word(d, 8), 12345u);
-  EXPECT_EQ(word(d, 4096), base + 16);
-  EXPECT_EQ(word(d, 4096 + 8), base + 4096 + 24);
+  EXPECT_EQ(word_at(d, 0), base + 4096 + 8);
+  EXPECT_EQ(word_at(d, 8), 12345u);
+  EXPECT_EQ(word_at(d, 4096), base + 16);
+  EXPECT_EQ(word_at(d, 4096 + 8), base + 4096 + 24);
   EXPECT_EQ(d.allocs[1].offset, 4096u);
   EXPECT_EQ(d.globals[0].after, base + 4096);
 }
@@ -47,6 +53,63 @@ TEST(Regions, OneRegionIsLeftAlone) {
   EXPECT_TRUE(close_region_gaps(d, {{0, 16}}));
   EXPECT_EQ(d.arena.size(), 16u);
   EXPECT_FALSE(close_region_gaps(d, {{0, 8}}));  // the regions must account for every byte
+}
+
+// A dump whose arena and records are in a memory file, as a baking process leaves them: one
+// region of `arena_bytes` at file offset 0, `allocs` records at `records_offset`.
+struct MemoryDump {
+  std::string dir, path;
+  int memory = -1;
+  MemoryDump(std::uint64_t file_size, std::uint64_t arena_bytes, std::uint64_t allocs, std::uint64_t records_offset) {
+    char tmpl[] = "/tmp/fastboot-dump-test-XXXXXX";
+    dir = mkdtemp(tmpl);
+    path = dir + "/run.dump";
+    memory = memfd_create("dump-test", MFD_CLOEXEC);
+    EXPECT_EQ(ftruncate(memory, off_t(file_size)), 0);
+    protocol::DumpHeader h{};
+    std::memcpy(h.magic, protocol::kDumpMagic, 8);
+    h.arena_base = 0x7e8100000000;
+    h.arena_size = arena_bytes;
+    h.alloc_count = allocs;
+    h.region_count = 1;
+    protocol::DumpRegion region{0, arena_bytes, allocs, records_offset};
+    FILE* f = std::fopen(path.c_str(), "wb");
+    std::fwrite(&h, sizeof(h), 1, f);
+    std::fwrite(&region, sizeof(region), 1, f);
+    std::fclose(f);
+  }
+  ~MemoryDump() {
+    close(memory);
+    std::remove(path.c_str());
+    rmdir(dir.c_str());
+  }
+};
+
+TEST(MemoryFile, ArenaAndRecordsAreMappedWhereTheRunLeftThem) {
+  MemoryDump m(3 * 4096, 4096, 1, 8192);
+  std::uint64_t word = 0x1234;
+  protocol::DumpAlloc record{0, 4096, 0x401000, 0, 0};
+  ASSERT_EQ(pwrite(m.memory, &word, 8, 8), 8);
+  ASSERT_EQ(pwrite(m.memory, &record, sizeof(record), 8192), ssize_t(sizeof(record)));
+  Context ctx{Options{}};
+  std::optional<Dump> d = read_dump(ctx, m.path, m.memory);
+  ASSERT_TRUE(d) << (ctx.errors.empty() ? "" : ctx.errors[0]);
+  ASSERT_EQ(d->arena.size(), 4096u);
+  EXPECT_EQ(word_at(*d, 8), 0x1234u);
+  ASSERT_EQ(d->allocs.size(), 1u);
+  EXPECT_EQ(d->allocs[0].size, 4096u);
+  EXPECT_EQ(d->allocs[0].site, 0x401000u);
+}
+
+TEST(MemoryFile, RegionsPastTheFileAreRefused) {
+  for (auto [arena, allocs, records_offset] : {std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>{3 * 4096, 0, 4096},
+                                               {4096, 1, 8192}, {4096, std::uint64_t(1) << 60, 4096}}) {
+    MemoryDump m(2 * 4096, arena, allocs, records_offset);
+    Context ctx{Options{}};
+    EXPECT_FALSE(read_dump(ctx, m.path, m.memory));
+    ASSERT_EQ(ctx.errors.size(), 1u);
+    EXPECT_NE(ctx.errors[0].find("do not fit its memory file"), std::string::npos) << ctx.errors[0];
+  }
 }
 
 }  // namespace
