@@ -644,9 +644,9 @@ void* HOOK(calloc)(size_t n, size_t size) {
     clear_allocator_frames();
     return p;
   }
-  // The arena is fresh memory that is never reused (and a forked child gets its own copy, see
-  // privatize_after_fork): already zero. The bootstrap
-  // buffer is static: also zero. Anything else comes from the next allocator's calloc.
+  // The arena is fresh memory that is never reused (a forked child gets a copy of its own, see
+  // privatize_after_fork): already zero. The bootstrap buffer is static: also zero. Anything else
+  // comes from the next allocator's calloc.
   if ((capturing() && !uncaptured_site(SITE)) || mode == kResolving) return allocate(total, 16, SITE);
   return next.calloc(n, size);
 }
