@@ -488,8 +488,9 @@ const char* arena_begin(uintptr_t base, int fd) {
   void* mem = mmap(reinterpret_cast<void*>(base), kArenaReserve, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
   if (mem == MAP_FAILED) return "cannot map the arena";
-  if (mem != reinterpret_cast<void*>(base)) {
+  if (mem != reinterpret_cast<void*>(base)) {  // a kernel that took the address as a hint
     munmap(mem, kArenaReserve);
+    errno = EEXIST;
     return "cannot map the arena";
   }
   arena.base = base;
