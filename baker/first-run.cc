@@ -37,6 +37,24 @@ std::uint64_t places_of_upper(std::uint64_t x, unsigned low, const std::vector<p
   return kinds;
 }
 
+// A run of unsigned LEB128 numbers (FirstRunObject::pointers_offset); bad once one runs past the
+// end or past 64 bits, and zeros from then on.
+struct Numbers {
+  const unsigned char *at, *end;
+  bool bad = false;
+  Numbers(const unsigned char* from, const unsigned char* to) : at(from), end(to) {}
+  std::uint64_t next() {
+    std::uint64_t v = 0;
+    for (unsigned shift = 0; !bad; shift += 7) {
+      if (at == end || shift > 63) return bad = true, 0;
+      const unsigned char b = *at++;
+      v |= std::uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    return 0;
+  }
+};
+
 std::string site_of(const Dump& run, std::uint64_t site) {
   const Module* m = module_holding(run, site);
   if (!m) return fmt::format("{:#x}", site);
@@ -53,27 +71,33 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
   std::memcpy(&h, bytes, sizeof(h));
   const std::uint64_t limit = size / 16;
   if (std::memcmp(h.magic, proto::kFirstRunMagic, sizeof(h.magic)) != 0 || h.module_count > limit ||
-      h.object_count > limit || h.pointer_count > limit || h.range_count > limit || h.strings_size > size ||
+      h.object_count > limit || h.pointers_size > size || h.range_count > limit || h.strings_size > size ||
       h.bytes_size > size || h.object_count == 0 || h.strings_size == 0)
     return damaged();
   const std::uint64_t fixed = sizeof(h) + h.module_count * sizeof(proto::FirstRunModule) +
-                              h.object_count * sizeof(proto::FirstRunObject) +
-                              h.pointer_count * sizeof(proto::FirstRunPointer) +
+                              h.object_count * sizeof(proto::FirstRunObject) + h.pointers_size +
                               h.range_count * sizeof(proto::AddressRange) + h.strings_size;
   const std::uint64_t base = (fixed + 7) & ~std::uint64_t(7);
   if (fixed > size || base > size || bytes[fixed - 1] != 0) return damaged();
+  // The tables are read where they are (the file is mapped; a million objects' copies would cost
+  // as much as the comparison), each through memcpy, as nothing in the file is aligned for them.
   auto table = [&](std::uint64_t offset, auto* out, std::uint64_t count) {
     out->resize(count);
     if (count) std::memcpy(out->data(), bytes + offset, count * sizeof((*out)[0]));
     return offset + count * sizeof((*out)[0]);
   };
   std::vector<proto::FirstRunModule> modules;
-  std::vector<proto::FirstRunObject> objects;
-  std::vector<proto::FirstRunPointer> pointers;
-  std::vector<proto::AddressRange> first_ranges;
   std::uint64_t at = table(sizeof(h), &modules, h.module_count);
-  at = table(at, &objects, h.object_count);
-  at = table(at, &pointers, h.pointer_count);
+  const unsigned char* object_table = bytes + at;
+  auto object = [&](std::size_t i) {
+    proto::FirstRunObject o;
+    std::memcpy(&o, object_table + i * sizeof(o), sizeof(o));
+    return o;
+  };
+  at += h.object_count * sizeof(proto::FirstRunObject);
+  const unsigned char* pointer_stream = bytes + at;
+  at += h.pointers_size;
+  std::vector<proto::AddressRange> first_ranges;
   at = table(at, &first_ranges, h.range_count);
   const char* strings = reinterpret_cast<const char*>(bytes + at);
 
@@ -85,10 +109,14 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
     for (const Module& m : run.modules)
       if (modules[i].is_executable ? m.is_executable : m.name == name) module_here[i] = &m;
   }
-  for (const proto::FirstRunObject& o : objects)
-    if (o.first_pointer > pointers.size() || o.pointer_count > pointers.size() - o.first_pointer ||
-        o.bytes_offset > size - base || o.size > size - base - o.bytes_offset)
-      return damaged();
+  // Where each object's bytes are: one after the other, each at a multiple of 8.
+  std::vector<std::uint64_t> bytes_offset(h.object_count);
+  for (std::uint64_t i = 0, offset = 0; i < h.object_count; ++i) {
+    const proto::FirstRunObject o = object(i);
+    if (o.pointers_offset >= h.pointers_size || o.size > size - base || offset > size - base - o.size) return damaged();
+    bytes_offset[i] = offset;
+    offset += (o.size + 7) & ~std::uint64_t(7);
+  }
   if (run.roots.size() != 1) return damaged();
 
   // Where this run had addresses: the arena, its modules, the stacks of the baking thread and of
@@ -150,7 +178,7 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
     }
     return false;
   };
-  std::vector<std::size_t> alloc_of(objects.size(), AllocIndex::kNone);
+  std::vector<std::size_t> alloc_of(h.object_count, AllocIndex::kNone);
   std::deque<std::size_t> queue;
   std::size_t root_alloc = index.at_or_before(run.roots[0].object_offset);
   if (root_alloc == AllocIndex::kNone || run.allocs[root_alloc].offset != run.roots[0].object_offset) return damaged();
@@ -159,46 +187,66 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
   while (!queue.empty() && difference.empty()) {
     std::size_t t = queue.front();
     queue.pop_front();
-    const proto::FirstRunObject& o = objects[t];
+    const proto::FirstRunObject o = object(t);
     const proto::DumpAlloc& x = run.allocs[alloc_of[t]];
-    std::string what = t == 0 ? std::string("the root's own object")
-                              : fmt::format("a {}-byte object allocated at {} (the {}th the value reaches)", x.size,
-                                            site_of(run, x.site), t + 1);
+    // Named only once something differs (a million objects are compared for one name).
+    auto what = [&] {
+      return t == 0 ? std::string("the root's own object")
+                    : fmt::format("a {}-byte object allocated at {} (the {}th the value reaches)", x.size,
+                                  site_of(run, x.site), t + 1);
+    };
     if (x.size != o.size) {
       ctx.depends_on_run = true;
-      error(ctx) << "the value differs from the one the program's own run built: " << what << " has " << x.size
+      error(ctx) << "the value differs from the one the program's own run built: " << what() << " has " << x.size
                  << " bytes here and " << o.size << " in the program's run" << kCause;
       return;
     }
     if (x.offset + x.size > run.arena.size()) return damaged();
     const unsigned char* here = run.arena.data() + x.offset;
-    const unsigned char* there = bytes + base + o.bytes_offset;
-    const proto::FirstRunPointer* ps = pointers.data() + o.first_pointer;
-    std::uint64_t next = 0;
+    const unsigned char* there = bytes + base + bytes_offset[t];
+    // Its pointers, read one ahead: `p` is the next one, at word p.word.
+    Numbers stream(pointer_stream + o.pointers_offset, pointer_stream + h.pointers_size);
+    std::uint64_t left = stream.next();
+    struct {
+      std::uint64_t word, target, offset, tag;
+      bool module;
+    } p{};
+    bool have = false;
+    auto read_pointer = [&](std::uint64_t previous_word) {
+      have = left > 0;
+      if (!have) return;
+      --left;
+      std::uint64_t step = stream.next(), target = stream.next();
+      p.offset = stream.next();
+      p.tag = stream.next() << 48;
+      p.word = previous_word + step;
+      p.module = target & 1;
+      p.target = target >> 1;
+    };
+    read_pointer(0);
     for (std::uint64_t w = 0; w < (x.size + 7) / 8; ++w) {
       std::uint64_t v = 0, f = 0, n = std::min<std::uint64_t>(8, x.size - w * 8);
       std::memcpy(&v, here + w * 8, n);
       std::memcpy(&f, there + w * 8, n);
       auto doubt = [&](const std::string& how) {
-        if (difference.empty()) difference = what + ": " + how;
+        if (difference.empty()) difference = what() + ": " + how;
       };
-      if (next < o.pointer_count && ps[next].word == w) {
-        const proto::FirstRunPointer& p = ps[next++];
-        if (next < o.pointer_count && ps[next].word <= p.word) return damaged();
+      if (have && p.word < w) return damaged();
+      if (have && p.word == w) {
+        if (stream.bad) return damaged();
         std::uint64_t address = untagged(v);
         // The same bytes as the program's run, and no address of this run's arena: data both
         // bake runs built alike, which in the program's run only happened to equal an object's
         // address (a static program's heap lies at small addresses that integers take too).
-        if (v == f && (address < run.arena_base || address - run.arena_base >= run.arena.size())) continue;
-        if (tag_of(v) != p.tag) {
+        if (v == f && (address < run.arena_base || address - run.arena_base >= run.arena.size())) {
+        } else if (tag_of(v) != p.tag) {
           doubt(fmt::format("word {} has other tag bits ({:#x} here, {:#x} in the program's run)", w, v, f));
-        } else if (p.target & proto::kFirstRunToModule) {
-          std::uint32_t m = p.target & ~proto::kFirstRunToModule;
-          if (m >= modules.size()) return damaged();
-          if (!module_here[m] || address != module_here[m]->bias + p.offset)
+        } else if (p.module) {
+          if (p.target >= modules.size()) return damaged();
+          if (!module_here[p.target] || address != module_here[p.target]->bias + p.offset)
             doubt(fmt::format("word {} points elsewhere in the program or its libraries ({:#x} here, {:#x} in the program's run)", w, v, f));
         } else {
-          if (p.target >= objects.size()) return damaged();
+          if (p.target >= h.object_count) return damaged();
           std::uint64_t start = address - run.arena_base - p.offset;
           std::size_t to = address < run.arena_base + p.offset ? AllocIndex::kNone : index.at_or_before(start);
           if (to == AllocIndex::kNone || run.allocs[to].offset != start || (run.allocs[to].flags & proto::kAllocFreed)) {
@@ -214,12 +262,15 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
           else if (alloc_of[p.target] != to)
             doubt(fmt::format("word {} points to another object than in the program's run ({:#x} here, {:#x} there)", w, v, f));
         }
+        read_pointer(w);
+        if (have && p.word == w) return damaged();
         continue;
       }
       if (v == f) continue;
       if (n == 8 && leftovers_only(v, f)) continue;
       doubt(fmt::format("word {} is {:#x} here and {:#x} in the program's run", w, v, f));
     }
+    if (have || stream.bad) return damaged();  // a pointer past the object's words
   }
   if (difference.empty()) return;
   ctx.depends_on_run = true;

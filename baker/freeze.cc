@@ -6,7 +6,11 @@
 // the first error becomes the reason the root is not frozen.
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include <algorithm>
+#include <optional>
 
 #include "compact.h"
 #include "diff.h"
@@ -85,12 +89,29 @@ bool report_inputs(const protocol::FreezeJob& job, Context& ctx) {
   return false;
 }
 
-std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& job) {
+// With FASTBOOT_LOG=2, one more line: what each pass took. Seen with FASTBOOT_FREEZE=sync; a
+// background freezer's standard error is /dev/null.
+void log_passes(const Context& ctx, const protocol::FreezeJob& job) {
+  const char* log = getenv("FASTBOOT_LOG");
+  if (!log || std::strcmp(log, "2") != 0 || ctx.timings.empty()) return;
+  std::string line;
+  for (const auto& [name, ms] : ctx.timings)
+    if (name[0] != ' ') line += fmt::format("{}{} {:.0f} ms", line.empty() ? "" : ", ", name, ms);
+  fmt::print(stderr, "fastboot: frozen root '{}': the freezer's passes: {}\n", job.root, line);
+}
+
+// Gives the image to job.image (while run A's arena, where it is laid out, is still mapped);
+// false if there is none.
+bool freeze_once(Context& ctx, const protocol::FreezeJob& job) {
   // Capture: the two runs one after the other, each input's state recorded after each, so an
   // input that changed while the runs read it is caught.
-  auto runs = run_bakes(ctx, job.scratch, [&](Context& c) { report_inputs(job, c); });
-  checkpoint(ctx);
-  if (!report_inputs(job, ctx)) checkpoint(ctx);
+  std::optional<std::pair<Dump, Dump>> runs;
+  {
+    Timer t(ctx, "capture (two bake runs)");
+    runs = run_bakes(ctx, job.scratch, [&](Context& c) { report_inputs(job, c); });
+    checkpoint(ctx);
+    if (!report_inputs(job, ctx)) checkpoint(ctx);
+  }
   Dump& a = runs->first;
   Dump& b = runs->second;
   if (a.modules.empty() || a.modules[0].build_id.empty())
@@ -98,34 +119,65 @@ std::vector<std::uint8_t> freeze_once(Context& ctx, const protocol::FreezeJob& j
   checkpoint(ctx);
 
   // From here on, the bake's passes in the bake's order (baker/bake.cc says why each exists).
-  HeapMatch match = match_heaps(ctx, a, b);
-  check_same_shape(ctx, a, b);
-  checkpoint(ctx);
-  Classification c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
+  HeapMatch match;
+  {
+    Timer t(ctx, "match and compare allocations");
+    match = match_heaps(ctx, a, b);
+    check_same_shape(ctx, a, b);
+    checkpoint(ctx);
+  }
+  std::optional<Classification> classified;
+  {
+    Timer t(ctx, "diff and classify");
+    classified = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
+  }
+  Classification& c = *classified;
   ElfDataSymbols symbols;
-  std::vector<GlobalRestore> globals = analyze_globals(ctx, a, symbols, changed_globals(ctx, a, b));
-  drop_unbakeable_globals(ctx, a, c, globals);
-  note_restored_globals(ctx, a, globals);
+  std::vector<GlobalRestore> globals;
+  {
+    Timer t(ctx, "globals");
+    globals = analyze_globals(ctx, a, symbols, changed_globals(ctx, a, b));
+    drop_unbakeable_globals(ctx, a, c, globals);
+    note_restored_globals(ctx, a, globals);
+  }
   const std::vector<std::uint64_t> from_globals = global_sources(a, globals).offsets;
-  Reachability reach = reachable_allocations(a, c, from_globals);  // its one-line errors print no paths
-  report_first_unbakeable(ctx, a, c, reach);
-  report_pointers_to_bake_state(ctx, a, pointers_to_bake_state(a, c, reach.reached, symbols));
+  std::optional<Reachability> reached;
+  {
+    Timer t(ctx, "reach and diagnose");
+    reached = reachable_allocations(a, c, from_globals);  // its one-line errors print no paths
+    report_first_unbakeable(ctx, a, c, *reached);
+    report_pointers_to_bake_state(ctx, a, pointers_to_bake_state(a, c, reached->reached, symbols));
+  }
+  const Reachability& reach = *reached;
   if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))
     throw TryWithGaps{};
   checkpoint(ctx);
   // Only the value the program built may be frozen (checked once the two runs agree, so that a
   // value that differs from run to run is refused for that).
-  if (job.first_run) compare_with_first_run(ctx, a, job.first_run, job.first_run_size);
+  if (job.first_run) {
+    Timer t(ctx, "compare with the program's run");
+    compare_with_first_run(ctx, a, job.first_run, job.first_run_size);
+  }
   checkpoint(ctx);
   compact(ctx, a, c, globals, reach, match.used ? &match : nullptr);
   checkpoint(ctx);
   copy_vtables(ctx, a, c);
-  Resolution r = resolve_by_build_id(a, c, globals);
-  return write_image(ctx, a, c, r, globals);
+  ImageParts image;
+  {
+    Timer t(ctx, "lay out image");
+    Resolution r = resolve_by_build_id(a, c, globals);
+    image = write_image_in_place(ctx, a, c, r, globals);
+  }
+  if (!ctx.errors.empty() || image.head.empty()) return false;
+  {
+    Timer t(ctx, "write the image");
+    job.image(job.arg, image.head.data(), image.head.size(), image.arena, image.arena_size, image.section_size);
+  }
+  return true;
 }
 
 // A full container's end beside a block no root uses: again, with gaps that tell them apart.
-std::vector<std::uint8_t> freeze(Context& ctx, const protocol::FreezeJob& job) {
+bool freeze(Context& ctx, const protocol::FreezeJob& job) {
   try {
     return freeze_once(ctx, job);
   } catch (const TryWithGaps&) {
@@ -154,15 +206,14 @@ extern "C" void fastboot_freeze_image(const fastboot::protocol::FreezeJob* job) 
   o.vary_environment = false;
   o.progress = Options::Progress::never;
   Context ctx(o);
-  std::vector<std::uint8_t> image;
   try {
-    image = freeze(ctx, *job);
+    if (freeze(ctx, *job)) return log_passes(ctx, *job);
   } catch (const BakeFailed&) {
   } catch (const std::exception& e) {  // out of memory, most likely
     ctx.errors.push_back(e.what());
     ctx.passing_failure = true;
   }
-  if (!image.empty()) return job->image(job->arg, image.data(), image.size());
+  log_passes(ctx, *job);
   std::string why = ctx.errors.empty() ? std::string("the freezer made no image") : ctx.errors.front();
   const std::string prefix = "fastboot-bake: error: ";
   if (why.rfind(prefix, 0) == 0) why.erase(0, prefix.size());

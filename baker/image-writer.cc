@@ -18,11 +18,11 @@ void put(std::vector<std::uint8_t>& out, std::uint64_t off, const T& v) {
   std::memcpy(out.data() + off, &v, sizeof(T));
 }
 
-}  // namespace
-
-std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classification& c,
-                                      const Resolution& res, const std::vector<GlobalRestore>& restores,
-                                      Compressor compress_arena, const std::vector<ExitHandler>& exits) {
+// The image; with `in_place` (a.arena's own bytes, uncompressed), only the part before the arena,
+// which is laid out there.
+std::vector<std::uint8_t> lay_out(Context& ctx, const Dump& a, const Classification& c, const Resolution& res,
+                                  const std::vector<GlobalRestore>& restores, Compressor compress_arena,
+                                  const std::vector<ExitHandler>& exits, std::uint8_t* in_place) {
   // Strings: root names, then module names, then symbol names.
   std::vector<std::uint8_t> strings;
   auto add_string = [&](const std::string& s) {
@@ -105,7 +105,7 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   const std::uint64_t base = ctx.opts.image_base ? ctx.opts.image_base : a.arena_base;
   const std::uint64_t arena_size = a.arena.size();
   auto lay_arena = [&](std::uint8_t* to) {
-    if (arena_size) std::memcpy(to, a.arena.data(), arena_size);
+    if (arena_size && to != a.arena.data()) std::memcpy(to, a.arena.data(), arena_size);
     for (const img::ModuleEntry& m : modules)
       for (std::uint64_t i = m.first_reloc; i < m.first_reloc + m.reloc_count; ++i) {
         if (relocs[i].arena_offset + 8 > arena_size) continue;
@@ -153,7 +153,7 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   h.build_id_size = std::uint32_t(std::min<std::size_t>(exe.build_id.size(), 32));
   std::memcpy(h.build_id, exe.build_id.data(), h.build_id_size);
 
-  std::vector<std::uint8_t> out(h.section_size, 0);
+  std::vector<std::uint8_t> out(in_place ? h.arena_offset : h.section_size, 0);
   auto place = [&](std::uint64_t offset, const auto& table, std::uint64_t bytes) {
     if (bytes) std::memcpy(out.data() + offset, table.data(), bytes);  // an empty table may have no data()
   };
@@ -167,8 +167,8 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   place(h.strings_offset, strings, strings.size());
   place(h.chunks_offset, chunks, chunks.size() * sizeof(img::ChunkEntry));
   if (compressed) place(h.arena_offset, stored, stored.size());
-  else lay_arena(out.data() + h.arena_offset);
-  const std::uint8_t* arena = compressed ? raw.data() : out.data() + h.arena_offset;
+  else lay_arena(in_place ? in_place : out.data() + h.arena_offset);
+  const std::uint8_t* arena = compressed ? raw.data() : in_place ? in_place : out.data() + h.arena_offset;
 
   h.tables_checksum = img::checksum(out.data() + h.roots_offset, h.relocs_offset - h.roots_offset);
   h.relocs_checksum = img::checksum(out.data() + h.relocs_offset, h.reloc_count * sizeof(img::ModuleReloc));
@@ -178,8 +178,27 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   put(out, 0, h);
   if (ctx.opts.verbose && !ctx.opts.quiet)
     fmt::print(stderr, "fastboot-bake: image: {} bytes, arena {} bytes at {:#x} ({} stored), {} roots, {} module relocations\n",
-               out.size(), h.arena_size, h.preferred_base, h.stored_size, h.root_count, h.reloc_count);
+               h.section_size, h.arena_size, h.preferred_base, h.stored_size, h.root_count, h.reloc_count);
   return out;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classification& c, const Resolution& r,
+                                      const std::vector<GlobalRestore>& globals, Compressor compress,
+                                      const std::vector<ExitHandler>& exits) {
+  return lay_out(ctx, a, c, r, globals, compress, exits, nullptr);
+}
+
+ImageParts write_image_in_place(Context& ctx, Dump& a, const Classification& c, const Resolution& r,
+                                const std::vector<GlobalRestore>& globals) {
+  if (ctx.opts.compress != img::Compression::none) error(ctx) << "an image laid out in place is not compressed";
+  ImageParts parts;
+  parts.head = lay_out(ctx, a, c, r, globals, nullptr, {}, a.arena.data());
+  parts.arena = a.arena.data();
+  parts.arena_size = a.arena.size();
+  parts.section_size = align_up(parts.head.size() + parts.arena_size, img::kPageSize);
+  return parts;
 }
 
 }  // namespace fastboot::baker

@@ -80,17 +80,79 @@ size_t live_blocks(const Tracked* t, size_t count, Block* out) {
   return kept;
 }
 
-// The block that a word points into or one past the end of, or null.
-Block* block_of(Block* blocks, size_t count, uintptr_t v) {
-  size_t lo = 0, hi = count;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (blocks[mid].start <= v) lo = mid + 1;
-    else hi = mid;
+// Finds the block that a word points into, or one past the end of, among the live blocks
+// (sorted, not overlapping). Most words are data, and their values lie outside the heap; the rest
+// are looked up in a table per 4 KiB of each stretch of heap (blocks closer than 1 MiB), which
+// narrows the search to the few blocks starting there, instead of a search of all of them (a
+// million objects' words each searched twenty steps deep dominated a first run).
+class BlockIndex {
+ public:
+  BlockIndex(Block* blocks, size_t count) : blocks_(blocks) {
+    for (size_t i = 0; i < count;) {
+      size_t j = i + 1;
+      uintptr_t end = blocks[i].start + blocks[i].size;
+      while (j < count && blocks[j].start - end <= kGap) end = blocks[j].start + blocks[j].size, ++j;
+      Span span{blocks[i].start & ~kGranuleMask, end, i, first_.size};
+      // first_[span.table + g]: the first block of the span starting at or after granule g.
+      size_t granules = ((end - span.lo) >> kGranuleBits) + 2, b = i;
+      if (!first_.reserve(first_.size + granules)) return;
+      for (size_t g = 0; g < granules; ++g) {
+        uintptr_t at = span.lo + (uintptr_t(g) << kGranuleBits);
+        while (b < j && blocks[b].start < at) ++b;
+        first_.push(b);
+      }
+      spans_.push(span);
+      i = j;
+    }
   }
-  if (lo == 0) return nullptr;
-  Block* b = &blocks[lo - 1];
-  return v - b->start <= b->size ? b : nullptr;
+  bool ok() const { return first_.ok && spans_.ok; }
+
+  Block* find(uintptr_t v) const {
+    if (spans_.size == 0 || v < spans_.data[0].lo || v > spans_.data[spans_.size - 1].end) return nullptr;
+    size_t lo = 0, hi = spans_.size;  // the last span starting at or before v
+    while (hi - lo > 1) {
+      size_t mid = (lo + hi) / 2;
+      if (spans_.data[mid].lo <= v) lo = mid;
+      else hi = mid;
+    }
+    const Span& s = spans_.data[lo];
+    if (v > s.end) return nullptr;
+    size_t g = (v - s.lo) >> kGranuleBits;
+    // The last block starting at or before v: among those starting in v's granule, else the
+    // one before them.
+    size_t from = first_.data[s.table + g], to = first_.data[s.table + g + 1];
+    while (from < to) {
+      size_t mid = (from + to) / 2;
+      if (blocks_[mid].start <= v) from = mid + 1;
+      else to = mid;
+    }
+    if (from == s.first) return nullptr;
+    Block* b = &blocks_[from - 1];
+    return v - b->start <= b->size ? b : nullptr;
+  }
+
+ private:
+  static constexpr unsigned kGranuleBits = 12;
+  static constexpr uintptr_t kGranuleMask = (uintptr_t(1) << kGranuleBits) - 1, kGap = uintptr_t(1) << 20;
+  struct Span {
+    uintptr_t lo, end;    // the first granule's start; one past the last block's end
+    size_t first;         // its first block
+    size_t table;         // its granules' entries in first_
+  };
+  Block* blocks_;
+  Array<Span> spans_;
+  Array<uint32_t> first_;
+};
+
+// Unsigned LEB128.
+void put_number(Array<unsigned char>& out, uint64_t v) {
+  unsigned char bytes[10];
+  unsigned n = 0;
+  do {
+    bytes[n++] = static_cast<unsigned char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+    v >>= 7;
+  } while (v);
+  out.append(bytes, n);
 }
 
 }  // namespace
@@ -125,8 +187,9 @@ bool write_first_run(int dir, const char* name, const detail::root_base& r, cons
     pthread_attr_destroy(&attr);
   }
   Array<proto::FirstRunObject> objects;
-  Array<proto::FirstRunPointer> pointers;
+  Array<unsigned char> pointers;
   Array<Block*> queue;
+  BlockIndex index(blocks, n);
   uint64_t bytes_size = 0;
   auto reach = [&](Block* b) -> long {
     if (b->object < 0) {
@@ -135,54 +198,67 @@ bool write_first_run(int dir, const char* name, const detail::root_base& r, cons
     }
     return b->object;
   };
-  bool ok = true;
-  Block* root = block_of(blocks, n, reinterpret_cast<uintptr_t>(value));
-  if (!root || root->start != reinterpret_cast<uintptr_t>(value)) {
+  bool ok = index.ok();
+  if (!ok) *why = "out of memory";
+  Block* root = ok ? index.find(reinterpret_cast<uintptr_t>(value)) : nullptr;
+  if (ok && (!root || root->start != reinterpret_cast<uintptr_t>(value))) {
     *why = "the root's own object was not among its allocations";
     ok = false;
-  } else {
+  } else if (ok) {
     root->size = r.size;
     reach(root);
   }
+  // One object's pointers, before they are written out with their count.
+  struct Found {
+    uint64_t word, target, offset, tag;
+  };
+  Array<Found> found;
   for (size_t next = 0; ok && next < queue.size; ++next) {
     Block* b = queue.data[next];
     const auto* bytes = reinterpret_cast<const unsigned char*>(b->start);
-    size_t first = pointers.size;
+    found.size = 0;
     for (size_t w = 0; w < b->size / 8; ++w) {
       uint64_t v;
       memcpy(&v, bytes + w * 8, 8);
-      uint64_t tag = v & ~((uint64_t(1) << 48) - 1), address = v & ((uint64_t(1) << 48) - 1);
+      uint64_t tag = v >> 48, address = v & ((uint64_t(1) << 48) - 1);
       if (address < 4096) continue;
-      if (Block* to = block_of(blocks, n, address)) {
-        pointers.push({uint32_t(w), uint32_t(reach(to)), address - to->start, tag});
+      if (Block* to = index.find(address)) {
+        found.push({w, uint64_t(reach(to)) * 2, address - to->start, tag});
         continue;
       }
       for (size_t s = 0; s < mods.segments.size; ++s) {
         const SegmentRange& seg = mods.segments.data[s];
         if (address >= seg.lo && address < seg.hi) {
-          pointers.push({uint32_t(w), proto::kFirstRunToModule | seg.module, address - seg.bias, tag});
+          found.push({w, uint64_t(seg.module) * 2 + 1, address - seg.bias, tag});
           break;
         }
       }
     }
-    objects.push({b->size, bytes_size, first, pointers.size - first});
+    objects.push({b->size, pointers.size});
+    put_number(pointers, found.size);
+    for (size_t i = 0, previous = 0; i < found.size; previous = found.data[i].word, ++i) {
+      const Found& f = found.data[i];
+      put_number(pointers, i == 0 ? f.word : f.word - previous);
+      put_number(pointers, f.target);
+      put_number(pointers, f.offset);
+      put_number(pointers, f.tag);
+    }
     bytes_size += (b->size + 7) & ~uint64_t(7);
-    if (queue.size >= proto::kFirstRunToModule) ok = false, *why = "it has too many objects";
   }
-  if (ok && (!objects.ok || !pointers.ok || !queue.ok || !mods.modules.ok || !mods.strings.ok || !ranges.ok))
+  if (ok && (!objects.ok || !pointers.ok || !queue.ok || !found.ok || !mods.modules.ok || !mods.strings.ok || !ranges.ok))
     ok = false, *why = "out of memory";
   if (!ok) return free(blocks), false;
   proto::FirstRunHeader h{};
   memcpy(h.magic, proto::kFirstRunMagic, sizeof(h.magic));
   h.module_count = mods.modules.size;
   h.object_count = objects.size;
-  h.pointer_count = pointers.size;
+  h.pointers_size = pointers.size;
   h.range_count = ranges.size;
   h.strings_size = mods.strings.size;
   h.bytes_size = bytes_size;
   // The objects' bytes, each where the table says, written from where they are.
   const uint64_t fixed = sizeof(h) + mods.modules.size * sizeof(proto::FirstRunModule) +
-                         objects.size * sizeof(proto::FirstRunObject) + pointers.size * sizeof(proto::FirstRunPointer) +
+                         objects.size * sizeof(proto::FirstRunObject) + pointers.size +
                          ranges.size * sizeof(proto::AddressRange) + mods.strings.size;
   const uint64_t base = (fixed + 7) & ~uint64_t(7);
   auto* pieces = static_cast<FilePiece*>(malloc((6 + queue.size) * sizeof(FilePiece)));
@@ -196,12 +272,11 @@ bool write_first_run(int dir, const char* name, const detail::root_base& r, cons
   };
   add(mods.modules.data, mods.modules.size * sizeof(proto::FirstRunModule));
   add(objects.data, objects.size * sizeof(proto::FirstRunObject));
-  add(pointers.data, pointers.size * sizeof(proto::FirstRunPointer));
+  add(pointers.data, pointers.size);
   add(ranges.data, ranges.size * sizeof(proto::AddressRange));
   add(mods.strings.data, mods.strings.size);
-  for (size_t i = 0; i < queue.size; ++i)
-    pieces[used++] = {reinterpret_cast<const void*>(queue.data[i]->start), queue.data[i]->size,
-                      base + objects.data[i].bytes_offset};
+  for (size_t i = 0, offset = 0; i < queue.size; offset += (queue.data[i]->size + 7) & ~size_t(7), ++i)
+    pieces[used++] = {reinterpret_cast<const void*>(queue.data[i]->start), queue.data[i]->size, base + offset};
   bool written = write_private_file(dir, name, pieces, used, why);
   free(pieces);
   free(blocks);

@@ -512,8 +512,17 @@ struct Freeze {
   bool passing = false;  // the freeze failed for a reason the next run may not meet
   bool depends_on_run = false;  // the refusal holds whatever main sets
   const char* state = nullptr;  // the first run's program state, as input_state("globals") writes it
-  unsigned char* image = nullptr;
-  uint64_t image_size = 0;
+  // The image, during the image call only: its two parts (FreezeJob::image), written there.
+  const unsigned char* head = nullptr;
+  const unsigned char* arena = nullptr;
+  uint64_t head_size = 0, arena_size = 0, image_size = 0;
+  bool image = false;
+  bool written = false;
+  const char* write_failed = nullptr;
+  // Where it goes.
+  int dir = -1;
+  const char* name = nullptr;
+  const Program* program = nullptr;
   Text refused;
 };
 
@@ -539,12 +548,17 @@ bool inputs_seen(void* arg, size_t count, const char* const* kinds, const char* 
   return true;
 }
 
-void image_made(void* arg, const unsigned char* bytes, uint64_t size) {
+bool write_result(int dir, const char* name, const Freeze& f, const Program& p, const char** why);
+
+// Written at once, from where the freezer laid it out (a copy would double the memory a large
+// image needs).
+void image_made(void* arg, const unsigned char* head, uint64_t head_size, const unsigned char* arena, uint64_t arena_size,
+                uint64_t size) {
   auto* f = static_cast<Freeze*>(arg);
-  f->image = static_cast<unsigned char*>(malloc(size));
-  if (!f->image) return f->refused.add("out of memory");
-  memcpy(f->image, bytes, size);
-  f->image_size = size;
+  f->image = true;
+  f->head = head, f->head_size = head_size, f->arena = arena, f->arena_size = arena_size, f->image_size = size;
+  f->written = write_result(f->dir, f->name, *f, *f->program, &f->write_failed);
+  f->head = f->arena = nullptr;
 }
 
 void image_refused(void* arg, const char* why, bool lasting, bool depends_on_run) {
@@ -618,8 +632,12 @@ bool write_result(int dir, const char* name, const Freeze& f, const Program& p, 
   h.image_size = refused ? 0 : f.image_size;
   h.inputs_checksum = img::checksum(text.data, text.size);
   h.header_checksum = img::checksum(&h, offsetof(img::FrozenHeader, header_checksum));
-  FilePiece pieces[] = {{&h, sizeof(h), 0}, {text.data, text.size, h.inputs_offset}, {f.image, h.image_size, h.image_offset}};
-  return write_private_file(dir, name, pieces, refused ? 2 : 3, why);
+  FilePiece pieces[] = {{&h, sizeof(h), 0},
+                        {text.data, text.size, h.inputs_offset},
+                        {f.head, f.head_size, h.image_offset},
+                        {f.arena, f.arena_size, h.image_offset + f.head_size},
+                        {nullptr, 0, h.image_offset + h.image_size}};  // the zeros to the image's end
+  return write_private_file(dir, name, pieces, refused ? 2 : 5, why);
 }
 
 // A frozen map keeps the newest images of its keys: at most FASTBOOT_FROZEN_KEYS of them (16)
@@ -716,7 +734,7 @@ void limit_keys(int dir, const char* name) {
   if (first_fd < 0 || !private_file(first_fd) || fstat(first_fd, &first_st) != 0 || first_st.st_size <= 0 ||
       uint64_t(first_st.st_size) > kMaxFirstRun)
     give_up(r, "the description of the value the program's run built is missing or not this user's");
-  void* first = mmap(nullptr, size_t(first_st.st_size), PROT_READ, MAP_PRIVATE, first_fd, 0);
+  void* first = mmap(nullptr, size_t(first_st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, first_fd, 0);
   close(first_fd);
   if (first == MAP_FAILED) give_up(r, "cannot read the description of the value the program's run built");
   char lock_name[280];
@@ -771,6 +789,9 @@ void limit_keys(int dir, const char* name) {
   job.image_base = frozen_base(*r);
   job.first_run = static_cast<const unsigned char*>(first);
   job.first_run_size = uint64_t(first_st.st_size);
+  f.dir = dir;
+  f.name = name;
+  f.program = &p;
   job.arg = &f;
   job.inputs_seen = inputs_seen;
   job.image = image_made;
@@ -778,8 +799,9 @@ void limit_keys(int dir, const char* name) {
   fastboot_freeze_image(&job);
   remove_scratch(dir, scratch_name);
   if (f.changed) give_up(r, "an input changed while the freezer read it");
+  if (f.image && !f.written) give_up(r, f.write_failed ? f.write_failed : "cannot write the image");
   if (!f.image && f.passing) give_up(r, f.refused.data ? f.refused.data : "a bake run failed");
-  if (!write_result(dir, name, f, p, &why)) give_up(r, why);
+  if (!f.image && !write_result(dir, name, f, p, &why)) give_up(r, why);
   if (r->key) limit_keys(dir, name);
   remove_other_builds(dir, name, ".frozen");
   remove_other_builds(dir, lock_name, ".frozen.lock");

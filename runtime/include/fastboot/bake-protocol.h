@@ -161,11 +161,17 @@ static_assert(sizeof(DumpGlobal) == 32);
 // where that process had addresses, to tell leftovers of them. An image is made only when the
 // freezer's run built the same value.
 //   [FirstRunHeader][FirstRunModule × module_count][FirstRunObject × object_count]
-//   [FirstRunPointer × pointer_count][AddressRange × range_count][strings][bytes]
-inline constexpr char kFirstRunMagic[8] = {'F', 'B', 'F', 'I', 'R', 'S', 'T', '2'};
+//   [pointers: pointers_size bytes][AddressRange × range_count][strings][bytes]
+// An object's pointers are a run of unsigned LEB128 numbers at its pointers_offset: how many,
+// then for each, in word order: the word's index less the previous pointer's word (the first:
+// the index itself), the target (an object's index × 2, or a module's index × 2 + 1), the offset
+// (from the object's start, at most its size, or from the module's bias) and the word's upper 16
+// bits (a tagged pointer's tag, else 0). Most pointers take 4 to 6 bytes instead of 24; the
+// freezer reads them in place. Objects' bytes follow each other, each at a multiple of 8.
+inline constexpr char kFirstRunMagic[8] = {'F', 'B', 'F', 'I', 'R', 'S', 'T', '3'};
 struct FirstRunHeader {
   char magic[8];
-  std::uint64_t module_count, object_count, pointer_count, range_count, strings_size, bytes_size;
+  std::uint64_t module_count, object_count, pointers_size, range_count, strings_size, bytes_size;
 };
 static_assert(sizeof(FirstRunHeader) == 56);
 struct FirstRunModule {
@@ -174,19 +180,10 @@ struct FirstRunModule {
 };
 static_assert(sizeof(FirstRunModule) == 16);
 struct FirstRunObject {
-  std::uint64_t size;          // bytes requested (the root's own object: sizeof its type)
-  std::uint64_t bytes_offset;  // of its bytes, in bytes (8-aligned)
-  std::uint64_t first_pointer, pointer_count;
+  std::uint64_t size;             // bytes requested (the root's own object: sizeof its type)
+  std::uint64_t pointers_offset;  // of its pointers, into the pointers
 };
-static_assert(sizeof(FirstRunObject) == 32);
-inline constexpr std::uint32_t kFirstRunToModule = 0x80000000u;
-struct FirstRunPointer {
-  std::uint32_t word;    // index of the 8-byte word in its object
-  std::uint32_t target;  // an object's index, or kFirstRunToModule | a module's index
-  std::uint64_t offset;  // from the object's start (at most its size), or from the module's bias
-  std::uint64_t tag;     // the word's upper 16 bits (a tagged pointer), else 0
-};
-static_assert(sizeof(FirstRunPointer) == 24);
+static_assert(sizeof(FirstRunObject) == 16);
 // Where addresses are in a process: its modules, its heap, its stacks.
 inline constexpr std::uint64_t kModuleRange = 0, kStackRange = 1, kHeapRange = 2;
 struct AddressRange {
@@ -217,11 +214,13 @@ struct FreezeJob {
   // input that cannot be checked later); *why says why.
   bool (*inputs_seen)(void* arg, std::size_t count, const char* const* kinds, const char* const* names,
                       const char** why);
-  // Exactly one of these is called: with the image's bytes, or with why there is none and
-  // whether that lasts (a value that cannot be baked) or may pass (a full disk, a killed run),
-  // and whether it depends on the program's own run (its input, what main set), so that it
-  // holds whatever main sets.
-  void (*image)(void* arg, const unsigned char* bytes, std::uint64_t size);
+  // Exactly one of these is called: with the image, or with why there is none and whether that
+  // lasts (a value that cannot be baked) or may pass (a full disk, a killed run), and whether it
+  // depends on the program's own run (its input, what main set), so that it holds whatever main
+  // sets. The image comes in two parts, valid during the call only: the bytes before its arena,
+  // then the arena; it is `size` bytes, zeros after the arena.
+  void (*image)(void* arg, const unsigned char* head, std::uint64_t head_size, const unsigned char* arena,
+                std::uint64_t arena_size, std::uint64_t size);
   void (*refused)(void* arg, const char* why, bool lasting, bool depends_on_run);
 };
 
