@@ -22,14 +22,14 @@ std::string where(const Dump& a, Symbolizer& sym, PaddingOracle& types, std::siz
                        root, off - alloc.offset, alloc.size, off);
   // With the allocated type known: which element and member the word is.
   std::string member;
-  if (const TypeLayout* t = types.layout_at(alloc.site); t && alloc.size % t->bytes.size() == 0) {
+  if (const TypeLayout* t = types.layout_at(a.site_of(alloc)); t && alloc.size % t->bytes.size() == 0) {
     std::uint64_t in = off - alloc.offset, n = t->bytes.size();
     std::string field = t->field_at(in);
     member = alloc.size == n ? fmt::format(", {}{}", t->type_name, field)
                              : fmt::format(", element {} of {} {}{}", in / n, alloc.size / n, t->type_name, field);
   }
   return fmt::format("root '{}': word at offset {} of an object of {} bytes (arena offset {:#x}, allocated by {}{})",
-                     root, off - alloc.offset, alloc.size, off, sym.describe(alloc.site), member);
+                     root, off - alloc.offset, alloc.size, off, sym.describe(a.site_of(alloc)), member);
 }
 
 // "root 'dict' → at +8: an object of 32 bytes allocated by make() at main.cc:12 → ..."
@@ -47,14 +47,14 @@ std::string reached_by(const Dump& a, Symbolizer& sym, PaddingOracle& types, con
         hops.push_back(fmt::format("{} → an object of {} bytes allocated by {}",
                                    e.global < reach.global_names.size() ? reach.global_names[e.global]
                                                                         : std::string("a global restored at startup"),
-                                   alloc.size, sym.describe(alloc.site)));
+                                   alloc.size, sym.describe(a.site_of(alloc))));
       break;
     }
     // Name the member that holds the pointer when the holder's type is known.
     std::string field;
-    if (const TypeLayout* t = types.layout_at(a.allocs[e.from].site)) field = t->field_at(e.offset);
+    if (const TypeLayout* t = types.layout_at(a.site_of(a.allocs[e.from]))) field = t->field_at(e.offset);
     hops.push_back(fmt::format("at +{}{}: an object of {} bytes allocated by {}", e.offset,
-                               field.empty() ? "" : " (" + field + ")", alloc.size, sym.describe(alloc.site)));
+                               field.empty() ? "" : " (" + field + ")", alloc.size, sym.describe(a.site_of(alloc))));
     i = e.from;
   }
   std::string path;
@@ -89,7 +89,7 @@ void report_unbakeable(Context& ctx, const Dump& a, const Classification& c, con
     if (!reach.reached[w.alloc]) continue;
     const auto& alloc = a.allocs[w.alloc];
     std::uint32_t root = (alloc.flags & protocol::kAllocRootObject) ? alloc.root : ~0u;
-    auto [it, fresh] = index.try_emplace({alloc.site, w.kind, root}, groups.size());
+    auto [it, fresh] = index.try_emplace({std::uint64_t(alloc.site), w.kind, root}, groups.size());
     if (fresh) groups.push_back(Group{&w, 0, {}});
     Group& g = groups[it->second];
     ++g.words;

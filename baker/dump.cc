@@ -265,6 +265,7 @@ std::optional<Dump> read_dump(Context& ctx, const std::string& path, int memory_
   d.thread_stacks = r.take<protocol::DumpStack>(h.stack_count);
   d.statics = r.take<protocol::DumpStatic>(h.static_count);
   d.statics_complete = h.statics_complete != 0;
+  d.sites = r.take<std::uint64_t>(h.site_count);
   if (!r.ok || r.pos != r.size) {
     error(ctx) << path << ": truncated or oversized dump";
     return std::nullopt;

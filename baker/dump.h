@@ -64,6 +64,10 @@ struct Dump {
   // Function-local statics constructed and exit handlers registered while initializers ran.
   std::vector<protocol::DumpStatic> statics;
   bool statics_complete = true;
+  std::vector<std::uint64_t> sites;  // allocation sites by number (DumpAlloc::site)
+
+  // The address of the call that made an allocation, or 0 (none, or a number past the sites).
+  std::uint64_t site_of(const protocol::DumpAlloc& x) const { return x.site < sites.size() ? sites[x.site] : 0; }
 };
 
 // The module of a run whose segments hold `address`, or null.

@@ -193,7 +193,7 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
     auto what = [&] {
       return t == 0 ? std::string("the root's own object")
                     : fmt::format("a {}-byte object allocated at {} (the {}th the value reaches)", x.size,
-                                  site_of(run, x.site), t + 1);
+                                  site_of(run, run.site_of(x)), t + 1);
     };
     if (x.size != o.size) {
       ctx.depends_on_run = true;

@@ -280,7 +280,7 @@ std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOr
     if (alloc.flags & protocol::kAllocFreed) continue;
     if (alloc.site != last_site) {
       const TypeLayout* was = layout;
-      layout = oracle.layout_at(alloc.site);
+      layout = oracle.layout_at(a.site_of(alloc));
       last_site = alloc.site;
       if (layout && layout != was) {
         values_only.assign(layout->bytes.size() % 8 ? 0 : layout->bytes.size() / 8, true);

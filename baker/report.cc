@@ -327,7 +327,7 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
       const VtableCopy* copy = vtables.at(alloc.offset);
       return {"(vtable copy)", fmt::format("vtable for {}, copied into the image", copy ? copy->name : "?")};
     }
-    auto [type, site] = name_site(alloc.site);
+    auto [type, site] = name_site(a.site_of(alloc));
     if (std::string dynamic = dynamic_type(i); !dynamic.empty()) type = dynamic;
     if (alloc.flags & protocol::kAllocRootObject) type = "(root object)";
     return {type, site};

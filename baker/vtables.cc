@@ -231,7 +231,7 @@ VtableCopies copy_vtables(Context& ctx, Dump& a, Classification& c) {
       continue;
     }
     std::size_t at = allocs.at_or_before(p.arena_offset);
-    used.emplace(vt->vaddr, Used{vt, std::move(*words), at == AllocIndex::kNone ? 0 : a.allocs[at].root});
+    used.emplace(vt->vaddr, Used{vt, std::move(*words), at == AllocIndex::kNone ? 0u : std::uint32_t(a.allocs[at].root)});
   }
   if (!unreadable.empty())
     out.not_copied = fmt::format("{} vtable{} hold relocations the baker does not read", unreadable.size(),

@@ -26,7 +26,7 @@
 namespace fastboot::baker {
 
 // Set by the baker on the allocations it adds for vtable copies (beside the runtime's flags).
-inline constexpr std::uint32_t kAllocVtableCopy = 1u << 16;
+inline constexpr std::uint32_t kAllocVtableCopy = 1u << 8;
 
 struct VtableCopy {
   std::string name;            // the class, "Circle"

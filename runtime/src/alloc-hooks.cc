@@ -161,15 +161,83 @@ struct Region {
   size_t capacity = 0;  // in records
 };
 
+// The allocating calls' addresses, each once, numbered in the order first seen (0: none): an
+// allocation names its site by number (DumpAlloc::site). An open-addressing table of mmap'd
+// memory (the allocator is the one being recorded), grown at half full; the last site found is
+// remembered, as allocations come in runs from one call.
+struct Sites {
+  uint64_t* slots = nullptr;  // an address, 0 if free
+  uint32_t* numbers = nullptr;  // its number, beside it
+  size_t mask = 0;
+  uint64_t* list = nullptr;  // by number
+  size_t count = 0, list_capacity = 0;
+  uint64_t last_site = 0;
+  uint32_t last_number = 0;
+};
+
 struct Arena {
   uintptr_t base = 0;
   size_t reserve = 0;
   int memory = -1;  // the memory file, which holds the arena and the records
   uint32_t root = 0;
   Region regions[kArenaRegions];
+  Sites sites;
   std::atomic_flag lock = ATOMIC_FLAG_INIT;  // workers and the baking thread share the records
 };
 FASTBOOT_STATE Arena arena;
+
+void* map_zeroed(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+// The number of `site`, numbering it if new; 0 when out of memory or numbers (the caller holds
+// the arena lock).
+uint32_t site_number(uint64_t site) {
+  Sites& t = arena.sites;
+  if (site == t.last_site && t.count) return t.last_number;
+  if (t.count == 0) {  // number 0 is no site
+    t.list = static_cast<uint64_t*>(map_zeroed(4096 * sizeof(uint64_t)));
+    if (!t.list) return 0;
+    t.list_capacity = 4096;
+    t.count = 1;
+  }
+  if (site == 0) return 0;
+  auto slot_of = [](const Sites& in, uint64_t key) {
+    size_t i = size_t((key * 0x9e3779b97f4a7c15ull) >> 20) & in.mask;
+    while (in.slots[i] && in.slots[i] != key) i = (i + 1) & in.mask;
+    return i;
+  };
+  if (t.slots) {
+    size_t i = slot_of(t, site);
+    if (t.slots[i]) return t.last_site = site, t.last_number = t.numbers[i];
+  }
+  if (t.count >= protocol::kMaxAllocSites) return 0;
+  // Room for one more: the table at most half full, the list with a free entry.
+  if (!t.slots || 2 * t.count >= t.mask) {
+    Sites grown = t;
+    grown.mask = t.slots ? 2 * t.mask + 1 : 8191;
+    grown.slots = static_cast<uint64_t*>(map_zeroed((grown.mask + 1) * sizeof(uint64_t)));
+    grown.numbers = static_cast<uint32_t*>(map_zeroed((grown.mask + 1) * sizeof(uint32_t)));
+    if (!grown.slots || !grown.numbers) return 0;
+    for (size_t n = 1; n < t.count; ++n) {
+      size_t i = slot_of(grown, t.list[n]);
+      grown.slots[i] = t.list[n], grown.numbers[i] = uint32_t(n);
+    }
+    if (t.slots) munmap(t.slots, (t.mask + 1) * sizeof(uint64_t)), munmap(t.numbers, (t.mask + 1) * sizeof(uint32_t));
+    t = grown;
+  }
+  if (t.count == t.list_capacity) {
+    void* list = mremap(t.list, t.list_capacity * sizeof(uint64_t), 2 * t.list_capacity * sizeof(uint64_t), MREMAP_MAYMOVE);
+    if (list == MAP_FAILED) return 0;
+    t.list = static_cast<uint64_t*>(list);
+    t.list_capacity *= 2;
+  }
+  size_t i = slot_of(t, site);
+  uint32_t number = uint32_t(t.count++);
+  t.slots[i] = site, t.numbers[i] = number, t.list[number] = site;
+  return t.last_site = site, t.last_number = number;
+}
 
 struct Locked {
   Locked() { arena_lock(true); }
@@ -217,12 +285,12 @@ inline bool in_arena(const void* p) {
 // This thread's allocations go to the arena now.
 inline bool capturing() { return mode == kCapture || (mode == kWorker && window.load(std::memory_order_relaxed)); }
 
-// A region's records live in the memory file at records_offset(index): 2 bytes of records per
+// A region's records live in the memory file at records_offset(index): a byte of records per
 // byte of region, and an allocation takes at least 16 bytes of its region, so they always have
 // room there. Only what they use is mapped; growing the mapping takes the file's next pages.
 bool grow_records(Region& r) {
   unsigned index = unsigned(&r - arena.regions);
-  size_t most = 2 * (arena_region_start(index + 1) - arena_region_start(index)) / sizeof(AllocRecord);
+  size_t most = (arena_region_start(index + 1) - arena_region_start(index)) / sizeof(AllocRecord);
   size_t cap = r.capacity ? r.capacity * 2 : 4096;
   if (cap > most) cap = most;
   if (cap <= r.capacity) return false;
@@ -557,8 +625,11 @@ void* arena_alloc(size_t size, size_t align, uint32_t flags, void* site) {
     off = ((start + r.used + 1 - skew + 31) & ~size_t(31)) + skew;
   if (off + size > limit || off + size < off) return nullptr;
   if (r.count == r.capacity && !grow_records(r)) return nullptr;
-  flags |= uint32_t(__builtin_ctzll(align)) << 8;  // kAllocAlignShift: compaction keeps the alignment
-  r.records[r.count++] = {off, size, reinterpret_cast<uint64_t>(site), arena.root, flags};
+  const uint32_t number = site_number(reinterpret_cast<uint64_t>(site));
+  if (!number && site) return nullptr;  // no room for the site
+  flags |= uint32_t(__builtin_ctzll(align)) << protocol::kAllocAlignShift;  // compaction keeps the alignment
+  AllocRecord& record = r.records[r.count++];
+  record.offset = off, record.size = size, record.site = number, record.root = arena.root, record.flags = flags;
   r.used = off + size - start;
   return reinterpret_cast<void*>(arena.base + off);
 }
@@ -569,6 +640,10 @@ void arena_state_range(uintptr_t* lo, uintptr_t* hi) {
 }
 
 uintptr_t arena_base() { return arena.base; }
+const uint64_t* arena_sites(size_t* count) {
+  *count = arena.sites.count;
+  return arena.sites.list;
+}
 const AllocRecord* arena_region(unsigned index, size_t* used, size_t* count) {
   const Region& r = arena.regions[index];
   *used = r.used;

@@ -302,6 +302,9 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   const proto::DumpStatic* statics = recorded_statics(&static_count, &statics_complete);
   h.static_count = static_count;
   h.statics_complete = statics_complete;
+  size_t site_count;
+  const uint64_t* sites = arena_sites(&site_count);
+  h.site_count = site_count;
 
   // The memory map, so the baker can say what an unbakeable value points at (stack, another
   // mapping, nothing).
@@ -325,6 +328,7 @@ void write_dump(const char* path, const Buffer& globals, uint64_t global_count) 
   write_all(fd, regions.data, regions.size);
   write_all(fd, stacks.data, stacks.size);
   write_all(fd, statics, static_count * sizeof(proto::DumpStatic));
+  write_all(fd, sites, h.site_count * sizeof(uint64_t));
   // The arena and its records are in the memory file already.
   if (close(fd) != 0) fail(proto::kExitSetup, "cannot write the dump ", path);
 }
@@ -468,6 +472,7 @@ void* bake_root(detail::root_base& r) {
   // Roots are numbered in the order they first start building, nested ones included.
   uint32_t index = 0;
   for (detail::root_base* p = first_baked(); p && p != &r; p = next_baked(p)) ++index;
+  if (index >= proto::kMaxRoots) fail(proto::kExitSetup, "a program can have at most 65536 roots");
   uint32_t outer = arena_set_root(index);
   void* where = arena_alloc(r.size, r.align, 2 /* kAllocRootObject */, __builtin_return_address(0));
   if (!where) throw std::bad_alloc();

@@ -35,13 +35,7 @@ inline constexpr bool kThreadSanitizer = false;
 
 // --- alloc-hooks.cc: the arena and the allocator hooks -----------------------------------
 
-struct AllocRecord {
-  std::uint64_t offset;
-  std::uint64_t size;
-  std::uint64_t site;
-  std::uint32_t root;
-  std::uint32_t flags;
-};
+using AllocRecord = protocol::DumpAlloc;
 
 // The arena's regions: the baking thread's (64 GiB), then 512 MiB for each of the first 128
 // threads the initializers start, in the order they were started.
@@ -57,10 +51,11 @@ inline void arena_region_of(std::uint64_t offset, unsigned* index, std::uint64_t
 }
 
 // Where region `index` keeps its allocation records in the bake's memory file: after the arena,
-// twice the region's offset, since a region holds at most one allocation per 16 bytes and a
-// record takes 32. The file spans kMemoryFileSize, sparse: only what was written takes memory.
-inline constexpr std::uint64_t records_offset(unsigned index) { return kArenaReserve + 2 * arena_region_start(index); }
-inline constexpr std::uint64_t kMemoryFileSize = 3 * kArenaReserve;
+// at the region's own offset, since a region holds at most one allocation per 16 bytes and a
+// record takes 16. The file spans kMemoryFileSize, sparse: only what was written takes memory.
+inline constexpr std::uint64_t records_offset(unsigned index) { return kArenaReserve + arena_region_start(index); }
+inline constexpr std::uint64_t kMemoryFileSize = 2 * kArenaReserve;
+static_assert(sizeof(AllocRecord) == 16 && kArenaReserve <= (std::uint64_t(1) << protocol::kAllocOffsetBits));
 static_assert(arena_region_start(kArenaRegions) == kArenaReserve);
 
 // Reserves the arena at exactly `base`, its bytes and records in the memory file `fd` (shared
@@ -98,6 +93,8 @@ std::uintptr_t arena_base();
 // Region `index`'s bytes used (from its start) and its records, sorted by offset. Hold the
 // arena's lock (arena_lock) while reading them if workers may still allocate.
 const AllocRecord* arena_region(unsigned index, std::size_t* used, std::size_t* count);
+// The allocation sites by number (DumpAlloc::site); the caller holds the arena lock.
+const std::uint64_t* arena_sites(std::size_t* count);
 void arena_lock(bool on);
 
 // A frozen root's first run: every allocation this thread makes from track_begin() to

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "dump.h"
+#include "test-dumps.h"
 
 namespace fastboot::baker {
 namespace {
@@ -33,7 +34,7 @@ TEST(Regions, GapsCloseAndAddressesMove) {
   std::memcpy(d.arena.data() + 8, &data, 8);
   std::memcpy(d.arena.data() + 32, &to_main, 8);
   std::memcpy(d.arena.data() + 40, &end, 8);
-  d.allocs = {{0, 32, 0, 0, 0}, {worker, 24, 0, 0, 0}};
+  d.allocs = {testing::record(0, 32), testing::record(worker, 24)};
   d.roots = {{"r", 0, 32, 8, 1}};
   d.globals = {{0, 0x100, 0, base + worker}};
   ASSERT_TRUE(close_region_gaps(d, {{0, 32}, {worker, 24}}));
@@ -72,10 +73,13 @@ struct MemoryDump {
     h.arena_size = arena_bytes;
     h.alloc_count = allocs;
     h.region_count = 1;
+    h.site_count = 2;
     protocol::DumpRegion region{0, arena_bytes, allocs, records_offset};
+    const std::uint64_t sites[2] = {0, 0x401000};
     FILE* f = std::fopen(path.c_str(), "wb");
     std::fwrite(&h, sizeof(h), 1, f);
     std::fwrite(&region, sizeof(region), 1, f);
+    std::fwrite(sites, sizeof(sites), 1, f);
     std::fclose(f);
   }
   ~MemoryDump() {
@@ -88,7 +92,9 @@ struct MemoryDump {
 TEST(MemoryFile, ArenaAndRecordsAreMappedWhereTheRunLeftThem) {
   MemoryDump m(3 * 4096, 4096, 1, 8192);
   std::uint64_t word = 0x1234;
-  protocol::DumpAlloc record{0, 4096, 0x401000, 0, 0};
+  protocol::DumpAlloc record{};
+  record.size = 4096;
+  record.site = 1;
   ASSERT_EQ(pwrite(m.memory, &word, 8, 8), 8);
   ASSERT_EQ(pwrite(m.memory, &record, sizeof(record), 8192), ssize_t(sizeof(record)));
   Context ctx{Options{}};
@@ -98,7 +104,7 @@ TEST(MemoryFile, ArenaAndRecordsAreMappedWhereTheRunLeftThem) {
   EXPECT_EQ(word_at(*d, 8), 0x1234u);
   ASSERT_EQ(d->allocs.size(), 1u);
   EXPECT_EQ(d->allocs[0].size, 4096u);
-  EXPECT_EQ(d->allocs[0].site, 0x401000u);
+  EXPECT_EQ(d->site_of(d->allocs[0]), 0x401000u);
 }
 
 TEST(MemoryFile, RegionsPastTheFileAreRefused) {

@@ -22,8 +22,8 @@ TwoRuns swapped_runs() {
     d->threads_started = 2;
     d->arena.assign(16 + 48 + 48, 0);
   }
-  r.a.allocs = {{0, 16, 0, 0, 0}, {16, 32, 0, 0, 0}, {48, 48, 0, 0, 0}};
-  r.b.allocs = {{0, 16, 0, 0, 0}, {16, 48, 0, 0, 0}, {64, 32, 0, 0, 0}};
+  r.a.allocs = {record(0, 16), record(16, 32), record(48, 48)};
+  r.b.allocs = {record(0, 16), record(16, 48), record(64, 32)};
   put(r.a, 0, kBaseA + 16), put(r.a, 8, kBaseA + 48);
   put(r.b, 0, kBaseB + 64), put(r.b, 8, kBaseB + 16);
   put(r.a, 16, 111), put(r.b, 64, 111);                   // X's data

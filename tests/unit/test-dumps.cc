@@ -5,7 +5,10 @@ namespace fastboot::baker::testing {
 std::uint64_t TwoRuns::alloc(std::uint64_t size, std::uint32_t root, std::uint32_t flags) {
   std::uint64_t off = (a.arena.size() + 15) / 16 * 16;
   for (Dump* d : {&a, &b}) {
-    d->allocs.push_back({off, size, d == &a ? kExeA + 0x1234 : kExeB + 0x1234, root, flags});
+    if (d->sites.empty()) d->sites = {0, d == &a ? kExeA + 0x1234 : kExeB + 0x1234};
+    protocol::DumpAlloc x = record(off, size, root, flags);
+    x.site = 1;
+    d->allocs.push_back(x);
     d->arena.resize(off + size, 0);
   }
   return off;

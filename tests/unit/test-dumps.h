@@ -23,6 +23,13 @@ struct TwoRuns {
   void set_exe_pointer(std::uint64_t off, std::uint64_t vaddr) { set(off, kExeA + vaddr, kExeB + vaddr); }
 };
 
+// An allocation record (named fields: DumpAlloc is bit fields, not in the order of a brace list).
+inline protocol::DumpAlloc record(std::uint64_t offset, std::uint64_t size, std::uint32_t root = 0, std::uint32_t flags = 0) {
+  protocol::DumpAlloc x{};
+  x.offset = offset, x.size = size, x.root = root, x.flags = flags;
+  return x;
+}
+
 // Two runs with one root "table", an executable (PIE, different bias per run) and libc.
 TwoRuns make_runs();
 

@@ -42,12 +42,14 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitSetup = 90;   // bad environment, arena not mappable, duplicate names
 inline constexpr int kExitThrow = 91;   // an initializer threw
 
-inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '6'};
+inline constexpr char kDumpMagic[8] = {'F', 'B', 'D', 'U', 'M', 'P', '0', '7'};
 
 // The dump: [DumpHeader][DumpRoot × root_count]
 //           [DumpModule × module_count][DumpSegment × segment_count]
 //           [DumpGlobal × global_count][strings][maps text][DumpRegion × region_count]
-//           [DumpStack × stack_count][DumpStatic × static_count]
+//           [DumpStack × stack_count][DumpStatic × static_count][site × site_count]
+// Sites are the return addresses of the allocating calls (8 bytes each), which allocations
+// name by index; index 0 is no site (address 0).
 // The arena is split into regions (the baking thread's, then one per thread the initializers
 // started); the dump lists each region that holds anything. Their bytes and allocation records
 // stay in the run's memory file (kEnvMemory): arena offset x at file offset x, and each region's
@@ -72,8 +74,9 @@ struct DumpHeader {
   std::uint64_t stack_count;      // DumpStack entries: the stacks of those threads
   std::uint64_t static_count;     // DumpStatic entries
   std::uint64_t statics_complete; // 1: every guard and handler was recorded (the table has room)
+  std::uint64_t site_count;       // allocation sites
 };
-static_assert(sizeof(DumpHeader) == 120);
+static_assert(sizeof(DumpHeader) == 128);
 
 // A function-local static constructed, or an exit handler registered, while the initializers
 // ran (runtime/src/statics-linux.cc), in the order it happened. fn == 0: the static guarded by
@@ -103,19 +106,25 @@ struct DumpRegion {
 };
 static_assert(sizeof(DumpRegion) == 32);
 
-// DumpAlloc::flags: bits 0-1 as below; bits 8-15 hold log2 of the alignment the allocation
-// asked for (at least 16), which compaction keeps.
-enum : std::uint32_t { kAllocFreed = 1, kAllocRootObject = 2, kAllocAlignShift = 8 };
-inline std::uint64_t alloc_alignment(std::uint32_t flags) { return std::uint64_t(1) << ((flags >> kAllocAlignShift) & 0xff); }
+// DumpAlloc::flags: bits 0-1 as below; bits 2-7 hold log2 of the alignment the allocation asked
+// for (at least 16), which compaction keeps; bits 8-9 are the baker's own.
+enum : std::uint32_t { kAllocFreed = 1, kAllocRootObject = 2, kAllocAlignShift = 2 };
+inline std::uint64_t alloc_alignment(std::uint32_t flags) { return std::uint64_t(1) << ((flags >> kAllocAlignShift) & 0x3f); }
 
+// One allocation of a bake run, 16 bytes: a heap of small objects has as many records as
+// objects, so they are as packed as the arena allows (256 GiB, more than its 128 GiB), with the
+// allocating call's address as an index into the dump's sites.
+inline constexpr unsigned kAllocOffsetBits = 38, kAllocRootBits = 16, kAllocSiteBits = 26;
+inline constexpr std::uint64_t kMaxRoots = std::uint64_t(1) << kAllocRootBits;
+inline constexpr std::uint64_t kMaxAllocSites = std::uint64_t(1) << kAllocSiteBits;
 struct DumpAlloc {
-  std::uint64_t offset;  // into the arena
-  std::uint64_t size;    // bytes requested
-  std::uint64_t site;    // return address of the allocating call
-  std::uint32_t root;    // index of the root whose initializer was running
-  std::uint32_t flags;   // kAllocFreed, kAllocRootObject
+  std::uint64_t offset : kAllocOffsetBits;  // into the arena
+  std::uint64_t flags : 10;                 // kAllocFreed, kAllocRootObject, the alignment
+  std::uint64_t root : kAllocRootBits;      // index of the root whose initializer was running
+  std::uint64_t size : kAllocOffsetBits;    // bytes requested
+  std::uint64_t site : kAllocSiteBits;      // index into the dump's sites
 };
-static_assert(sizeof(DumpAlloc) == 32);
+static_assert(sizeof(DumpAlloc) == 16);
 
 struct DumpRoot {
   std::uint64_t name_offset;  // into strings
