@@ -48,8 +48,7 @@ bool write_at(int fd, const void* buf, std::size_t n, std::uint64_t off) {
   return true;
 }
 
-std::string attach(const std::string& output, const std::vector<std::uint8_t>& image,
-                   const std::vector<std::uint8_t>& report) {
+std::string attach(const std::string& output, const SectionImage& image, const std::vector<std::uint8_t>& report) {
   File f;
   f.fd = open(output.c_str(), O_RDWR | O_CLOEXEC);
   if (f.fd < 0) return "cannot open " + output + ": " + strerror(errno);
@@ -75,9 +74,8 @@ std::string attach(const std::string& output, const std::vector<std::uint8_t>& i
   if (fstat(f.fd, &st) != 0) return std::string("cannot stat it: ") + strerror(errno);
 
   // The contents, at the end.
-  std::uint64_t image_at = fastboot::image::page_up(std::uint64_t(st.st_size)), report_at = image_at + image.size();
-  if (!write_at(f.fd, image.data(), image.size(), image_at) ||
-      !write_at(f.fd, report.data(), report.size(), report_at))
+  std::uint64_t image_at = fastboot::image::page_up(std::uint64_t(st.st_size)), report_at = image_at + image.size;
+  if (!image.write_to(f.fd, image_at) || !write_at(f.fd, report.data(), report.size(), report_at))
     return std::string("cannot write the image: ") + strerror(errno);
   std::uint64_t end = report_at + report.size();
 
@@ -103,7 +101,7 @@ std::string attach(const std::string& output, const std::vector<std::uint8_t>& i
     s.sh_addralign = align;
     s.sh_entsize = 0;
   };
-  place(".fastboot", image_at, image.size(), fastboot::image::kPageSize);
+  place(".fastboot", image_at, image.size, fastboot::image::kPageSize);
   place(".fastboot.report", report_at, report.size(), 1);
   if (grew) {
     // New names and headers after everything else; the old ones stay, unreferenced.
@@ -124,7 +122,7 @@ std::string attach(const std::string& output, const std::vector<std::uint8_t>& i
 }  // namespace
 
 std::string attach_image(Context& ctx, const std::string& unbaked, const std::string& output,
-                         const std::vector<std::uint8_t>& image, const std::vector<std::uint8_t>& report) {
+                         const SectionImage& image, const std::vector<std::uint8_t>& report) {
   Timer t(ctx, "attach image");
   std::error_code ec;
   std::filesystem::copy_file(unbaked, output, std::filesystem::copy_options::overwrite_existing, ec);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "context.h"
+#include "image-writer.h"
 
 namespace fastboot::baker {
 
@@ -17,6 +18,6 @@ namespace fastboot::baker {
 // or why it could not (an ELF file it does not handle: not 64-bit little-endian, or with more
 // sections than the header can count); then nothing is left at `output`.
 std::string attach_image(Context& ctx, const std::string& unbaked, const std::string& output,
-                         const std::vector<std::uint8_t>& image, const std::vector<std::uint8_t>& report);
+                         const SectionImage& image, const std::vector<std::uint8_t>& report);
 
 }  // namespace fastboot::baker

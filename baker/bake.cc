@@ -214,13 +214,14 @@ Baked bake_once(Context& ctx) {
   baked.report = build_report(ctx, a, c, r, globals, vtables, types);
   // The records have said what they had to; the image is laid out from the arena alone.
   const std::size_t allocations = a.allocs.size();
+  const std::uint64_t arena_bytes = a.arena.size();  // the image takes the arena
   a.allocs.release();
   {
     Timer t(ctx, "lay out image");
-    baked.image = write_image(ctx, a, c, r, globals, compress_arena, statics.exits);
+    baked.image = write_section(ctx, a, c, r, globals, compress_arena, statics.exits);
   }
   BakeReport& rep = baked.report;
-  rep.image_bytes = baked.image.size();
+  rep.image_bytes = baked.image.size;
   if (rep.compressed) rep.estimated_first_touch_ms = estimate_first_touch_ms(rep.patched_at_startup, rep.image_bytes);
   const RootReport* biggest = rep.biggest_root();
   ctx.clear_progress_line();
@@ -228,7 +229,7 @@ Baked bake_once(Context& ctx) {
              "fastboot-bake: baked {} root{} of {}: {:.1f} KiB arena ({:.1f} KiB live in {} allocations; "
              "{:.1f} KiB unreachable or freed dropped), {} arena pointers, {} pointers into {} module{}; "
              "biggest root '{}' ({}); start: {} pointer{} written{}, ~{:.2f} ms\n",
-             a.roots.size(), a.roots.size() == 1 ? "" : "s", rep.program, a.arena.size() / 1024.0,
+             a.roots.size(), a.roots.size() == 1 ? "" : "s", rep.program, arena_bytes / 1024.0,
              compaction.live_bytes / 1024.0, allocations,
              (compaction.arena_before - compaction.arena_after) / 1024.0, c.arena_pointers,
              c.module_pointers.size(), r.modules.size(), r.modules.size() == 1 ? "" : "s",

@@ -5,13 +5,14 @@
 #include <vector>
 
 #include "context.h"
+#include "image-writer.h"
 #include "report.h"
 
 namespace fastboot::baker {
 
 struct Baked {
-  std::vector<std::uint8_t> image;  // the .fastboot section
-  BakeReport report;                // what it holds (the .fastboot.report section)
+  SectionImage image;  // the .fastboot section
+  BakeReport report;   // what it holds (the .fastboot.report section)
 };
 
 // Runs ctx.opts.program's initializers twice, classifies every word and lays out the image.

@@ -34,7 +34,7 @@ extern "C" void LLVMInitializeX86TargetMC();
 
 namespace fastboot::baker {
 
-void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, const std::vector<std::uint8_t>& report,
+void write_image_object(Context& ctx, const SectionImage& image, const std::vector<std::uint8_t>& report,
                         const std::string& path) {
   Timer timer(ctx, "write object");
   LLVMInitializeX86TargetInfo();
@@ -75,7 +75,7 @@ void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, co
   streamer->emitValueToAlignment(llvm::Align(4096));
   // Zeros of the image's size, which the image replaces in the file once it is written: MC
   // would otherwise hold a second copy of it (hundreds of megabytes for a large heap).
-  streamer->emitFill(image.size(), 0);
+  streamer->emitFill(image.size, 0);
   if (!report.empty()) {
     streamer->switchSection(mc.getELFSection(".fastboot.report", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
     streamer->emitBytes(llvm::StringRef(reinterpret_cast<const char*>(report.data()), report.size()));
@@ -88,7 +88,7 @@ void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, co
     os.clear_error();
     return;
   }
-  if (image.empty()) return;
+  if (image.size == 0) return;
   std::uint64_t at = 0;
   if (auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false)) {
     auto object = llvm::object::ObjectFile::createELFObjectFile((*buffer)->getMemBufferRef());
@@ -101,18 +101,12 @@ void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, co
           llvm::consumeError(name.takeError());
           continue;
         }
-        if (*name == ".fastboot" && section.getSize() == image.size()) at = section.getOffset();
+        if (*name == ".fastboot" && section.getSize() == image.size) at = section.getOffset();
       }
     }
   }
   int fd = at ? open(path.c_str(), O_WRONLY | O_CLOEXEC) : -1;
-  bool ok = fd >= 0;
-  for (std::uint64_t done = 0; ok && done < image.size();) {
-    ssize_t n = pwrite(fd, image.data() + done, std::min<std::uint64_t>(image.size() - done, 1u << 30), off_t(at + done));
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    done += ok ? std::uint64_t(n) : 0;
-  }
+  bool ok = fd >= 0 && image.write_to(fd, at);
   if (fd >= 0 && close(fd) != 0) ok = false;
   if (!ok) error(ctx) << path << ": cannot write the image into its .fastboot section" << (at ? "" : " (no such section)");
 }

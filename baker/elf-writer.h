@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "context.h"
+#include "image-writer.h"
 
 namespace fastboot::baker {
 
-void write_image_object(Context& ctx, const std::vector<std::uint8_t>& image, const std::vector<std::uint8_t>& report,
+void write_image_object(Context& ctx, const SectionImage& image, const std::vector<std::uint8_t>& report,
                         const std::string& path);
 
 }  // namespace fastboot::baker

@@ -100,8 +100,7 @@ void log_passes(const Context& ctx, const protocol::FreezeJob& job) {
   fmt::print(stderr, "fastboot: frozen root '{}': the freezer's passes: {}\n", job.root, line);
 }
 
-// Gives the image to job.image (while run A's arena, where it is laid out, is still mapped);
-// false if there is none.
+// Gives the image to job.image; false if there is none.
 bool freeze_once(Context& ctx, const protocol::FreezeJob& job) {
   // Capture: the two runs one after the other, each input's state recorded after each, so an
   // input that changed while the runs read it is caught.
@@ -162,16 +161,16 @@ bool freeze_once(Context& ctx, const protocol::FreezeJob& job) {
   compact(ctx, a, c, globals, reach, match.used ? &match : nullptr);
   checkpoint(ctx);
   copy_vtables(ctx, a, c);
-  ImageParts image;
+  SectionImage image;
   {
     Timer t(ctx, "lay out image");
     Resolution r = resolve_by_build_id(a, c, globals);
-    image = write_image_in_place(ctx, a, c, r, globals);
+    image = write_section(ctx, a, c, r, globals);
   }
   if (!ctx.errors.empty() || image.head.empty()) return false;
   {
     Timer t(ctx, "write the image");
-    job.image(job.arg, image.head.data(), image.head.size(), image.arena, image.arena_size, image.section_size);
+    job.image(job.arg, image.head.data(), image.head.size(), image.arena.data(), image.arena.size(), image.size);
   }
   return true;
 }

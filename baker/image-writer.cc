@@ -1,6 +1,9 @@
 #include "image-writer.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "fastboot/image-format.h"
@@ -190,15 +193,48 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
   return lay_out(ctx, a, c, r, globals, compress, exits, nullptr);
 }
 
-ImageParts write_image_in_place(Context& ctx, Dump& a, const Classification& c, const Resolution& r,
-                                const std::vector<GlobalRestore>& globals) {
-  if (ctx.opts.compress != img::Compression::none) error(ctx) << "an image laid out in place is not compressed";
-  ImageParts parts;
-  parts.head = lay_out(ctx, a, c, r, globals, nullptr, {}, a.arena.data());
-  parts.arena = a.arena.data();
-  parts.arena_size = a.arena.size();
-  parts.section_size = align_up(parts.head.size() + parts.arena_size, img::kPageSize);
-  return parts;
+SectionImage write_section(Context& ctx, Dump& a, const Classification& c, const Resolution& r,
+                           const std::vector<GlobalRestore>& globals, Compressor compress,
+                           const std::vector<ExitHandler>& exits) {
+  SectionImage image;
+  if (ctx.opts.compress != img::Compression::none) {
+    image.head = lay_out(ctx, a, c, r, globals, compress, exits, nullptr);
+    image.size = image.head.size();
+    return image;
+  }
+  image.head = lay_out(ctx, a, c, r, globals, nullptr, exits, a.arena.data());
+  image.size = align_up(image.head.size() + a.arena.size(), img::kPageSize);
+  image.arena = std::move(a.arena);
+  return image;
+}
+
+bool SectionImage::write_to(int fd, std::uint64_t at) const {
+  static const std::uint8_t zeros[img::kPageSize] = {};
+  const std::uint64_t tail = size - head.size() - arena.size();
+  const struct {
+    const std::uint8_t* data;
+    std::uint64_t bytes;
+  } parts[] = {{head.data(), head.size()}, {arena.data(), arena.size()}, {zeros, std::min<std::uint64_t>(tail, sizeof(zeros))}};
+  for (const auto& part : parts) {
+    for (std::uint64_t done = 0; done < part.bytes;) {
+      ssize_t n = pwrite(fd, part.data + done, std::min<std::uint64_t>(part.bytes - done, 1u << 30), off_t(at + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += std::uint64_t(n);
+    }
+    at += part.bytes;
+  }
+  return true;
+}
+
+bool SectionImage::equals(const unsigned char* bytes) const {
+  const std::uint64_t tail = size - head.size() - arena.size();
+  if ((!head.empty() && std::memcmp(bytes, head.data(), head.size()) != 0) ||
+      (!arena.empty() && std::memcmp(bytes + head.size(), arena.data(), arena.size()) != 0))
+    return false;
+  for (const unsigned char* p = bytes + head.size() + arena.size(); p < bytes + head.size() + arena.size() + tail; ++p)
+    if (*p) return false;
+  return true;
 }
 
 }  // namespace fastboot::baker

@@ -24,17 +24,23 @@ std::vector<std::uint8_t> write_image(Context& ctx, const Dump& a, const Classif
                                       const Resolution& r, const std::vector<GlobalRestore>& globals,
                                       Compressor compress = nullptr, const std::vector<ExitHandler>& exits = {});
 
-// The same image in two parts, with no copy of the arena: `head` is everything before it (header,
-// tables, bitmap, up to the arena's page), and the arena is laid out where it is, in a.arena,
-// which it overwrites. Uncompressed only; the freezer writes the parts to its file one after the
-// other.
-struct ImageParts {
+// The .fastboot section's bytes: `head`, then `arena`, then zeros to `size`. Laid out in place,
+// the arena is run A's own memory, moved here (a copy of a 400 MB arena cost a second and as
+// much memory again); a compressed image is all head.
+struct SectionImage {
   std::vector<std::uint8_t> head;
-  const std::uint8_t* arena = nullptr;
-  std::uint64_t arena_size = 0;
-  std::uint64_t section_size = 0;  // head, arena, and zeros to a page
+  Bytes arena;
+  std::uint64_t size = 0;
+
+  // Writes it at file offset `at` of fd, zeros included; false with errno on an error.
+  bool write_to(int fd, std::uint64_t at) const;
+  // Whether the `size` bytes at `bytes` are exactly it.
+  bool equals(const unsigned char* bytes) const;
 };
-ImageParts write_image_in_place(Context& ctx, Dump& a, const Classification& c, const Resolution& r,
-                                const std::vector<GlobalRestore>& globals);
+
+// The image, laid out in a.arena (which it takes) unless it is compressed.
+SectionImage write_section(Context& ctx, Dump& a, const Classification& c, const Resolution& r,
+                           const std::vector<GlobalRestore>& globals, Compressor compress = nullptr,
+                           const std::vector<ExitHandler>& exits = {});
 
 }  // namespace fastboot::baker

@@ -127,7 +127,7 @@ int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
   ctx.opts.program = fs::absolute(unbaked).string();
   try {
     Baked baked = bake_image(ctx);
-    const std::vector<std::uint8_t>& image = baked.image;
+    const SectionImage& image = baked.image;
     const std::vector<std::uint8_t> report = encode_report_section(baked.report);
     if (std::string why = attach_image(ctx, unbaked, output, image, report); !why.empty()) {
       note(ctx) << "linking " << output << " again with the image: it could not be added to the first link's "

@@ -104,7 +104,7 @@ void patch_build_id(Context& ctx, const std::string& path, const ExecutableInfo&
 }
 
 void verify_baked(Context& ctx, const std::string& unbaked, const std::string& baked,
-                  const std::vector<std::uint8_t>& image) {
+                  const SectionImage& image) {
   Timer timer(ctx, "verify");
   auto before = read_executable(ctx, unbaked);
   auto after = read_executable(ctx, baked);
@@ -117,9 +117,8 @@ void verify_baked(Context& ctx, const std::string& unbaked, const std::string& b
   if (after->image_offset % 4096)
     error(ctx) << baked << ": .fastboot is at file offset " << after->image_offset
                << ", not page-aligned; a linker script that places .fastboot must align it to 4096 (see linker-scripts/fastboot.ld)";
-  if (after->image_size != image.size())
-    error(ctx) << baked << ": .fastboot holds " << after->image_size << " bytes, the image is "
-               << image.size();
+  if (after->image_size != image.size)
+    error(ctx) << baked << ": .fastboot holds " << after->image_size << " bytes, the image is " << image.size;
   if (before->loads != after->loads) {
     error(ctx) << baked << ": linking the image moved loadable segments (" << before->loads.size()
                << " before, " << after->loads.size() << " after); the image would not match the code";
@@ -140,9 +139,8 @@ void verify_baked(Context& ctx, const std::string& unbaked, const std::string& b
                  << " differs from the executable that was baked";
     }
   }
-  if (after->image_size == image.size() &&
-      after->image_offset + image.size() <= (*b)->getBufferSize() &&
-      std::memcmp(pb + after->image_offset, image.data(), image.size()) != 0)
+  if (after->image_size == image.size && after->image_offset + image.size <= (*b)->getBufferSize() &&
+      !image.equals(reinterpret_cast<const unsigned char*>(pb) + after->image_offset))
     error(ctx) << baked << ": the .fastboot section does not hold the image that was written";
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "context.h"
+#include "image-writer.h"
 
 namespace fastboot::baker {
 
@@ -32,7 +33,7 @@ void patch_build_id(Context& ctx, const std::string& path, const ExecutableInfo&
 // The baked executable must hold exactly `image` in a page-aligned .fastboot section, and every
 // loadable segment must be where, and what, it was in the executable that was baked.
 void verify_baked(Context& ctx, const std::string& unbaked, const std::string& baked,
-                  const std::vector<std::uint8_t>& image);
+                  const SectionImage& image);
 
 // Why the runtime would not use the image in a baked executable (missing, stale, damaged), or
 // an empty string when it would. Checks everything, the arena checksum included.

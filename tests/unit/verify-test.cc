@@ -1,6 +1,7 @@
 // The baker's check of its own output, on a real baked executable from this build.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -35,17 +36,29 @@ class Verify : public ::testing::Test {
     ASSERT_TRUE(info.has_image);
     bytes = read_bytes(exe);
     image.assign(bytes.begin() + long(info.image_offset), bytes.begin() + long(info.image_offset + info.image_size));
+    section = split(image);
     copy = (fs::temp_directory_path() / ("fastboot-verify-" + std::to_string(getpid()))).string();
   }
   void TearDown() override { fs::remove(copy); }
   std::string exe, copy;
   ExecutableInfo info;
   std::vector<std::uint8_t> bytes, image;
+  SectionImage section;  // the image as the bake holds it: the tables, then the arena apart
+
+  static SectionImage split(const std::vector<std::uint8_t>& image) {
+    fastboot::image::Header h;
+    std::memcpy(&h, image.data(), sizeof(h));
+    SectionImage s;
+    s.head.assign(image.begin(), image.begin() + long(h.arena_offset));
+    s.arena.assign(image.begin() + long(h.arena_offset), image.begin() + long(h.arena_offset + h.arena_size));
+    s.size = image.size();
+    return s;
+  }
 };
 
 TEST_F(Verify, BakedExecutableMatchesItself) {
   Context ctx{Options{}};
-  verify_baked(ctx, exe, exe, image);
+  verify_baked(ctx, exe, exe, section);
   EXPECT_TRUE(ctx.errors.empty()) << ctx.errors.front();
   EXPECT_EQ(info.image_offset % 4096, 0u);
   EXPECT_FALSE(info.build_id.empty());
@@ -57,18 +70,24 @@ TEST_F(Verify, ChangedLoadableByteIsCaught) {
   changed[code] ^= 0xff;
   write_bytes(copy, changed);
   Context ctx{Options{}};
-  verify_baked(ctx, exe, copy, image);
+  verify_baked(ctx, exe, copy, section);
   ASSERT_EQ(ctx.errors.size(), 1u);
   EXPECT_NE(ctx.errors[0].find("differs from the executable that was baked"), std::string::npos) << ctx.errors[0];
 }
 
 TEST_F(Verify, ImageThatIsNotTheOneWrittenIsCaught) {
-  auto other = image;
-  other[100] ^= 1;
-  Context ctx{Options{}};
-  verify_baked(ctx, exe, exe, other);
-  ASSERT_EQ(ctx.errors.size(), 1u);
-  EXPECT_NE(ctx.errors[0].find("does not hold the image that was written"), std::string::npos);
+  ASSERT_FALSE(section.arena.empty());
+  // A byte of the tables, of the arena, of the zeros after it, changed in the executable.
+  for (std::uint64_t at : {std::uint64_t(100), section.head.size(), section.head.size() + section.arena.size()}) {
+    if (at >= image.size()) continue;
+    auto changed = bytes;
+    changed[info.image_offset + at] ^= 1;
+    write_bytes(copy, changed);
+    Context ctx{Options{}};
+    verify_baked(ctx, exe, copy, section);
+    ASSERT_EQ(ctx.errors.size(), 1u) << at;
+    EXPECT_NE(ctx.errors[0].find("does not hold the image that was written"), std::string::npos);
+  }
 }
 
 TEST_F(Verify, BuildIdPatchRoundTrips) {
@@ -87,14 +106,14 @@ TEST_F(Verify, AttachedImageIsFoundAndMovesNothingLoadable) {
   for (const std::string& target : {exe, std::string("/proc/self/exe")}) {
     Context ctx{Options{}};
     std::vector<std::uint8_t> report{'r', 'e', 'p', 'o', 'r', 't'};
-    ASSERT_EQ(attach_image(ctx, target, copy, image, report), "") << target;
+    ASSERT_EQ(attach_image(ctx, target, copy, section, report), "") << target;
     auto attached = read_executable(ctx, copy);
     ASSERT_TRUE(attached.has_value()) << target;
     ASSERT_TRUE(attached->has_image) << target;
     EXPECT_EQ(attached->image_offset % 4096, 0u);
     std::vector<std::uint8_t> out = read_bytes(copy);
     EXPECT_TRUE(std::equal(image.begin(), image.end(), out.begin() + long(attached->image_offset))) << target;
-    verify_baked(ctx, target, copy, image);
+    verify_baked(ctx, target, copy, section);
     EXPECT_TRUE(ctx.errors.empty()) << target << ": " << (ctx.errors.empty() ? "" : ctx.errors.front());
     EXPECT_EQ(fs::status(copy).permissions(), fs::status(target).permissions());
   }
@@ -104,7 +123,7 @@ TEST_F(Verify, AttachingToSomethingElseLeavesNothing) {
   Context ctx{Options{}};
   std::string text = copy + ".txt";
   std::ofstream(text) << "not an executable";
-  EXPECT_EQ(attach_image(ctx, text, copy, image, {}), "not a 64-bit little-endian ELF file");
+  EXPECT_EQ(attach_image(ctx, text, copy, section, {}), "not a 64-bit little-endian ELF file");
   EXPECT_FALSE(fs::exists(copy));
   fs::remove(text);
 }
