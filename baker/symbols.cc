@@ -20,7 +20,8 @@ const std::vector<ElfDataSymbols::Symbol>& ElfDataSymbols::symbols_of(const Modu
       if (table)
         file.for_each_symbol(*table, [&](const ElfFile::Symbol& sym) {
           unsigned type = ELF64_ST_TYPE(sym.sym->st_info);
-          if ((type == STT_OBJECT || type == STT_TLS) && sym.sym->st_size && sym.sym->st_shndx != SHN_UNDEF)
+          // Not STT_TLS: a thread-local's value is an offset into the TLS block, no address.
+          if (type == STT_OBJECT && sym.sym->st_size && sym.sym->st_shndx != SHN_UNDEF)
             symbols.push_back({sym.sym->st_value, sym.sym->st_size, std::string(sym.name)});
         });
     }
