@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include <llvm/BinaryFormat/ELF.h>
+#include <llvm/Config/llvm-config.h>
 #include <llvm/MC/MCAsmBackend.h>
 #include <llvm/MC/MCAsmInfo.h>
 #include <llvm/MC/MCCodeEmitter.h>
@@ -27,7 +28,11 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/raw_ostream.h>
+#if LLVM_VERSION_MAJOR >= 17
 #include <llvm/TargetParser/Triple.h>
+#else
+#include <llvm/ADT/Triple.h>
+#endif
 
 extern "C" void LLVMInitializeX86TargetInfo();
 extern "C" void LLVMInitializeX86TargetMC();
@@ -63,25 +68,48 @@ void write_image_object(Context& ctx, const SectionImage& image, const std::vect
   }
   std::unique_ptr<llvm::MCAsmBackend> backend(target->createMCAsmBackend(*subtarget, *regs, options));
   std::unique_ptr<llvm::MCObjectWriter> writer = backend->createObjectWriter(os);
+#if LLVM_VERSION_MAJOR >= 15
   std::unique_ptr<llvm::MCCodeEmitter> emitter(target->createMCCodeEmitter(*instrs, mc));
+#else
+  std::unique_ptr<llvm::MCCodeEmitter> emitter(target->createMCCodeEmitter(*instrs, *regs, mc));
+#endif
   std::unique_ptr<llvm::MCStreamer> streamer(target->createMCObjectStreamer(
-      triple, mc, std::move(backend), std::move(writer), std::move(emitter), *subtarget));
+      triple, mc, std::move(backend), std::move(writer), std::move(emitter), *subtarget
+#if LLVM_VERSION_MAJOR < 19  // the flags moved into MCTargetOptions
+      , /*RelaxAll=*/false, /*IncrementalLinkerCompatible=*/false, /*DWARFMustBeAtTheEnd=*/false
+#endif
+      ));
 
   // Not SHF_ALLOC: every linker (GNU ld, gold, lld, mold) places the section after all loadable
   // content, in no segment, at its 4096-byte alignment in the file, so adding it moves nothing
   // the bake saw and no linker script is needed. SHF_GNU_RETAIN keeps GNU ld's --gc-sections
   // from dropping it (nothing refers to it).
-  streamer->switchSection(mc.getELFSection(".fastboot", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
+  auto switch_to = [&](llvm::MCSection* section) {
+#if LLVM_VERSION_MAJOR >= 15
+    streamer->switchSection(section);
+#else
+    streamer->SwitchSection(section);
+#endif
+  };
+  switch_to(mc.getELFSection(".fastboot", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
+#if LLVM_VERSION_MAJOR >= 16
   streamer->emitValueToAlignment(llvm::Align(4096));
+#else
+  streamer->emitValueToAlignment(4096);
+#endif
   // Zeros of the image's size, which the image replaces in the file once it is written: MC
   // would otherwise hold a second copy of it (hundreds of megabytes for a large heap).
   streamer->emitFill(image.size, 0);
   if (!report.empty()) {
-    streamer->switchSection(mc.getELFSection(".fastboot.report", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
+    switch_to(mc.getELFSection(".fastboot.report", llvm::ELF::SHT_PROGBITS, llvm::ELF::SHF_GNU_RETAIN));
     streamer->emitBytes(llvm::StringRef(reinterpret_cast<const char*>(report.data()), report.size()));
   }
-  streamer->switchSection(mc.getELFSection(".note.GNU-stack", llvm::ELF::SHT_PROGBITS, 0));
+  switch_to(mc.getELFSection(".note.GNU-stack", llvm::ELF::SHT_PROGBITS, 0));
+#if LLVM_VERSION_MAJOR >= 15
   streamer->finish();
+#else
+  streamer->Finish();
+#endif
   os.close();
   if (os.has_error()) {
     error(ctx) << path << ": cannot write: " << os.error().message();

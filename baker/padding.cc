@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "llvm-compat.h"
+
 namespace fastboot::baker {
 
 namespace dw = llvm::dwarf;
@@ -37,12 +39,55 @@ llvm::DWARFDie strip_qualifiers(llvm::DWARFDie t) {
 }
 
 std::optional<std::uint64_t> byte_size(llvm::DWARFDie t) {
-  if (auto v = t.find(dw::DW_AT_byte_size)) return v->getAsUnsignedConstant();
+  if (auto v = t.find(dw::DW_AT_byte_size))
+    if (auto size = v->getAsUnsignedConstant()) return *size;  // an llvm::Optional before LLVM 16
   return std::nullopt;
 }
 
+// The size of a type without DW_AT_byte_size (a pointer, a typedef of one, an array), as
+// DWARFDie::getTypeSize gives it from LLVM 15 on; LLVM 14 has none, so the rules are here too.
+std::optional<std::uint64_t> type_size(llvm::DWARFDie t, int depth = 0) {
+#if LLVM_VERSION_MAJOR >= 15
+  (void)depth;
+  if (auto s = t.getTypeSize(8)) return *s;
+  return std::nullopt;
+#else
+  if (!t || depth > 64) return std::nullopt;
+  if (auto size = byte_size(t)) return size;
+  llvm::DWARFDie of = t.getAttributeValueAsReferencedDie(dw::DW_AT_type);
+  switch (t.getTag()) {
+    case dw::DW_TAG_pointer_type:
+    case dw::DW_TAG_reference_type:
+    case dw::DW_TAG_rvalue_reference_type:
+      return 8;
+    case dw::DW_TAG_ptr_to_member_type:  // to a member function: the function and an adjustment
+      return of && of.getTag() == dw::DW_TAG_subroutine_type ? 16 : 8;
+    case dw::DW_TAG_array_type: {
+      std::optional<std::uint64_t> size = type_size(of, depth + 1);
+      for (llvm::DWARFDie c = t.getFirstChild(); size && c; c = c.getSibling()) {
+        if (c.getTag() != dw::DW_TAG_subrange_type) continue;
+        if (auto n = c.find(dw::DW_AT_count))
+          if (auto count = n->getAsUnsignedConstant()) *size *= *count;
+        if (auto u = c.find(dw::DW_AT_upper_bound))
+          if (auto upper = u->getAsSignedConstant()) {
+            std::int64_t lower = 0;
+            if (auto l = c.find(dw::DW_AT_lower_bound)) lower = value_or(l->getAsSignedConstant(), std::int64_t(0));
+            *size *= std::uint64_t(*upper - lower + 1);
+          }
+      }
+      return size;
+    }
+    default:  // a typedef, a qualifier: the type it names
+      return of ? type_size(of, depth + 1) : std::nullopt;
+  }
+#endif
+}
+
 std::optional<std::uint64_t> member_offset(llvm::DWARFDie m) {
-  if (auto v = m.find(dw::DW_AT_data_member_location)) return v->getAsUnsignedConstant();
+  if (auto v = m.find(dw::DW_AT_data_member_location)) {
+    if (auto offset = v->getAsUnsignedConstant()) return *offset;
+    return std::nullopt;
+  }
   if (auto v = m.find(dw::DW_AT_data_bit_offset)) {
     if (auto bits = v->getAsUnsignedConstant()) return *bits / 8;
   }
@@ -74,9 +119,9 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, TypeLayout& layou
         if (!off) return false;
         llvm::DWARFDie type = c.getAttributeValueAsReferencedDie(dw::DW_AT_type);
         if (c.find(dw::DW_AT_bit_size)) {  // a bit-field: its storage byte(s) hold a value
-          auto bits = c.find(dw::DW_AT_bit_size)->getAsUnsignedConstant().value_or(64);
+          auto bits = value_or(c.find(dw::DW_AT_bit_size)->getAsUnsignedConstant(), std::uint64_t(64));
           std::uint64_t bit_off = c.find(dw::DW_AT_data_bit_offset)
-                                      ? c.find(dw::DW_AT_data_bit_offset)->getAsUnsignedConstant().value_or(0)
+                                      ? value_or(c.find(dw::DW_AT_data_bit_offset)->getAsUnsignedConstant(), std::uint64_t(0))
                                       : *off * 8;
           if (!fill(base + bit_off / 8, (bit_off % 8 + bits + 7) / 8)) return false;
           continue;
@@ -102,15 +147,15 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, TypeLayout& layou
       llvm::DWARFDie elem = t.getAttributeValueAsReferencedDie(dw::DW_AT_type);
       auto elem_size = byte_size(strip_qualifiers(elem));
       if (!elem_size) {
-        auto s = strip_qualifiers(elem).getTypeSize(8);
+        auto s = type_size(strip_qualifiers(elem));
         if (!s) return false;
         elem_size = *s;
       }
       std::uint64_t count = 1;
       for (llvm::DWARFDie c = t.getFirstChild(); c; c = c.getSibling()) {
         if (c.getTag() != dw::DW_TAG_subrange_type) continue;
-        if (auto n = c.find(dw::DW_AT_count)) count *= n->getAsUnsignedConstant().value_or(0);
-        else if (auto u = c.find(dw::DW_AT_upper_bound)) count *= u->getAsUnsignedConstant().value_or(0) + 1;
+        if (auto n = c.find(dw::DW_AT_count)) count *= value_or(n->getAsUnsignedConstant(), std::uint64_t(0));
+        else if (auto u = c.find(dw::DW_AT_upper_bound)) count *= value_or(u->getAsUnsignedConstant(), std::uint64_t(0)) + 1;
         else return false;
       }
       for (std::uint64_t i = 0; i < count; ++i)
@@ -120,7 +165,7 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, TypeLayout& layou
     default: {
       auto size = byte_size(t);
       if (!size) {
-        auto s = t.getTypeSize(8);
+        auto s = type_size(t);
         if (!s) return false;
         size = *s;
       }

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <sstream>
 
+#include "llvm-compat.h"
 #include "padding.h"
 #include "symbolize.h"
 
@@ -484,16 +485,16 @@ std::optional<BakeReport> from_json(const std::string& text, std::string& error)
     rep.allocations = in.u64(*image, "allocations");
     rep.arena_pointers = in.u64(*image, "arena_pointers");
     rep.module_pointers = in.u64(*image, "module_pointers");
-    rep.compressed = image->getBoolean("compressed").value_or(false);
-    rep.compression = image->getString("compression").value_or(rep.compressed ? "zstd" : "none").str();
-    rep.pie = image->getBoolean("pie").value_or(true);
+    rep.compressed = value_or(image->getBoolean("compressed"), false);
+    rep.compression = value_or(image->getString("compression"), llvm::StringRef(rep.compressed ? "zstd" : "none")).str();
+    rep.pie = value_or(image->getBoolean("pie"), true);
   }
   if (const json::Object* startup = in.obj(*doc, "startup")) {
     rep.patched_at_startup = in.u64(*startup, "patched_pointers");
     rep.globals_restored = in.u64(*startup, "globals_restored");
     rep.decompressed_bytes = in.u64(*startup, "decompressed_bytes");
     rep.estimated_start_ms = in.number(*startup, "estimated_ms");
-    rep.estimated_first_touch_ms = startup->getNumber("estimated_first_touch_ms").value_or(0);
+    rep.estimated_first_touch_ms = value_or(startup->getNumber("estimated_first_touch_ms"), 0.0);
   }
   if (const json::Array* roots = in.arr(*doc, "roots"))
     for (const json::Value& v : *roots) {

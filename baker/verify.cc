@@ -1,5 +1,6 @@
 #include "verify.h"
 
+#include <llvm/Config/llvm-config.h>
 #include <llvm/Object/ELFObjectFile.h>
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Support/MemoryBuffer.h>
@@ -80,7 +81,11 @@ std::optional<ExecutableInfo> read_executable(Context& ctx, const std::string& p
       llvm::Error err = llvm::Error::success();
       for (const auto& note : file.notes(sh, err)) {
         if (note.getType() == llvm::ELF::NT_GNU_BUILD_ID && note.getName() == "GNU") {
+#if LLVM_VERSION_MAJOR >= 17
           auto desc = note.getDesc(sh.sh_addralign);
+#else
+          auto desc = note.getDesc();
+#endif
           info.build_id.assign(desc.begin(), desc.end());
           info.build_id_offset = std::uint64_t(reinterpret_cast<const char*>(desc.data()) - base);
         }
