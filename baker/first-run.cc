@@ -55,14 +55,14 @@ struct Numbers {
   }
 };
 
-std::string site_of(const Dump& run, std::uint64_t site) {
+}  // namespace
+
+std::string site_name(const Dump& run, std::uint64_t site) {
   const Module* m = module_holding(run, site);
   if (!m) return fmt::format("{:#x}", site);
   std::string name = m->name.substr(m->name.rfind('/') + 1);
   return fmt::format("{}+{:#x}", name, site - m->bias);
 }
-
-}  // namespace
 
 void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* bytes, std::uint64_t size) {
   proto::FirstRunHeader h;
@@ -193,7 +193,7 @@ void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* 
     auto what = [&] {
       return t == 0 ? std::string("the root's own object")
                     : fmt::format("a {}-byte object allocated at {} (the {}th the value reaches)", x.size,
-                                  site_of(run, run.site_of(x)), t + 1);
+                                  site_name(run, run.site_of(x)), t + 1);
     };
     if (x.size != o.size) {
       ctx.depends_on_run = true;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "dump.h"
 
@@ -13,5 +14,9 @@ namespace fastboot::baker {
 // the same pointers between them and into the same modules.
 // Words that differ only as leftovers of addresses (baker/first-run.cc says which) are the same.
 void compare_with_first_run(Context& ctx, const Dump& run, const unsigned char* first_run, std::uint64_t size);
+
+// An allocation site as the freezer names it, with no symbolizer: "<module>+0x<offset>", or the
+// bare address outside every module.
+std::string site_name(const Dump& run, std::uint64_t site);
 
 }  // namespace fastboot::baker

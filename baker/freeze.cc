@@ -57,8 +57,7 @@ void report_first_unbakeable(Context& ctx, const Dump& a, const Classification& 
   for (const BadWord& w : c.bad) {
     if (!reach.reached[w.alloc]) continue;
     const auto& alloc = a.allocs[w.alloc];
-    const Module* m = module_holding(a, a.site_of(alloc));
-    std::string site = m ? fmt::format("{}+{:#x}", base_name(m->name), a.site_of(alloc) - m->bias) : fmt::format("{:#x}", a.site_of(alloc));
+    const std::string site = site_name(a, a.site_of(alloc));
     error(ctx) << "word " << (w.arena_offset - alloc.offset) / 8 << " of a " << alloc.size << "-byte object allocated at "
                << site << " cannot be relocated (" << fmt::format("{:#x} and {:#x}", w.first, w.second)
                << " in the two runs): " << w.kind;
