@@ -97,6 +97,12 @@ Baked bake_once(Context& ctx) {
     match = match_heaps(ctx, a, b);
     check_same_shape(ctx, a, b);
   }
+  if (match.used && ctx.opts.address_stable)
+    error(ctx) << "the threads the initializers started allocated in different orders in the two bake runs; an "
+               << "address-stable bake keeps every object where the first run made it, which a table keyed by "
+               << "address needs, so both runs must allocate the same way: make the threads' split of the work "
+               << "independent of timing (docs/design.md#when-the-split-of-the-work-depends-on-timing), or bake "
+               << "without ADDRESS_STABLE";
   if (match.used && ctx.opts.verbose)
     note(ctx) << "the bake runs' threads allocated in different orders; " << a.allocs.size() - match.unmatched
               << " allocations were paired by walking both heaps from the roots";

@@ -57,7 +57,16 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   stats.dropped_allocations = allocs.size() - order.size();
   std::vector<std::uint64_t> moved(allocs.size(), ~0ull);
   std::uint64_t cursor = 0;
+  // An address-stable bake keeps every allocation where run A made it: a table hashed by its
+  // objects' addresses is valid only there. What was dropped becomes zeros.
+  const bool stay = ctx.opts.address_stable && !match;
   for (std::size_t i : order) {
+    if (stay) {
+      moved[i] = allocs[i].offset;
+      cursor = allocs[i].offset + std::max<std::uint64_t>(allocs[i].size, 1);
+      stats.live_bytes += allocs[i].size;
+      continue;
+    }
     std::uint64_t align = std::max<std::uint64_t>(16, protocol::alloc_alignment(allocs[i].flags));
     bool keep = !match || match->keep_low_bits[i];
     if (align >= kKeepLowBits || !keep) cursor = (cursor + align - 1) / align * align;

@@ -49,6 +49,12 @@ struct Options {
   // Map the image at a random base per boot and user (image::kRandomizeBase) instead of the
   // bake's fixed one.
   bool randomize_base = false;
+  // Both bake runs put the arena at base_a (base_b == base_a), with the modules still at other
+  // addresses in each: a table hashed or ordered by its objects' addresses is laid out the same
+  // in both and bakes. Arena pointers are then told from data by range alone, allocations keep
+  // their offsets (no compaction moves them), and the image is usable only at its preferred
+  // base (image::kFixedBase): anywhere else the program runs its initializers.
+  bool address_stable = false;
   // The second bake run sets the locale and time-zone variables to values unlike the build
   // machine's (second_run_environment() in run.cc), so a value derived from them differs
   // between the runs the way an address does. Off in the freezer: a frozen value is built where

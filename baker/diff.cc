@@ -151,10 +151,19 @@ constexpr const char* kDifferentObjects = "it points into the arena, but to diff
 // it points to, so no thread the initializers started can have decided it.
 constexpr const char* kByAddress =
     ": most likely a table hashed or ordered by its objects' addresses (an unordered_map or set keyed "
-    "by pointers), which lays them out differently in each run; key it by a value";
+    "by pointers), which lays them out differently in each run; key it by a value, or bake with "
+    "ADDRESS_STABLE (fastboot_bake(<target> ADDRESS_STABLE), fastboot-bake --address-stable), which "
+    "puts the heap at one base in both runs and uses the image only at that base";
+// The same in an address-stable bake, where the heap is at one base in both runs.
+constexpr const char* kByModuleAddress =
+    ": most likely a table hashed or ordered by addresses of the program's or a library's code or data "
+    "(pointers to globals, functions or string literals as keys, or a hash seeded by a global's address), "
+    "which are at other places in each run, as they are in every process; key it by a value";
 // A cause about a pointer into the arena: the race first where a thread may have decided it,
 // else the likely table keyed by address after it.
-std::string arena_cause(bool race, const std::string& what) { return race ? kRace + what : what + kByAddress; }
+std::string arena_cause(bool race, const std::string& what, bool address_stable) {
+  return race ? kRace + what : what + (address_stable ? kByModuleAddress : kByAddress);
+}
 
 // What the bake saw the initializers do that can make a word differ between the runs.
 struct Suspects {
@@ -162,6 +171,7 @@ struct Suspects {
   std::string random;    // the random source they read ("/dev/urandom", "getrandom()"), if any
   std::string environment;  // the locale and time-zone variables they read, which run B varied
   std::string varied;       // what run B set them to
+  bool address_stable = false;  // the runs' arenas are at one base (Options::address_stable)
 };
 
 Suspects suspects(const Context& ctx, const Dump& a, const Dump& b) {
@@ -173,6 +183,7 @@ Suspects suspects(const Context& ctx, const Dump& a, const Dump& b) {
       if (path == "/dev/urandom" || path == "/dev/random" || path == "/dev/arandom") s.random = path;
   s.environment = varied_variables_read(ctx);
   s.varied = ctx.varied_environment;
+  s.address_stable = ctx.opts.address_stable;
   return s;
 }
 
@@ -210,7 +221,7 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   const std::string race = suspects.threads ? kRace : "";
   std::uint64_t size = a.arena.size();
   if (va - a.arena_base <= size && vb - b.arena_base <= size)
-    return arena_cause(suspects.threads, kDifferentObjects);
+    return arena_cause(suspects.threads, kDifferentObjects, suspects.address_stable);
   // A pointer into the arena in one run only: an empty slot in the other (a bucket of a table
   // laid out by addresses), or a value.
   bool in_a = untagged(va) - a.arena_base < size, in_b = untagged(vb) - b.arena_base < b.arena.size();
@@ -218,7 +229,8 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
     std::uint64_t other = in_a ? vb : va;
     return arena_cause(suspects.threads,
                        fmt::format("it points into the arena in the {} run and is {} in the {}", in_a ? "first" : "second",
-                                   other ? fmt::format("{:#x}", other) : "null", in_a ? "second" : "first"));
+                                   other ? fmt::format("{:#x}", other) : "null", in_a ? "second" : "first"),
+                       suspects.address_stable);
   }
   int m = modules.find(va);
   if (m >= 0)
@@ -317,7 +329,6 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
                         const std::map<std::uint64_t, std::string>* unpaired) {
   Classification out;
   const std::uint64_t size = a.arena.size();
-  const std::uint64_t arena_shift = b.arena_base - a.arena_base;
   ModuleMap modules(a);
   const std::vector<RegionPair> regions = region_pairs(a, b);
   // With threads started by the initializers, a difference may be theirs, and with a random
@@ -382,6 +393,11 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
           else part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb, why)});
           continue;
         }
+        if (arena_pointer(a, b, va, vb)) {
+          part.bits[off / 8 / 64 - part.first_word] |= 1ull << (off / 8 % 64);
+          ++part.arena_pointers;
+          continue;
+        }
         if (va == vb) {
           int m = any_same_base ? modules.find(untagged(va)) : -1;
           if (m >= 0 && same_base[m]) {
@@ -399,11 +415,6 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
             ++part.stack_words;
           }
           ++part.data_words;
-          continue;
-        }
-        if (vb - va == arena_shift && untagged(va) - a.arena_base <= size && tag_of(va) == tag_of(vb)) {
-          part.bits[off / 8 / 64 - part.first_word] |= 1ull << (off / 8 % 64);
-          ++part.arena_pointers;
           continue;
         }
         // A pointer into a module, tagged or not: a tag's flags stay in the target's upper 16
@@ -433,7 +444,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
         std::string kind;
         if (unpaired)
           if (auto to = unpaired->find(off); to != unpaired->end())
-            kind = arena_cause(race, std::string(kDifferentObjects) + " (" + to->second + ")");
+            kind = arena_cause(race, std::string(kDifferentObjects) + " (" + to->second + ")", why.address_stable);
         if (kind.empty()) kind = describe(a, b, modules, va, vb, race ? why : why_not_threads);
         part.bad.push_back({off, va, vb, i, std::move(kind)});
       }

@@ -70,6 +70,16 @@ struct Dump {
   std::uint64_t site_of(const protocol::DumpAlloc& x) const { return x.site < sites.size() ? sites[x.site] : 0; }
 };
 
+// Whether a word that holds va in run A and vb in run B is one pointer into the arena: inside
+// run A's arena (one past the end included), with the same tag in both runs, and moved by
+// exactly the arenas' shift. With both arenas at one base (an address-stable bake, see
+// Options::address_stable) that is every equal word whose value lies in the arena: such
+// pointers are told from data by range alone, as a module's are when it did not move.
+inline bool arena_pointer(const Dump& a, const Dump& b, std::uint64_t va, std::uint64_t vb) {
+  return vb - va == b.arena_base - a.arena_base && untagged(va) - a.arena_base <= a.arena.size() &&
+         tag_of(va) == tag_of(vb);
+}
+
 // The module of a run whose segments hold `address`, or null.
 const Module* module_holding(const Dump& run, std::uint64_t address);
 // Whether `offset` (relative to m's load bias) lies in one of m's writable segments.

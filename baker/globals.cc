@@ -80,7 +80,6 @@ Span object_span(const Module& m, std::uint64_t offset, DataSymbols& sym, const 
 std::vector<ChangedWord> changed_globals(const Context& ctx, const Dump& a, const Dump& b) {
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> second;  // (module, offset) -> after
   for (const auto& g : b.globals) second[{g.module, g.offset}] = g.after;
-  const std::uint64_t arena_shift = b.arena_base - a.arena_base;
   // The stacks the initializers ran on are at the same addresses in both runs, and in no
   // process after them: a thread's id or a pointer to its locals is no value to keep.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> stacks{
@@ -92,8 +91,8 @@ std::vector<ChangedWord> changed_globals(const Context& ctx, const Dump& a, cons
     auto it = second.find({g.module, g.offset});
     std::uint64_t va = g.after, vb = it == second.end() ? g.before : it->second;
     ChangedWord w{ChangedWord::differs, std::uint32_t(g.module), g.offset, va};
-    if (va == vb) w.kind = ChangedWord::data;
-    else if (vb - va == arena_shift && va - a.arena_base <= a.arena.size()) w.kind = ChangedWord::arena;
+    if (arena_pointer(a, b, va, vb) && tag_of(va) == 0) w.kind = ChangedWord::arena;
+    else if (va == vb) w.kind = ChangedWord::data;
     for (std::size_t i = 0; i < a.modules.size() && w.kind == ChangedWord::differs; ++i)
       for (const Segment& s : a.modules[i].segments)
         if (va >= s.start && va <= s.end && vb - va == b.modules[i].bias - a.modules[i].bias) {

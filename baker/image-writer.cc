@@ -137,7 +137,8 @@ std::vector<std::uint8_t> lay_out(Context& ctx, const Dump& a, const Classificat
   }
   if (compressed && compress_arena) compress_arena(ctx, ctx.opts.compress, raw, &chunks, &stored);
   h.compression = std::uint32_t(ctx.opts.compress);
-  h.flags = ctx.opts.randomize_base ? std::uint32_t(img::kRandomizeBase) : 0u;
+  h.flags = (ctx.opts.randomize_base ? std::uint32_t(img::kRandomizeBase) : 0u) |
+            (ctx.opts.address_stable ? std::uint32_t(img::kFixedBase) : 0u);
   h.chunks_offset = img::exits_offset(h) + exit_entries.size() * sizeof(img::ExitEntry);
   h.chunk_count = std::uint32_t(chunks.size());
   h.strings_offset = h.chunks_offset + chunks.size() * sizeof(img::ChunkEntry);

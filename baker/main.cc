@@ -49,6 +49,10 @@ options of link and bake:
   --randomize-base            map the image at a random base chosen once per boot and user,
                               from a relocated copy the first process leaves in
                               $XDG_RUNTIME_DIR, instead of at the bake's fixed address
+  --address-stable            bake tables keyed by their objects' addresses (unordered_map<T*,
+                              ...>, LLVM's DenseMaps): both bake runs put the heap at one base,
+                              nothing moves, and the image is used only at that base (anywhere
+                              else, the program runs its initializers)
   --verbose                   print the time each pass took
   --progress, --no-progress   show the pass the bake is in always, or never (default: when a
                               bake takes over a second: a live line with the percent of the

@@ -308,9 +308,8 @@ const std::string& PaddingOracle::type_name_at(std::uint64_t site) {
 
 std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOracle& oracle) {
   std::map<std::string, std::size_t> differed;
-  const std::uint64_t arena_shift = b.arena_base - a.arena_base;
   auto consistent_pointer = [&](std::uint64_t va, std::uint64_t vb) {
-    if (vb - va == arena_shift && untagged(va) - a.arena_base <= a.arena.size() && tag_of(va) == tag_of(vb)) return true;
+    if (arena_pointer(a, b, va, vb)) return true;
     for (std::size_t m = 0; m < a.modules.size() && m < b.modules.size(); ++m)
       for (const Segment& s : a.modules[m].segments)
         if (va >= s.start && va <= s.end && vb - va == b.modules[m].bias - a.modules[m].bias) return true;

@@ -1,4 +1,4 @@
-# fastboot_bake(<target> [COMPRESS [lz4|zstd]] [RANDOMIZE] [DEPENDS <file>...]
+# fastboot_bake(<target> [COMPRESS [lz4|zstd]] [RANDOMIZE | ADDRESS_STABLE] [DEPENDS <file>...]
 #               [WORKING_DIRECTORY <dir>])
 #
 # Makes <target>'s output the baked executable: its link runs through `fastboot-bake link`,
@@ -13,13 +13,18 @@
 # faster than zstd, zstd makes the smaller executable. RANDOMIZE maps the image at a random base
 # chosen once per boot and user instead of the bake's fixed one: the first process relocates it
 # and leaves the relocated copy in $XDG_RUNTIME_DIR for later ones (docs/design.md).
+# ADDRESS_STABLE bakes roots that hold tables hashed or ordered by their objects' addresses
+# (unordered_map<T*, ...>, LLVM's DenseMaps, protobuf's descriptor tables): the bake keeps every
+# object at the address it was built at, and the program uses the image only at its preferred
+# base; where that base is taken, or FASTBOOT_RANDOMIZE asks for another, it runs its
+# initializers (docs/design.md#tables-keyed-by-address).
 #
 # Works with any generator (Ninja, Unix Makefiles, Ninja Multi-Config: the configurations of a
 # multi-config build share the depfile) and any linker the compiler driver runs (-fuse-ld=bfd,
 # gold, lld or mold). A link that must name every section (--orphan-handling=error) can add
 # LINKER:-T,${FASTBOOT_LINKER_SCRIPT}, which places the section for GNU ld and lld.
 function(fastboot_bake target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "RANDOMIZE" "COMPRESS;WORKING_DIRECTORY" "DEPENDS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "RANDOMIZE;ADDRESS_STABLE" "COMPRESS;WORKING_DIRECTORY" "DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "fastboot_bake(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -69,8 +74,15 @@ function(fastboot_bake target)
   elseif("COMPRESS" IN_LIST arg_KEYWORDS_MISSING_VALUES)
     list(APPEND options --compress)
   endif()
+  if(arg_RANDOMIZE AND arg_ADDRESS_STABLE)
+    message(FATAL_ERROR "fastboot_bake(${target}): RANDOMIZE and ADDRESS_STABLE exclude each other: an image "
+                        "holding tables keyed by address is usable only at the base it was baked at")
+  endif()
   if(arg_RANDOMIZE)
     list(APPEND options --randomize-base)
+  endif()
+  if(arg_ADDRESS_STABLE)
+    list(APPEND options --address-stable)
   endif()
   set(launcher "${FASTBOOT_BAKE_EXECUTABLE}" link --working-directory "${workdir}" --depfile "${depfile}" ${options} --)
   set_target_properties(${target} PROPERTIES

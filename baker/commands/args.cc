@@ -6,7 +6,7 @@ namespace fastboot::baker::commands {
 
 const std::set<std::string> kBakeValues = {"--working-directory", "--depfile", "--max-errors"};
 const std::set<std::string> kBakeFlags = {"--compress",   "--compress=lz4", "--compress=zstd", "--randomize-base", "--verbose",
-                                          "--progress", "--no-progress"};
+                                          "--progress", "--no-progress", "--address-stable"};
 
 std::optional<Args> parse(const std::string& command, const std::vector<std::string>& args,
                           const std::set<std::string>& with_value, const std::set<std::string>& flags) {
@@ -42,6 +42,13 @@ std::optional<Options> bake_options(const Args& args) {
   if (args.has("--compress") || args.has("--compress=lz4")) opts.compress = image::Compression::lz4;
   if (args.has("--compress=zstd")) opts.compress = image::Compression::zstd;
   opts.randomize_base = args.has("--randomize-base");
+  opts.address_stable = args.has("--address-stable");
+  if (opts.address_stable && opts.randomize_base) {
+    fmt::print(stderr, "fastboot-bake: --address-stable and --randomize-base exclude each other: an image holding "
+                       "tables keyed by address is usable only at the base it was baked at\n");
+    return std::nullopt;
+  }
+  if (opts.address_stable) opts.base_b = opts.base_a;  // see Options::address_stable
   opts.verbose = args.has("--verbose");
   if (args.has("--progress")) opts.progress = Options::Progress::always;
   if (args.has("--no-progress")) opts.progress = Options::Progress::never;

@@ -58,8 +58,11 @@ int inspect(const std::vector<std::string>& argv) {
   fmt::print("{}: .fastboot at file offset {:#x}, {} bytes{}\n", path, info->image_offset, info->image_size,
              ok ? "" : " (header is corrupt)");
   if (!ok) return 1;
-  fmt::print("  format version {}; arena {} bytes at preferred base {:#x}\n", h.version, h.arena_size,
-             h.preferred_base);
+  fmt::print("  format version {}; arena {} bytes at preferred base {:#x}{}\n", h.version, h.arena_size,
+             h.preferred_base,
+             h.flags & fastboot::image::kFixedBase    ? " (address-stable: used only there)"
+             : h.flags & fastboot::image::kRandomizeBase ? " (mapped at a random base per boot)"
+                                                        : "");
   fmt::print("  {} roots, {} modules, {} module relocations, {} arena pointers\n", h.root_count, h.module_count,
              h.reloc_count, h.arena_pointer_count);
   if (!report) {

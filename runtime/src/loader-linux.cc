@@ -479,6 +479,15 @@ void load() {
   bool per_boot_asked = randomize && strcmp(randomize, "boot") == 0;
   bool per_process = !per_boot_asked && env_flag("FASTBOOT_RANDOMIZE");
   bool per_boot = !why && !per_process && (per_boot_asked || (h.flags & img::kRandomizeBase));
+  // An address-stable image holds tables keyed by its objects' addresses: valid at its
+  // preferred base only.
+  bool fixed = !why && (h.flags & img::kFixedBase);
+  if (fixed && (per_process || per_boot))
+    why = per_process ? "it holds tables keyed by address (baked ADDRESS_STABLE), valid only at its preferred base, "
+                        "and FASTBOOT_RANDOMIZE=1 asks for a random one"
+                      : "it holds tables keyed by address (baked ADDRESS_STABLE), valid only at its preferred base, "
+                        "and FASTBOOT_RANDOMIZE=boot asks for a random one";
+  if (why) per_boot = false;
   PerBoot boot;
   if (per_boot) {
     if (verify) boot.note = "FASTBOOT_VERIFY=1 checks the image itself";
@@ -512,11 +521,17 @@ void load() {
     } else {
       mem = map(want);
     }
-    if (mem == MAP_FAILED && (want || per_boot)) mem = map(nullptr);
-    if (mem == MAP_FAILED) why = "cannot map the image";
-    else {
+    if (mem == MAP_FAILED && fixed)
+      why = "its preferred base is taken in this process, and it holds tables keyed by address (baked "
+            "ADDRESS_STABLE), which are valid only there";
+    else if (mem == MAP_FAILED && (want || per_boot)) mem = map(nullptr);
+    if (mem == MAP_FAILED && !why) why = "cannot map the image";
+    else if (mem != MAP_FAILED) {
       section = static_cast<unsigned char*>(mem);
       at_preferred = mem == want && !per_boot;  // want is null for a random base per process
+      if (fixed && !at_preferred)
+        why = "it was mapped away from its preferred base, and it holds tables keyed by address (baked "
+              "ADDRESS_STABLE), which are valid only there";
     }
   }
   Stats stats;
@@ -621,6 +636,8 @@ const img::Header* map_image_file(int fd, uint64_t offset, uint64_t size, bool a
       img::checksum(section + h.arena_offset, h.arena_size) != h.arena_checksum)
     *why = "arena checksum mismatch (FASTBOOT_VERIFY=1)";
   uint64_t delta = section ? reinterpret_cast<uint64_t>(section + h.arena_offset) - h.preferred_base : 0;
+  if (!*why && delta && (h.flags & img::kFixedBase))
+    *why = "it holds tables keyed by address, valid only at its preferred base, which is taken in this process";
   if (!*why && (compressed || mostly_written(h, section, delta != 0)))
     *why = fill_arena(h, section, fd, offset, delta, compressed, false, &stats);
   if (!*why) *why = relocate(h, section, loaded, &stats);

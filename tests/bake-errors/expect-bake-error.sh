@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# expect-bake-error.sh <fastboot-bake> <program> <regex>...
+# expect-bake-error.sh <fastboot-bake> <program> <regex>...   (BAKE_FLAGS: more options of the bake)
 # The bake must fail with exit status 1, write no object, and print a line matching each regex.
 set -u
 baker=$1 exe=$2; shift 2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$baker" bake "$exe" -o "$tmp/image.o" >"$tmp/out" 2>&1
+"$baker" bake ${BAKE_FLAGS:-} "$exe" -o "$tmp/image.o" >"$tmp/out" 2>&1
 status=$?
 cat "$tmp/out"
 [ "$status" -eq 1 ] || { echo "FAIL: fastboot-bake exited $status, expected 1" >&2; exit 1; }

@@ -5,6 +5,7 @@
 #include <fastboot/fastboot.hpp>
 
 #include <atomic>
+#include <string_view>
 #include <cstdio>
 
 inline std::atomic<int> initializer_runs{0};
@@ -20,4 +21,19 @@ using Root = fastboot::root<T>;
 
 inline void print_status() {
   std::printf("status: baked=%d inits=%d\n", fastboot::baked() ? 1 : 0, initializer_runs.load());
+}
+
+// For programs baked ADDRESS_STABLE: with E2E_TAKE_BASE=1 in the environment, occupy the
+// image's preferred base before the first root access, so check-baked.sh can prove the image is
+// then not used (its tables keyed by address would be wrong anywhere else).
+#include <sys/mman.h>
+
+#include <cstdlib>
+
+inline void take_base_if_asked() {
+  const char* take = std::getenv("E2E_TAKE_BASE");
+  if (!take || std::string_view(take) != "1") return;
+  void* want = reinterpret_cast<void*>(0x7e8100000000 - (1 << 20));  // the tables lie below the base
+  if (mmap(want, 2 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != want)
+    std::printf("could not occupy the preferred base\n");
 }

@@ -97,6 +97,9 @@ static_assert(sizeof(ModuleEntry) == 64);
 enum HeaderFlags : std::uint32_t {
   kRandomizeBase = 1,  // map the arena at a random base chosen once per boot and user, from a
                        // relocated copy the first process leaves in the user's runtime directory
+  kFixedBase = 2,      // usable only at preferred_base: the arena holds tables hashed or ordered by
+                       // its objects' addresses (an address-stable bake); anywhere else the program
+                       // runs its initializers. Never together with kRandomizeBase.
 };
 
 enum class Compression : std::uint32_t {

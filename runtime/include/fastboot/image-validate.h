@@ -31,7 +31,8 @@ inline const char* validate_header(const Header& h, std::uint64_t section_size) 
   }
   if (!in_bounds(h.arena_offset, h.stored_size, section_size)) return "arena outside the section";
   if (h.build_id_size > sizeof(h.build_id)) return "bad build-id size";
-  if (h.flags & ~std::uint32_t(kRandomizeBase)) return "unknown header flags";
+  if (h.flags & ~std::uint32_t(kRandomizeBase | kFixedBase)) return "unknown header flags";
+  if ((h.flags & kRandomizeBase) && (h.flags & kFixedBase)) return "contradictory header flags";
   const std::uint64_t tables = h.arena_offset;
   auto table = [&](std::uint64_t off, std::uint64_t count, std::uint64_t entry) {
     return off % 8 == 0 && count <= tables / entry && in_bounds(off, count * entry, tables);
