@@ -233,11 +233,18 @@ Baked bake_once(Context& ctx) {
   ctx.clear_progress_line();
   fmt::print(stderr,
              "fastboot-bake: baked {} root{} of {}: {:.1f} KiB arena ({:.1f} KiB live in {} allocations; "
-             "{:.1f} KiB unreachable or freed dropped), {} arena pointers, {} pointers into {} module{}; "
+             "{}), {} arena pointers, {} pointers into {} module{}; "
              "biggest root '{}' ({}); start: {} pointer{} written{}, ~{:.2f} ms\n",
              a.roots.size(), a.roots.size() == 1 ? "" : "s", rep.program, arena_bytes / 1024.0,
              compaction.live_bytes / 1024.0, allocations,
-             (compaction.arena_before - compaction.arena_after) / 1024.0, c.arena_pointers,
+             ctx.opts.address_stable
+                 ? fmt::format("address-stable: objects kept where they were built, {:.1f} KiB between them "
+                               "zeroed, {:.1f} KiB dropped from the end",
+                               (compaction.arena_after - compaction.live_bytes) / 1024.0,
+                               (compaction.arena_before - compaction.arena_after) / 1024.0)
+                 : fmt::format("{:.1f} KiB unreachable or freed dropped",
+                               (compaction.arena_before - compaction.arena_after) / 1024.0),
+             c.arena_pointers,
              c.module_pointers.size(), r.modules.size(), r.modules.size() == 1 ? "" : "s",
              biggest ? biggest->name : "", human_bytes(biggest ? biggest->bytes : 0), rep.patched_at_startup,
              rep.patched_at_startup == 1 ? "" : "s",

@@ -74,13 +74,10 @@ int main() {
   }
   std::printf("module: %zu functions, %zu instructions, %zu calls\n", functions, instructions, calls);
   const llvm::Function* f42 = m.getFunction("f42");
-  std::printf("f42: %zu blocks, %zu uses, calls %s\n", f42->size(), std::size_t(f42->getNumUses()),
-              llvm::cast<llvm::CallInst>(f42->back().front().getNextNode() ? &*std::prev(f42->back().end(), 3)
-                                                                           : &f42->back().front())
-                  ->getCalledFunction()
-                  ->getName()
-                  .str()
-                  .c_str());
+  std::string callee;
+  for (const llvm::Instruction& i : f42->back())
+    if (const auto* call = llvm::dyn_cast<llvm::CallInst>(&i)) callee = call->getCalledFunction()->getName().str();
+  std::printf("f42: %zu blocks, %u uses, calls %s\n", f42->size(), f42->getNumUses(), callee.c_str());
   // Types and constants are uniqued through tables hashed on pointers: asking again must give
   // the objects the module holds.
   llvm::LLVMContext& context = *parsed->context;
