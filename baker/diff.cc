@@ -153,7 +153,8 @@ constexpr const char* kByAddress =
     ": most likely a table hashed or ordered by its objects' addresses (an unordered_map or set keyed "
     "by pointers), which lays them out differently in each run; key it by a value, or bake with "
     "ADDRESS_STABLE (fastboot_bake(<target> ADDRESS_STABLE), fastboot-bake --address-stable), which "
-    "puts the heap at one base in both runs and uses the image only at that base";
+    "puts the heap at one base in both runs and uses the image only at that base (that does not help a "
+    "hash seeded by a global's address, as abseil's is)";
 // The same in an address-stable bake, where the heap is at one base in both runs.
 constexpr const char* kByModuleAddress =
     ": most likely a table hashed or ordered by addresses of the program's or a library's code or data "

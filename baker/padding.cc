@@ -112,6 +112,14 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, TypeLayout& layou
     case dw::DW_TAG_structure_type:
     case dw::DW_TAG_class_type: {
       if (t.find(dw::DW_AT_declaration)) return false;  // an incomplete type: layout unknown
+      // A class without data members but more than one byte big is storage for something else
+      // (abseil's AlignedType<8>, `struct alignas(16) Raw {};`, in which containers keep their
+      // slots): its bytes are values of a type DWARF does not name, not padding.
+      bool has_data = false;
+      for (llvm::DWARFDie c = t.getFirstChild(); c && !has_data; c = c.getSibling())
+        has_data = (c.getTag() == dw::DW_TAG_member || c.getTag() == dw::DW_TAG_inheritance) &&
+                   !c.find(dw::DW_AT_external) && !c.find(dw::DW_AT_declaration);
+      if (!has_data && value_or(byte_size(t), std::uint64_t(0)) > 1) return false;
       for (llvm::DWARFDie c = t.getFirstChild(); c; c = c.getSibling()) {
         if (c.getTag() != dw::DW_TAG_member && c.getTag() != dw::DW_TAG_inheritance) continue;
         if (c.find(dw::DW_AT_external) || c.find(dw::DW_AT_declaration)) continue;  // static member
@@ -286,7 +294,8 @@ const TypeLayout* PaddingOracle::layout_at(std::uint64_t site) {
   if (!size || *size == 0 || *size > (1u << 20)) return nullptr;
   TypeLayout layout;
   layout.bytes.assign(*size, ByteUse::padding);
-  if (!mark(type, 0, false, layout, "", 0)) return nullptr;
+  // A type of no values at all (an empty class allocated as raw storage) says nothing either.
+  if (!mark(type, 0, false, layout, "", 0) || layout.fields.empty()) return nullptr;
   std::stable_sort(layout.fields.begin(), layout.fields.end(),
                    [](const auto& x, const auto& y) { return x.begin < y.begin; });
   layout.type_name = spelled(type);
