@@ -109,14 +109,14 @@ Baked bake_once(Context& ctx) {
   checkpoint(ctx);
   b.allocs.release();  // run B's records have said what they had to (a's are run A's and B's now)
 
-  // Padding and unused union bytes of typed allocations hold leftovers of registers and stack
+  // Padding of typed allocations holds leftovers of registers and stack
   // that differ from run to run; no program reads them, so they are zeroed before the diff.
   PaddingOracle types(a);
   {
     Timer t(ctx, "zero unread bytes");
     for (const auto& [type, words] : zero_unread_bytes(a, b, types))
       note(ctx) << words << " word" << (words == 1 ? "" : "s") << " of " << type << " objects differed between "
-                << "the bake runs only in padding or unused union bytes (leftovers of registers and "
+                << "the bake runs only in padding (leftovers of registers and "
                 << "stack); those bytes are zeroed in the image";
   }
 

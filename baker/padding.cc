@@ -317,15 +317,8 @@ const std::string& PaddingOracle::type_name_at(std::uint64_t site) {
 
 std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOracle& oracle) {
   std::map<std::string, std::size_t> differed;
-  auto consistent_pointer = [&](std::uint64_t va, std::uint64_t vb) {
-    if (arena_pointer(a, b, va, vb)) return true;
-    for (std::size_t m = 0; m < a.modules.size() && m < b.modules.size(); ++m)
-      for (const Segment& s : a.modules[m].segments)
-        if (va >= s.start && va <= s.end && vb - va == b.modules[m].bias - a.modules[m].bias) return true;
-    return false;
-  };
-  // Per word of the last type seen (of a size that is a multiple of 8): whether every byte of it
-  // is a value's, which the loop below then skips.
+  // Per word of the last type seen (of a size that is a multiple of 8): whether no byte of it is
+  // padding, which the loop below then skips.
   std::uint64_t last_site = ~0ull;
   const TypeLayout* layout = nullptr;
   std::vector<bool> values_only;
@@ -337,7 +330,7 @@ std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOr
       last_site = alloc.site;
       if (layout && layout != was) {
         values_only.assign(layout->bytes.size() % 8 ? 0 : layout->bytes.size() / 8, true);
-        for (std::size_t i = 0; i < values_only.size() * 8; ++i) values_only[i / 8] = values_only[i / 8] && layout->bytes[i] == ByteUse::value;
+        for (std::size_t i = 0; i < values_only.size() * 8; ++i) values_only[i / 8] = values_only[i / 8] && layout->bytes[i] != ByteUse::padding;
       }
     }
     if (!layout) continue;
@@ -350,19 +343,13 @@ std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOr
       const std::uint64_t here = at;
       for (at += 8; at >= n;) at -= n;
       if (!values_only.empty() && values_only[here / 8]) continue;
-      std::uint64_t va, vb;
-      std::memcpy(&va, a.arena.data() + word, 8);
-      std::memcpy(&vb, b.arena.data() + word, 8);
-      // Padding is never read: always zero. A union's storage may be a live member: zero only
-      // its bytes that differ, in a word that differs in a way no pointer explains (a dead
-      // member's leftovers). A byte both runs agree on may be a live member's (a short
-      // string's characters share a word with what is left past its terminator).
-      bool dead_union = va != vb && !consistent_pointer(va, vb);
+      // Padding is never read: always zero. A union's storage is left alone: its bytes may be a
+      // live member's, whose value differing between the runs (a clock reading in a
+      // std::variant) must be refused, not zeroed as a dead member's leftovers would be.
       bool touched = false;
       for (std::uint64_t i = word, k = here; i < word + 8; ++i, k = k + 1 == n ? 0 : k + 1) {
         ByteUse use = layout->bytes[k];
-        if (use == ByteUse::value) continue;
-        if (use == ByteUse::union_storage && (!dead_union || a.arena[i] == b.arena[i])) continue;
+        if (use == ByteUse::value || use == ByteUse::union_storage) continue;
         touched |= a.arena[i] != b.arena[i];
         if (a.arena[i]) a.arena[i] = 0;  // a page is written only where it must be
         if (b.arena[i]) b.arena[i] = 0;

@@ -1,8 +1,9 @@
-// Bytes no program reads: padding and the unused part of unions. Copies of stack temporaries
-// carry leftovers of registers and stack slots there (addresses that differ between the two
-// bake runs), which a word-by-word diff cannot tell from a real pointer. For allocations made
-// by typed allocators (std::allocator<T>::allocate, std::make_unique<T>), the element type's
-// layout from the module's DWARF says which bytes those are.
+// Bytes no program reads: padding. Copies of stack temporaries carry leftovers of registers and
+// stack slots there (addresses that differ between the two bake runs), which a word-by-word
+// diff cannot tell from a real pointer. For allocations made by typed allocators
+// (std::allocator<T>::allocate, std::make_unique<T>), the element type's layout from the
+// module's DWARF says which bytes those are. A union's storage may hold a live member, so it is
+// never taken for padding, nor is an empty class used as storage (abseil's AlignedType<8>).
 #pragma once
 
 #include <cstdint>
