@@ -55,6 +55,8 @@ struct Options {
   // their offsets (no compaction moves them), and the image is usable only at its preferred
   // base (image::kFixedBase): anywhere else the program runs its initializers.
   bool address_stable = false;
+  // The freezer bakes a frozen root (never address-stable: its image may be mapped anywhere).
+  bool freezing = false;
   // The second bake run sets the locale and time-zone variables to values unlike the build
   // machine's (second_run_environment() in run.cc), so a value derived from them differs
   // between the runs the way an address does. Off in the freezer: a frozen value is built where

@@ -160,11 +160,11 @@ constexpr const char* kByModuleAddress =
     ": most likely a table hashed or ordered by addresses of the program's or a library's code or data "
     "(pointers to globals, functions or string literals as keys, or a hash seeded by a global's address), "
     "which are at other places in each run, as they are in every process; key it by a value";
-// A cause about a pointer into the arena: the race first where a thread may have decided it,
-// else the likely table keyed by address after it.
-std::string arena_cause(bool race, const std::string& what, bool address_stable) {
-  return race ? kRace + what : what + (address_stable ? kByModuleAddress : kByAddress);
-}
+// The same in a frozen root, whose image is never address-stable.
+constexpr const char* kByAddressFrozen =
+    ": most likely a table hashed or ordered by its objects' addresses (an unordered_map or set keyed "
+    "by pointers), which lays them out differently in each run; key it by a value, or make it a baked "
+    "root (fastboot::root, fastboot_bake(<target> ADDRESS_STABLE)): a frozen root cannot hold such a table";
 
 // What the bake saw the initializers do that can make a word differ between the runs.
 struct Suspects {
@@ -173,7 +173,15 @@ struct Suspects {
   std::string environment;  // the locale and time-zone variables they read, which run B varied
   std::string varied;       // what run B set them to
   bool address_stable = false;  // the runs' arenas are at one base (Options::address_stable)
+  bool freezing = false;        // the freezer's runs, for a frozen root
 };
+
+// A cause about a pointer into the arena: the race first where a thread may have decided it,
+// else the likely table keyed by address after it.
+std::string arena_cause(bool race, const std::string& what, const Suspects& s) {
+  return race ? kRace + what
+              : what + (s.address_stable ? kByModuleAddress : s.freezing ? kByAddressFrozen : kByAddress);
+}
 
 Suspects suspects(const Context& ctx, const Dump& a, const Dump& b) {
   Suspects s;
@@ -185,6 +193,7 @@ Suspects suspects(const Context& ctx, const Dump& a, const Dump& b) {
   s.environment = varied_variables_read(ctx);
   s.varied = ctx.varied_environment;
   s.address_stable = ctx.opts.address_stable;
+  s.freezing = ctx.opts.freezing;
   return s;
 }
 
@@ -222,7 +231,7 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
   const std::string race = suspects.threads ? kRace : "";
   std::uint64_t size = a.arena.size();
   if (va - a.arena_base <= size && vb - b.arena_base <= size)
-    return arena_cause(suspects.threads, kDifferentObjects, suspects.address_stable);
+    return arena_cause(suspects.threads, kDifferentObjects, suspects);
   // A pointer into the arena in one run only: an empty slot in the other (a bucket of a table
   // laid out by addresses), or a value.
   bool in_a = untagged(va) - a.arena_base < size, in_b = untagged(vb) - b.arena_base < b.arena.size();
@@ -231,7 +240,7 @@ std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std
     return arena_cause(suspects.threads,
                        fmt::format("it points into the arena in the {} run and is {} in the {}", in_a ? "first" : "second",
                                    other ? fmt::format("{:#x}", other) : "null", in_a ? "second" : "first"),
-                       suspects.address_stable);
+                       suspects);
   }
   int m = modules.find(va);
   if (m >= 0)
@@ -445,7 +454,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
         std::string kind;
         if (unpaired)
           if (auto to = unpaired->find(off); to != unpaired->end())
-            kind = arena_cause(race, std::string(kDifferentObjects) + " (" + to->second + ")", why.address_stable);
+            kind = arena_cause(race, std::string(kDifferentObjects) + " (" + to->second + ")", why);
         if (kind.empty()) kind = describe(a, b, modules, va, vb, race ? why : why_not_threads);
         part.bad.push_back({off, va, vb, i, std::move(kind)});
       }

@@ -202,6 +202,7 @@ extern "C" void fastboot_freeze_image(const fastboot::protocol::FreezeJob* job) 
   o.image_base = job->image_base;
   o.quiet = true;
   o.vary_environment = false;
+  o.freezing = true;
   o.progress = Options::Progress::never;
   Context ctx(o);
   try {

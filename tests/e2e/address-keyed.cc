@@ -80,7 +80,7 @@ std::unique_ptr<Graph> build() {
   return g;
 }
 
-fastboot::root<std::unique_ptr<Graph>> graph{"graph", build};
+Root<std::unique_ptr<Graph>> graph{"graph", build};
 
 }  // namespace
 
