@@ -116,11 +116,14 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     struct Word {
       std::uint64_t from, to, value;  // old and new arena offsets of the word, its value
       std::size_t target;             // the allocation at or before its target, or kNone
+      bool at_start;                  // the target is that allocation's first byte
     };
     auto move_word = [&](const Word& w) {
       const std::uint64_t t = untagged(w.value) - a.arena_base;
       std::uint64_t target = ~0ull;
-      if (w.target != AllocIndex::kNone && moved[w.target] != ~0ull && t <= alloc_end(allocs[w.target]))
+      if (w.at_start && moved[w.target] != ~0ull)  // most pointers: no record to read
+        target = moved[w.target];
+      else if (w.target != AllocIndex::kNone && moved[w.target] != ~0ull && t <= alloc_end(allocs[w.target]))
         target = moved[w.target] + (t - allocs[w.target].offset);
       if (match && std::binary_search(match->end_words.begin(), match->end_words.end(), w.from)) {
         std::size_t e = index.at_or_before(t - 1);  // the allocation ending there
@@ -147,12 +150,14 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
         if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
         std::uint64_t v;
         std::memcpy(&v, a.arena.data() + off, 8);
-        std::size_t target = index.at_or_before(untagged(v) - a.arena_base);
+        const std::uint64_t t = untagged(v) - a.arena_base;
+        std::size_t target = index.at_or_before(t);
+        const bool at_start = target != AllocIndex::kNone && index.starts_at(t);
         if (target != AllocIndex::kNone) {
-          __builtin_prefetch(&allocs[target]);
+          if (!at_start) __builtin_prefetch(&allocs[target]);
           __builtin_prefetch(&moved[target]);
         }
-        words.add({off, moved[i] + (off - alloc.offset), v, target});
+        words.add({off, moved[i] + (off - alloc.offset), v, target, at_start});
       }
     }
     words.flush();

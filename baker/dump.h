@@ -106,6 +106,13 @@ class AllocIndex {
     }
     return at_or_before_by_bucket(t);
   }
+  // Whether an allocation starts exactly at t, known from the index alone (no record read):
+  // false when it cannot tell (an index by buckets) as when none starts there.
+  bool starts_at(std::uint64_t t) const {
+    if (!bucket_.empty() || (t & ((1u << kGranuleShift) - 1))) return false;
+    std::uint64_t g = t >> kGranuleShift, w = g >> 6;
+    return w < starts_.size() && (starts_[w] >> (g & 63) & 1);
+  }
 
  private:
   static constexpr unsigned kGranuleShift = 4, kBucketShift = 6;

@@ -49,6 +49,13 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
   auto mark = [&](std::uint64_t t) {
     std::size_t i = holding.at_or_before(t);
     if (i == AllocIndex::kNone) return;
+    // A pointer to the first byte of an allocation (most are) needs no record to settle: it is
+    // inside, and it is not an ambiguous start where those read as starts. Without paths, the
+    // order allocations are settled in does not matter.
+    if (!paths && ambiguous_starts && holding.starts_at(t)) {
+      if (!reached[i]) reached[i] = true, work.push_back(i);
+      return;
+    }
     __builtin_prefetch(&allocs[i]);
     found.add({t, i, via, root});
   };

@@ -22,6 +22,36 @@ std::uint64_t word_at(const Dump& d, std::uint64_t off) {
   return v;
 }
 
+// The index finds the allocation at or before an offset, and tells from its bits alone whether
+// one starts exactly there (the reach and the compaction then read no record).
+TEST(AllocIndex, StartsAreKnownWithoutRecords) {
+  testing::TwoRuns runs;
+  std::uint64_t x = runs.alloc(40), y = runs.alloc(16), z = runs.alloc(100);
+  AllocIndex index(runs.a.allocs, runs.a.arena.size());
+  EXPECT_EQ(index.at_or_before(x), 0u);
+  EXPECT_EQ(index.at_or_before(x + 39), 0u);
+  EXPECT_EQ(index.at_or_before(y), 1u);
+  EXPECT_EQ(index.at_or_before(z + 50), 2u);
+  EXPECT_TRUE(index.starts_at(x));
+  EXPECT_TRUE(index.starts_at(y));
+  EXPECT_TRUE(index.starts_at(z));
+  EXPECT_FALSE(index.starts_at(x + 8));   // inside, 8-aligned
+  EXPECT_FALSE(index.starts_at(x + 32));  // a granule no allocation starts on
+  EXPECT_FALSE(index.starts_at(z + 3));   // not a granule
+  EXPECT_FALSE(index.starts_at(runs.a.arena.size() + 4096));  // past the arena
+
+  // Records that do not all start on granules of their own: the index goes by buckets and
+  // says it cannot tell.
+  Dump odd;
+  odd.arena = Bytes(64);
+  odd.allocs = Allocs(2);
+  odd.allocs[0] = testing::record(0, 8);
+  odd.allocs[1] = testing::record(8, 8);
+  AllocIndex by_buckets(odd.allocs, odd.arena.size());
+  EXPECT_EQ(by_buckets.at_or_before(8), 1u);
+  EXPECT_FALSE(by_buckets.starts_at(0));
+}
+
 TEST(Regions, GapsCloseAndAddressesMove) {
   const std::uint64_t base = 0x7e8100000000, worker = std::uint64_t(64) << 30;
   Dump d;
