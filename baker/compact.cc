@@ -28,11 +28,14 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   // word like that cannot have passed for a pointer into them: its two runs' values would have
   // pointed at different places in them).
   constexpr std::uint64_t kKeepLowBits = 256;
+  // The kept allocations in their new order: listed only when the runs' heaps were matched;
+  // otherwise it is their old order, and a list of millions of indexes costs more to build than
+  // a second look at `reached` (its fresh pages alone).
   std::vector<std::size_t> order;
-  std::vector<bool> listed(allocs.size(), false);
-  for (std::size_t i = 0; i < allocs.size(); ++i)
-    if (reach.reached[i] && (!match || match->keep_low_bits[i])) order.push_back(i), listed[i] = true;
   if (match) {
+    std::vector<bool> listed(allocs.size(), false);
+    for (std::size_t i = 0; i < allocs.size(); ++i)
+      if (reach.reached[i] && match->keep_low_bits[i]) order.push_back(i), listed[i] = true;
     for (std::size_t i : match->order)
       if (reach.reached[i] && !listed[i]) order.push_back(i), listed[i] = true;
     for (std::size_t i = 0; i < allocs.size(); ++i)
@@ -54,18 +57,27 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     }
     if (glued_order.size() == order.size()) order = std::move(glued_order);
   }
-  stats.dropped_allocations = allocs.size() - order.size();
+  auto for_each_kept = [&](auto fn) {
+    if (match) {
+      for (std::size_t i : order) fn(i);
+    } else {
+      for (std::size_t i = 0; i < allocs.size(); ++i)
+        if (reach.reached[i]) fn(i);
+    }
+  };
   std::vector<std::uint64_t> moved(allocs.size(), ~0ull);
   std::uint64_t cursor = 0;
+  std::size_t kept_allocations = 0;
   // An address-stable bake keeps every allocation where run A made it: a table hashed by its
   // objects' addresses is valid only there. What was dropped becomes zeros.
   const bool stay = ctx.opts.address_stable && !match;
-  for (std::size_t i : order) {
+  for_each_kept([&](std::size_t i) {
+    ++kept_allocations;
     if (stay) {
       moved[i] = allocs[i].offset;
       cursor = allocs[i].offset + std::max<std::uint64_t>(allocs[i].size, 1);
       stats.live_bytes += allocs[i].size;
-      continue;
+      return;
     }
     std::uint64_t align = std::max<std::uint64_t>(16, protocol::alloc_alignment(allocs[i].flags));
     bool keep = !match || match->keep_low_bits[i];
@@ -74,7 +86,8 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     moved[i] = cursor;
     cursor += std::max<std::uint64_t>(allocs[i].size, 1);
     stats.live_bytes += allocs[i].size;
-  }
+  });
+  stats.dropped_allocations = allocs.size() - kept_allocations;
   const std::uint64_t new_size = cursor;
 
   // Where an old arena offset goes: into the allocation holding it (or ending at it).
