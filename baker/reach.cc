@@ -11,21 +11,19 @@ namespace fastboot::baker {
 
 namespace {
 
-// Breadth first from the roots and `extra`. A pointer reaches the allocation it lies in, or that
-// it is one past the end of when no allocation starts there; an address that is both the end of
-// one allocation and the start of the next reads as the start, unless `ambiguous_starts` is false:
-// then it reaches nothing, except a root's object, which starts there.
-Reachability walk(const Dump& a, const Classification& c, const std::vector<std::uint64_t>& extra,
-                  bool ambiguous_starts, bool paths) {
+// Breadth first from the roots and `extra`, recording for each allocation the pointer it was
+// first reached through (so parents give shortest paths). A pointer reaches the allocation it
+// lies in, or that it is one past the end of when no allocation starts there; an address that is
+// both the end of one allocation and the start of the next reads as the start.
+Reachability walk_with_paths(const Dump& a, const Classification& c, const std::vector<std::uint64_t>& extra) {
   const auto& allocs = a.allocs;
   Reachability r;
   r.reached.assign(allocs.size(), false);
-  if (paths) r.parent.assign(allocs.size(), {});
+  r.parent.assign(allocs.size(), {});
   auto& reached = r.reached;
   std::vector<std::size_t> work;  // breadth first, so parents give shortest paths
   std::size_t next = 0;
   Reachability::Edge via;
-  bool root = false;
   AllocIndex holding(allocs, a.arena.size());
   // A pointer's target is a random place in a large heap: targets are found in batches, their
   // records fetched while the batch fills, and settled in the order they were found (so the
@@ -34,36 +32,23 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
     std::uint64_t t;
     std::size_t i;
     Reachability::Edge via;
-    bool root;
   };
   auto settle = [&](const Found& f) {
     const std::size_t i = f.i;
     // A freed allocation still pointed to is kept (zeroed), so no baked pointer dangles.
     if (f.t > alloc_end(allocs[i]) || reached[i]) return;
-    if (!ambiguous_starts && !f.root && f.t == allocs[i].offset && i > 0 &&
-        allocs[i - 1].offset + allocs[i - 1].size == f.t)
-      return;
     reached[i] = true;
-    if (paths) r.parent[i] = f.via;
+    r.parent[i] = f.via;
     work.push_back(i);
   };
   Batched<Found, 32, decltype(settle)> found(settle);
   auto mark = [&](std::uint64_t t) {
     std::size_t i = holding.at_or_before(t);
     if (i == AllocIndex::kNone) return;
-    // A pointer to the first byte of an allocation (most are) needs no record to settle: it is
-    // inside, and it is not an ambiguous start where those read as starts. Without paths, the
-    // order allocations are settled in does not matter.
-    if (!paths && ambiguous_starts && holding.starts_at(t)) {
-      if (!reached[i]) reached[i] = true, work.push_back(i);
-      return;
-    }
     __builtin_prefetch(&allocs[i]);
-    found.add({t, i, via, root});
+    found.add({t, i, via});
   };
-  root = true;
   for (const Root& r : a.roots) mark(r.object_offset);
-  root = false;
   for (std::size_t g = 0; g < extra.size(); ++g) {
     via.global = g;
     mark(extra[g]);
@@ -99,16 +84,19 @@ Reachability walk(const Dump& a, const Classification& c, const std::vector<std:
 }
 
 // The same set without paths, level by level on every core: each part of a level claims the
-// allocations its pointers reach with an atomic bit and lists them for the next level. Which
-// part claims an allocation first does not change the set. A pointer's target is a random place
-// in a large heap, so the walk waits on memory, and two cores keep twice the misses in flight.
+// allocations its pointers reach with an atomic bit and lists them for the next level. Which part
+// claims an allocation first does not change the set. A pointer's target is a random place in a
+// large heap, so the walk waits on memory, and two cores keep twice the misses in flight. With
+// `ambiguous_starts` false, an address that is both the end of one allocation and the start of
+// the next reaches nothing, except a root's object, which starts there.
 Reachability walk_parallel(const Dump& a, const Classification& c, const std::vector<std::uint64_t>& extra,
                            bool ambiguous_starts) {
   const auto& allocs = a.allocs;
   const AllocIndex holding(allocs, a.arena.size());
   std::vector<std::atomic<std::uint64_t>> bits((allocs.size() + 63) / 64);
   for (auto& w : bits) w.store(0, std::memory_order_relaxed);
-  // Whether a pointer to arena offset t reaches allocation i (at or before t), and claims it.
+  // Whether a pointer to arena offset t reaches allocation i (at or before t), and claims it. A
+  // pointer to an allocation's first byte (most are) needs no record read to tell.
   auto claim = [&](std::uint64_t t, std::size_t i, bool root, std::vector<std::size_t>& next) {
     if (!holding.starts_at(t) || !ambiguous_starts) {
       if (t > alloc_end(allocs[i])) return;
@@ -162,7 +150,7 @@ Reachability walk_parallel(const Dump& a, const Classification& c, const std::ve
 
 Reachability reachable_allocations(const Dump& a, const Classification& c,
                                    const std::vector<std::uint64_t>& extra, bool paths) {
-  return paths ? walk(a, c, extra, true, true) : walk_parallel(a, c, extra, true);
+  return paths ? walk_with_paths(a, c, extra) : walk_parallel(a, c, extra, true);
 }
 
 bool reaches_unbakeable(const Classification& c, const Reachability& reach) {
