@@ -11,6 +11,37 @@ namespace fastboot::baker {
 
 namespace {
 
+// Calls fn(offset of the word, arena offset it points to) for each arena pointer in `alloc`
+// until fn returns true; returns whether one did. Only whole words hold pointers (the arena's
+// last word may be partial).
+template <class Fn>
+bool for_each_pointer(const Dump& a, const Classification& c, const protocol::DumpAlloc& alloc, Fn fn) {
+  const std::uint64_t end = std::min<std::uint64_t>(alloc.offset + alloc.size, a.arena.size());
+  for (std::uint64_t off = alloc.offset & ~7ull; off < end && off + 8 <= a.arena.size(); off += 8) {
+    if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
+    std::uint64_t v;
+    std::memcpy(&v, a.arena.data() + off, 8);
+    if (fn(off, untagged(v) - a.arena_base)) return true;
+  }
+  return false;
+}
+
+// A walk visits allocations in the order it reached them, which in a large heap is all over the
+// arena: before visiting queue[k] (of queue[0, end)), it fetches the records a few places ahead
+// and the words of those whose records came already. Always inlined: called out of line (GCC
+// -O2 did), the reach of 13 million nodes took 3.8 s instead of 1.6 s.
+inline __attribute__((always_inline)) void prefetch_ahead(const Dump& a, const Classification& c,
+                                                          const std::vector<std::size_t>& queue, std::size_t k,
+                                                          std::size_t end) {
+  constexpr std::size_t kAhead = 16;
+  if (k + 2 * kAhead < end) __builtin_prefetch(&a.allocs[queue[k + 2 * kAhead]]);
+  if (k + kAhead < end) {
+    const std::uint64_t ahead = a.allocs[queue[k + kAhead]].offset;
+    __builtin_prefetch(a.arena.data() + ahead);
+    __builtin_prefetch(&c.bitmap[ahead / 8 / 64]);
+  }
+}
+
 // Breadth first from the roots and `extra`, recording for each allocation the pointer it was
 // first reached through (so parents give shortest paths). A pointer reaches the allocation it
 // lies in, or that it is one past the end of when no allocation starts there; an address that is
@@ -54,31 +85,19 @@ Reachability walk_with_paths(const Dump& a, const Classification& c, const std::
     mark(extra[g]);
   }
   via.global = Reachability::kNone;
-  // Allocations are visited in the order they were reached, which in a large heap is all over
-  // the arena: the ones a few places ahead in the queue are fetched while this one is read.
-  constexpr std::size_t kAhead = 16;
   for (;;) {
     if (next == work.size()) {
       found.flush();
       if (next == work.size()) break;
     }
-    if (next + 2 * kAhead < work.size()) __builtin_prefetch(&allocs[work[next + 2 * kAhead]]);
-    if (next + kAhead < work.size()) {
-      std::uint64_t ahead = allocs[work[next + kAhead]].offset;
-      __builtin_prefetch(a.arena.data() + ahead);
-      __builtin_prefetch(&c.bitmap[ahead / 8 / 64]);
-    }
-    std::size_t index = work[next++];
+    prefetch_ahead(a, c, work, next, work.size());
+    const std::size_t index = work[next++];
     const auto& alloc = allocs[index];
-    std::uint64_t end = std::min<std::uint64_t>(alloc.offset + alloc.size, a.arena.size());
-    // Only whole words hold pointers (the arena's last word may be partial).
-    for (std::uint64_t off = alloc.offset & ~7ull; off < end && off + 8 <= a.arena.size(); off += 8) {
-      if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
-      std::uint64_t v;
-      std::memcpy(&v, a.arena.data() + off, 8);
+    for_each_pointer(a, c, alloc, [&](std::uint64_t off, std::uint64_t t) {
       via = {index, off - alloc.offset};
-      mark(untagged(v) - a.arena_base);
-    }
+      mark(t);
+      return false;
+    });
   }
   return r;
 }
@@ -117,23 +136,12 @@ Reachability walk_parallel(const Dump& a, const Classification& c, const std::ve
     for (auto& f : found) f.clear();
     parallel_for(level.size(), [&](std::size_t begin, std::size_t end_index, std::size_t p) {
       std::vector<std::size_t>& next = found[p];
-      constexpr std::size_t kAhead = 16;
       for (std::size_t k = begin; k < end_index; ++k) {
-        if (k + 2 * kAhead < end_index) __builtin_prefetch(&allocs[level[k + 2 * kAhead]]);
-        if (k + kAhead < end_index) {
-          std::uint64_t ahead = allocs[level[k + kAhead]].offset;
-          __builtin_prefetch(a.arena.data() + ahead);
-          __builtin_prefetch(&c.bitmap[ahead / 8 / 64]);
-        }
-        const auto& alloc = allocs[level[k]];
-        std::uint64_t end = std::min<std::uint64_t>(alloc.offset + alloc.size, a.arena.size());
-        for (std::uint64_t off = alloc.offset & ~7ull; off < end && off + 8 <= a.arena.size(); off += 8) {
-          if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
-          std::uint64_t v;
-          std::memcpy(&v, a.arena.data() + off, 8);
-          const std::uint64_t t = untagged(v) - a.arena_base;
+        prefetch_ahead(a, c, level, k, end_index);
+        for_each_pointer(a, c, allocs[level[k]], [&](std::uint64_t, std::uint64_t t) {
           if (std::size_t i = holding.at_or_before(t); i != AllocIndex::kNone) claim(t, i, false, next);
-        }
+          return false;
+        });
       }
     });
     level.clear();
@@ -177,13 +185,7 @@ bool reaches_any(const Dump& a, const Classification& c, const std::vector<std::
   while (!work.empty()) {
     const auto& alloc = allocs[work.back()];
     work.pop_back();
-    std::uint64_t end = std::min<std::uint64_t>(alloc.offset + alloc.size, a.arena.size());
-    for (std::uint64_t off = alloc.offset & ~7ull; off < end && off + 8 <= a.arena.size(); off += 8) {
-      if (!(c.bitmap[off / 8 / 64] & (1ull << (off / 8 % 64)))) continue;
-      std::uint64_t v;
-      std::memcpy(&v, a.arena.data() + off, 8);
-      if (mark(untagged(v) - a.arena_base)) return true;
-    }
+    if (for_each_pointer(a, c, alloc, [&](std::uint64_t, std::uint64_t t) { return mark(t); })) return true;
   }
   return false;
 }
