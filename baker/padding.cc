@@ -96,33 +96,25 @@ std::optional<std::uint64_t> member_offset(llvm::DWARFDie m) {
 
 // Marks the bytes of type t at `base` in `bytes`. Returns false when the layout is not fully
 // known (then nothing may be treated as padding).
-bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, TypeLayout& layout, const std::string& path,
-          int depth) {
+bool mark(llvm::DWARFDie t, std::uint64_t base, TypeLayout& layout, const std::string& path, int depth) {
   t = strip_qualifiers(t);
   if (!t || depth > 64) return false;
   auto& bytes = layout.bytes;
   auto fill = [&](std::uint64_t from, std::uint64_t n) {
     if (from + n > bytes.size()) return false;
     layout.fields.push_back({from, from + n, path});
-    for (std::uint64_t i = from; i < from + n; ++i)
-      if (bytes[i] != ByteUse::value) bytes[i] = in_union ? ByteUse::union_storage : ByteUse::value;
+    std::fill(bytes.begin() + std::ptrdiff_t(from), bytes.begin() + std::ptrdiff_t(from + n), ByteUse::value);
     return true;
   };
   switch (t.getTag()) {
     case dw::DW_TAG_structure_type:
     case dw::DW_TAG_class_type: {
       if (t.find(dw::DW_AT_declaration)) return false;  // an incomplete type: layout unknown
-      // A class without data members but more than one byte big is storage for something else
-      // (abseil's AlignedType<8>, `struct alignas(16) Raw {};`, in which containers keep their
-      // slots): its bytes are values of a type DWARF does not name, not padding.
-      bool has_data = false;
-      for (llvm::DWARFDie c = t.getFirstChild(); c && !has_data; c = c.getSibling())
-        has_data = (c.getTag() == dw::DW_TAG_member || c.getTag() == dw::DW_TAG_inheritance) &&
-                   !c.find(dw::DW_AT_external) && !c.find(dw::DW_AT_declaration);
-      if (!has_data && value_or(byte_size(t), std::uint64_t(0)) > 1) return false;
+      std::size_t members = 0;
       for (llvm::DWARFDie c = t.getFirstChild(); c; c = c.getSibling()) {
         if (c.getTag() != dw::DW_TAG_member && c.getTag() != dw::DW_TAG_inheritance) continue;
         if (c.find(dw::DW_AT_external) || c.find(dw::DW_AT_declaration)) continue;  // static member
+        ++members;
         auto off = member_offset(c);
         if (!off) return false;
         llvm::DWARFDie type = c.getAttributeValueAsReferencedDie(dw::DW_AT_type);
@@ -138,18 +130,19 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, TypeLayout& layou
         // a base class read as members of the derived one.
         const char* name = c.getTag() == dw::DW_TAG_member ? c.getShortName() : nullptr;
         std::string inner = name ? path + "." + name : path;
-        if (!mark(type, base + *off, in_union, layout, inner, depth + 1)) return false;
+        if (!mark(type, base + *off, layout, inner, depth + 1)) return false;
       }
-      return true;
+      // A class without data members but more than one byte big is storage for something else
+      // (abseil's AlignedType<8>, `struct alignas(16) Raw {};`, in which containers keep their
+      // slots): its bytes are values of a type DWARF does not name, not padding.
+      return members > 0 || value_or(byte_size(t), std::uint64_t(0)) <= 1;
     }
     case dw::DW_TAG_union_type: {
-      // Every byte of a union is storage of some member; which member is live is unknown.
+      // Every byte of a union is storage of some member, and which member is live is unknown:
+      // all of it holds a value.
       auto size = byte_size(t);
-      if (!size || base + *size > bytes.size()) return false;
-      for (std::uint64_t i = base; i < base + *size; ++i)
-        if (bytes[i] != ByteUse::value) bytes[i] = ByteUse::union_storage;
-      layout.fields.push_back({base, base + *size, path});
-      return true;
+      if (!size) return false;
+      return fill(base, *size);
     }
     case dw::DW_TAG_array_type: {
       llvm::DWARFDie elem = t.getAttributeValueAsReferencedDie(dw::DW_AT_type);
@@ -167,7 +160,7 @@ bool mark(llvm::DWARFDie t, std::uint64_t base, bool in_union, TypeLayout& layou
         else return false;
       }
       for (std::uint64_t i = 0; i < count; ++i)
-        if (!mark(elem, base + i * *elem_size, in_union, layout, path + "[]", depth + 1)) return false;
+        if (!mark(elem, base + i * *elem_size, layout, path + "[]", depth + 1)) return false;
       return true;
     }
     default: {
@@ -295,7 +288,7 @@ const TypeLayout* PaddingOracle::layout_at(std::uint64_t site) {
   TypeLayout layout;
   layout.bytes.assign(*size, ByteUse::padding);
   // A type of no values at all (an empty class allocated as raw storage) says nothing either.
-  if (!mark(type, 0, false, layout, "", 0) || layout.fields.empty()) return nullptr;
+  if (!mark(type, 0, layout, "", 0) || layout.fields.empty()) return nullptr;
   std::stable_sort(layout.fields.begin(), layout.fields.end(),
                    [](const auto& x, const auto& y) { return x.begin < y.begin; });
   layout.type_name = spelled(type);
@@ -317,8 +310,8 @@ const std::string& PaddingOracle::type_name_at(std::uint64_t site) {
 
 std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOracle& oracle) {
   std::map<std::string, std::size_t> differed;
-  // Per word of the last type seen (of a size that is a multiple of 8): whether no byte of it is
-  // padding, which the loop below then skips.
+  // Per word of the last type seen (of a size that is a multiple of 8): whether every byte of it
+  // is a value's, which the loop below then skips.
   std::uint64_t last_site = ~0ull;
   const TypeLayout* layout = nullptr;
   std::vector<bool> values_only;
@@ -330,7 +323,7 @@ std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOr
       last_site = alloc.site;
       if (layout && layout != was) {
         values_only.assign(layout->bytes.size() % 8 ? 0 : layout->bytes.size() / 8, true);
-        for (std::size_t i = 0; i < values_only.size() * 8; ++i) values_only[i / 8] = values_only[i / 8] && layout->bytes[i] != ByteUse::padding;
+        for (std::size_t i = 0; i < values_only.size() * 8; ++i) values_only[i / 8] = values_only[i / 8] && layout->bytes[i] == ByteUse::value;
       }
     }
     if (!layout) continue;
@@ -348,8 +341,7 @@ std::map<std::string, std::size_t> zero_unread_bytes(Dump& a, Dump& b, PaddingOr
       // std::variant) must be refused, not zeroed as a dead member's leftovers would be.
       bool touched = false;
       for (std::uint64_t i = word, k = here; i < word + 8; ++i, k = k + 1 == n ? 0 : k + 1) {
-        ByteUse use = layout->bytes[k];
-        if (use == ByteUse::value || use == ByteUse::union_storage) continue;
+        if (layout->bytes[k] == ByteUse::value) continue;
         touched |= a.arena[i] != b.arena[i];
         if (a.arena[i]) a.arena[i] = 0;  // a page is written only where it must be
         if (b.arena[i]) b.arena[i] = 0;

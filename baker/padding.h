@@ -26,7 +26,8 @@ class ObjectFile;
 
 namespace fastboot::baker {
 
-enum class ByteUse : std::uint8_t { padding, value, union_storage };
+// A union's storage counts as a value: which member is live is unknown.
+enum class ByteUse : std::uint8_t { padding, value };
 
 struct TypeLayout {
   std::string type_name;
