@@ -151,20 +151,20 @@ constexpr const char* kDifferentObjects = "it points into the arena, but to diff
 // it points to, so no thread the initializers started can have decided it.
 constexpr const char* kByAddress =
     ": most likely a table hashed or ordered by its objects' addresses (an unordered_map or set keyed "
-    "by pointers), which lays them out differently in each run; key it by a value, or bake with "
-    "ADDRESS_STABLE (fastboot_bake(<target> ADDRESS_STABLE), fastboot-bake --address-stable), which "
-    "puts the heap at one base in both runs and uses the image only at that base (that does not help a "
-    "hash seeded by a global's address, as abseil's is)";
+    "by pointers), which lays them out differently in each run; key it by a value";
+// What else to do about it: in a bake, and in a frozen root's freezer (never address-stable).
+constexpr const char* kOrAddressStable =
+    ", or bake with ADDRESS_STABLE (fastboot_bake(<target> ADDRESS_STABLE), fastboot-bake "
+    "--address-stable), which puts the heap at one base in both runs and uses the image only at that "
+    "base (that does not help a hash seeded by a global's address, as abseil's is)";
+constexpr const char* kOrBakedRoot =
+    ", or make it a baked root (fastboot::root, fastboot_bake(<target> ADDRESS_STABLE)): a frozen root cannot "
+    "hold such a table";
 // The same in an address-stable bake, where the heap is at one base in both runs.
 constexpr const char* kByModuleAddress =
     ": most likely a table hashed or ordered by addresses of the program's or a library's code or data "
     "(pointers to globals, functions or string literals as keys, or a hash seeded by a global's address), "
     "which are at other places in each run, as they are in every process; key it by a value";
-// The same in a frozen root, whose image is never address-stable.
-constexpr const char* kByAddressFrozen =
-    ": most likely a table hashed or ordered by its objects' addresses (an unordered_map or set keyed "
-    "by pointers), which lays them out differently in each run; key it by a value, or make it a baked "
-    "root (fastboot::root, fastboot_bake(<target> ADDRESS_STABLE)): a frozen root cannot hold such a table";
 
 // What the bake saw the initializers do that can make a word differ between the runs.
 struct Suspects {
@@ -179,8 +179,9 @@ struct Suspects {
 // A cause about a pointer into the arena: the race first where a thread may have decided it,
 // else the likely table keyed by address after it.
 std::string arena_cause(bool race, const std::string& what, const Suspects& s) {
-  return race ? kRace + what
-              : what + (s.address_stable ? kByModuleAddress : s.freezing ? kByAddressFrozen : kByAddress);
+  if (race) return kRace + what;
+  if (s.address_stable) return what + kByModuleAddress;
+  return what + kByAddress + (s.freezing ? kOrBakedRoot : kOrAddressStable);
 }
 
 Suspects suspects(const Context& ctx, const Dump& a, const Dump& b) {
