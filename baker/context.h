@@ -21,6 +21,9 @@ namespace fastboot::baker {
 struct Options {
   std::string program;            // the executable to bake
   std::string working_directory;  // where the baking processes run; empty = inherit
+  // A program for another machine runs under this command (program and arguments), with the
+  // program's path after them; empty: it runs itself.
+  std::vector<std::string> emulator;
   // Arena bases of the two bake runs; the first is the image's preferred base. Both, with the
   // image's tables below the first, lie where programs built with AddressSanitizer or
   // ThreadSanitizer may map memory too (high in the user address space, below where the kernel

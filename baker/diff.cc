@@ -117,7 +117,8 @@ bool leftover_address_bytes(const std::vector<RegionPair>& regions, std::uint64_
   return false;
 }
 
-bool looks_like_address(std::uint64_t v) { return v >= 0x10000 && v < 0x800000000000; }
+// A user-space address of x86-64 (47 bits) or aarch64 (48 bits).
+bool looks_like_address(std::uint64_t v) { return v >= 0x10000 && v < 0x1000000000000; }
 
 const Dump::Mapping* mapping_of(const Dump& d, std::uint64_t v) {
   for (const auto& m : d.maps)
@@ -127,6 +128,10 @@ const Dump::Mapping* mapping_of(const Dump& d, std::uint64_t v) {
 
 // For a whole address of memory the image does not hold: it may be a copy of one that no code
 // reads, left in padding.
+constexpr const char* kUnmoved =
+    " (it is the same address in both bake runs, since this memory was not moved between them, as under an "
+    "emulator: it was told from a number by its range)";
+
 constexpr const char* kLeftoverHint =
     "; if no code reads this word (padding, or a union member not in use), it is leftover bytes of "
     "registers or stack: value-initialize the object, or build the code that allocates it with -g";
@@ -225,6 +230,31 @@ std::string printable(std::uint64_t v) {
     out += c ? std::string(1, c) : std::string("\\0");
   }
   return out;
+}
+
+// Memory the image does not hold that lay at the same address in both runs: every mapping under
+// an emulator (qemu-user lays out every process alike), or with address-space randomization off
+// for the whole machine. A pointer into it is equal in both runs, so the diff cannot tell it from
+// a number; it is told by range instead, as a non-PIE executable's pointers are. Sorted by start.
+std::vector<Dump::Mapping> unmoved_mappings(const Dump& a, const Dump& b) {
+  std::vector<Dump::Mapping> out;
+  for (const auto& m : a.maps) {
+    if (!looks_like_address(m.start)) continue;  // [vsyscall], fixed by the kernel
+    for (const auto& n : b.maps)
+      if (n.start == m.start && n.end == m.end && n.name == m.name) {
+        out.push_back(m);
+        break;
+      }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.start < y.start; });
+  return out;
+}
+
+const Dump::Mapping* find_mapping(const std::vector<Dump::Mapping>& sorted, std::uint64_t v) {
+  auto it = std::upper_bound(sorted.begin(), sorted.end(), v, [](std::uint64_t x, const auto& m) { return x < m.start; });
+  if (it == sorted.begin()) return nullptr;
+  --it;
+  return v < it->end ? &*it : nullptr;
 }
 
 std::string describe(const Dump& a, const Dump& b, const ModuleMap& modules, std::uint64_t va,
@@ -362,6 +392,9 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
   std::uint64_t stacks_lo = ~0ull, stacks_hi = 0;
   for (const auto& st : a.thread_stacks) stacks_lo = std::min(stacks_lo, st.start), stacks_hi = std::max(stacks_hi, st.end);
   const std::uint64_t stacks_span = stacks_hi > stacks_lo ? stacks_hi - stacks_lo : 0;
+  const std::vector<Dump::Mapping> unmoved = unmoved_mappings(a, b);
+  const std::uint64_t unmoved_lo = unmoved.empty() ? 0 : unmoved.front().start;
+  const std::uint64_t unmoved_span = unmoved.empty() ? 0 : unmoved.back().end - unmoved_lo;
 
   std::vector<std::uint64_t> module_shift(a.modules.size());
   std::vector<bool> same_base(a.modules.size());
@@ -415,15 +448,19 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
             part.module_pointers.push_back({off, std::uint32_t(m), tag_of(va) | (untagged(va) - a.modules[m].bias)});
             continue;
           }
-          if (va - stack_lo < stack_size) ++part.stack_words;
-          // Workers' stacks are at fixed addresses too: a finished worker's holds only frames
-          // that are gone, but a running one's (a pool's) is live, and not in the image.
-          if (const protocol::DumpStack* st = va - stacks_lo < stacks_span ? stack_of(a, va) : nullptr) {
+          if (va - stack_lo < stack_size) {
+            ++part.stack_words;
+          } else if (const protocol::DumpStack* st = va - stacks_lo < stacks_span ? stack_of(a, va) : nullptr) {
+            // Workers' stacks are at fixed addresses too: a finished worker's holds only frames
+            // that are gone, but a running one's (a pool's) is live, and not in the image.
             if (!st->exited) {
               part.bad.push_back({off, va, vb, i, worker_stack(*st)});
               continue;
             }
             ++part.stack_words;
+          } else if (va - unmoved_lo < unmoved_span && find_mapping(unmoved, va)) {
+            part.bad.push_back({off, va, vb, i, describe(a, b, modules, va, vb, why) + kUnmoved});
+            continue;
           }
           ++part.data_words;
           continue;
@@ -474,6 +511,13 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
   }
   std::stable_sort(out.module_pointers.begin(), out.module_pointers.end(),
                    [](auto& x, auto& y) { return x.module < y.module; });
+  if (!ctx.opts.emulator.empty()) {
+    // Every process is laid out alike under qemu-user: one note, not one per module.
+    if (!out.range_checked.empty())
+      note(ctx) << "the emulator loads every module at the same address in every run: pointers into modules, and "
+                << "into memory the image does not hold, were recognized by address range (docs/cross.md)";
+    out.range_checked.clear();
+  }
   for (std::uint32_t m : out.range_checked)
     note(ctx) << a.modules[m].name << " was loaded at the same address in both bake runs (ASLR off "
               << "or a non-PIE executable); its pointers were recognized by address range alone";

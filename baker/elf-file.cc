@@ -33,6 +33,7 @@ std::string ElfFile::open(const std::string& path) {
   if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > size_ ||
       std::uint64_t(eh.e_shnum) * sizeof(Elf64_Shdr) > size_ - eh.e_shoff)
     return "its section headers are malformed";
+  machine_ = eh.e_machine;
   sections_.resize(eh.e_shnum);
   if (eh.e_shnum) std::memcpy(sections_.data(), data_ + eh.e_shoff, eh.e_shnum * sizeof(Elf64_Shdr));
   if (eh.e_shstrndx < sections_.size()) shstrtab_ = contents(sections_[eh.e_shstrndx]);

@@ -23,6 +23,8 @@ class ElfFile {
   // Maps the file; a reason on failure, "" on success.
   std::string open(const std::string& path);
 
+  // EM_X86_64, EM_AARCH64, ...: the machine the file is for.
+  std::uint16_t machine() const { return machine_; }
   const std::vector<Elf64_Shdr>& sections() const { return sections_; }
   std::string_view section_name(const Elf64_Shdr& sh) const;
   // The section's bytes in the file; empty for SHT_NOBITS or when out of bounds.
@@ -44,6 +46,7 @@ class ElfFile {
  private:
   const unsigned char* data_ = nullptr;
   std::uint64_t size_ = 0;
+  std::uint16_t machine_ = 0;
   std::vector<Elf64_Shdr> sections_;
   std::string_view shstrtab_;
   std::string_view string_table(const Elf64_Shdr& symtab) const;

@@ -36,19 +36,53 @@
 
 extern "C" void LLVMInitializeX86TargetInfo();
 extern "C" void LLVMInitializeX86TargetMC();
+extern "C" void LLVMInitializeAArch64TargetInfo();
+extern "C" void LLVMInitializeAArch64TargetMC();
 
 namespace fastboot::baker {
 
-void write_image_object(Context& ctx, const SectionImage& image, const std::vector<std::uint8_t>& report,
-                        const std::string& path) {
+std::uint16_t native_machine() {
+#if defined(__aarch64__)
+  return llvm::ELF::EM_AARCH64;
+#else
+  return llvm::ELF::EM_X86_64;
+#endif
+}
+
+std::uint16_t object_machine(const std::string& path) {
+  std::uint16_t machine = 0;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  unsigned char header[20];
+  if (pread(fd, header, sizeof(header), 0) == ssize_t(sizeof(header)) && std::equal(header, header + 4, "\x7f" "ELF") &&
+      header[4] == llvm::ELF::ELFCLASS64 && header[5] == llvm::ELF::ELFDATA2LSB)
+    machine = std::uint16_t(header[18] | header[19] << 8);
+  close(fd);
+  return machine;
+}
+
+void write_image_object(Context& ctx, std::uint16_t machine, const SectionImage& image,
+                        const std::vector<std::uint8_t>& report, const std::string& path) {
   Timer timer(ctx, "write object");
-  LLVMInitializeX86TargetInfo();
-  LLVMInitializeX86TargetMC();
-  llvm::Triple triple("x86_64-pc-linux-gnu");
+  const char* name = nullptr;
+  if (machine == llvm::ELF::EM_X86_64) {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86TargetMC();
+    name = "x86_64-pc-linux-gnu";
+  } else if (machine == llvm::ELF::EM_AARCH64) {
+    LLVMInitializeAArch64TargetInfo();
+    LLVMInitializeAArch64TargetMC();
+    name = "aarch64-unknown-linux-gnu";
+  } else {
+    error(ctx) << "the program is for a machine fastboot does not support (ELF machine " << machine
+               << "): it bakes x86-64 and aarch64 programs";
+    return;
+  }
+  llvm::Triple triple(name);
   std::string err;
   const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple.str(), err);
   if (!target) {
-    error(ctx) << "LLVM has no x86-64 target: " << err;
+    error(ctx) << "LLVM has no " << triple.getArchName().str() << " target: " << err;
     return;
   }
   llvm::MCTargetOptions options;

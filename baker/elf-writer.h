@@ -12,7 +12,13 @@
 
 namespace fastboot::baker {
 
-void write_image_object(Context& ctx, const SectionImage& image, const std::vector<std::uint8_t>& report,
-                        const std::string& path);
+// The ELF machine (EM_X86_64, EM_AARCH64) of a 64-bit little-endian ELF file, 0 for anything
+// else; and the machine the baker itself runs on.
+std::uint16_t object_machine(const std::string& path);
+std::uint16_t native_machine();
+
+// Writes an object file for `machine` whose .fastboot section holds the image.
+void write_image_object(Context& ctx, std::uint16_t machine, const SectionImage& image,
+                        const std::vector<std::uint8_t>& report, const std::string& path);
 
 }  // namespace fastboot::baker

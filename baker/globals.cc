@@ -36,7 +36,8 @@ bool is_system_runtime(const Module& m) {
   if (so == std::string::npos || name.find_first_not_of(".0123456789", so + 3) != std::string::npos) return false;
   name.resize(so);
   for (const char* lib : {"libc", "libm", "libstdc++", "libc++", "libc++abi", "libunwind", "libgcc_s", "libasan", "libubsan",
-                          "libtsan", "liblsan", "libpthread", "libdl", "librt", "ld-linux-x86-64"})
+                          "libtsan", "liblsan", "libpthread", "libdl", "librt", "ld-linux-x86-64",
+                          "ld-linux-aarch64"})
     if (name == lib) return true;
   return false;
 }

@@ -106,8 +106,13 @@ int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
   // alike. The empty .fastboot section follows all loadable content, as the real one does.
   std::vector<std::string> first = command;
   first.push_back(object);
+  // The image object is for the machine of the objects linked (a cross build's are not this one's).
+  std::uint16_t machine = 0;
+  for (std::size_t i = 1; i < command.size() && !machine; ++i)
+    if (command[i].size() > 2 && command[i].compare(command[i].size() - 2, 2, ".o") == 0) machine = object_machine(command[i]);
+  if (!machine) machine = native_machine();
   try {
-    write_image_object(ctx, {}, {0}, object);
+    write_image_object(ctx, machine, {}, {0}, object);
     checkpoint(ctx);
   } catch (const BakeFailed&) {
     cleanup(true);
@@ -132,7 +137,7 @@ int link_and_bake(Context& ctx, const std::vector<std::string>& original) {
     if (std::string why = attach_image(ctx, unbaked, output, image, report); !why.empty()) {
       note(ctx) << "linking " << output << " again with the image: it could not be added to the first link's "
                 << "output (" << why << ")";
-      write_image_object(ctx, image, report, object);
+      write_image_object(ctx, machine, image, report, object);
       checkpoint(ctx);
       std::vector<std::string> relink = command;
       relink.push_back(object);

@@ -42,6 +42,11 @@ commands:
 options of link and bake:
   --working-directory <dir>   run the initializers in <dir> (default: the current one)
   --depfile <file>            (link) write "<output>: <files the initializers read>" there
+  --emulator <word>           run the baking processes under an emulator: a program built for
+                              another machine (a cross build). Once per word of its command,
+                              in order: --emulator qemu-aarch64 --emulator -L --emulator
+                              /usr/aarch64-linux-gnu (fastboot_bake() passes
+                              CMAKE_CROSSCOMPILING_EMULATOR)
   --compress[=lz4|zstd]       store the arena compressed: a smaller executable, and a start
                               that decompresses the whole arena (on every core) instead of
                               mapping it. lz4 (the default) decompresses about four times

@@ -182,11 +182,21 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     else unsetenv(protocol::kEnvKey);
     if (!ctx.opts.root.empty()) setenv(protocol::kEnvClearBelow, "1", 1);  // the freezer's runs
     else unsetenv(protocol::kEnvClearBelow);
+    // Every symbol bound before main: a call bound lazily during an initializer runs the dynamic
+    // linker on its stack, which leaves the linker's own addresses there (a different one in each
+    // run, where the layout moves) for uninitialized bytes of the value to copy.
+    setenv("LD_BIND_NOW", "1", 1);
     unsetenv("FASTBOOT_DISABLE");
     unsetenv("FASTBOOT_RANDOMIZE");
     for (const auto& [name, value] : environment) setenv(name.c_str(), value.c_str(), 1);
-    execl(program.c_str(), program.c_str(), static_cast<char*>(nullptr));
-    fmt::print(stderr, "cannot execute {}: {}\n", program, strerror(errno));
+    // Under an emulator, the program is its last argument: argv[0] of the program stays its path.
+    std::vector<char*> argv;
+    for (const std::string& word : ctx.opts.emulator) argv.push_back(const_cast<char*>(word.c_str()));
+    argv.push_back(const_cast<char*>(program.c_str()));
+    argv.push_back(nullptr);
+    if (ctx.opts.emulator.empty()) execv(argv[0], argv.data());
+    else execvp(argv[0], argv.data());  // found on the PATH, as CMake runs it
+    fmt::print(stderr, "cannot execute {}: {}\n", argv[0], strerror(errno));
     _exit(127);
   }
   p.input = input[0];

@@ -60,6 +60,15 @@ class Executable {
   // Reads the vtable symbols and the dynamic relocations; a reason on failure.
   std::string open(const std::string& path) {
     if (std::string why = file_.open(path); !why.empty()) return why;
+    // The two relocation types a vtable's words carry: the executable's own address plus an
+    // addend, and a symbol's address (a function of a library) plus an addend.
+    if (file_.machine() == EM_X86_64) {
+      relative_ = R_X86_64_RELATIVE, absolute_ = R_X86_64_64;
+    } else if (file_.machine() == EM_AARCH64) {
+      relative_ = R_AARCH64_RELATIVE, absolute_ = R_AARCH64_ABS64;
+    } else {
+      return fmt::format("it is for a machine fastboot does not support (ELF machine {})", file_.machine());
+    }
     if (int clang = clang_major(file_); clang >= 17)
       return fmt::format("clang {} compiled part of it, and clang 17 and later compile dynamic_cast to a final "
                          "class as a comparison with the vtable's address",
@@ -101,9 +110,9 @@ class Executable {
       auto r = relas_.find(at);
       if (r == relas_.end()) continue;
       const Rela& rela = r->second;
-      if (rela.type == R_X86_64_RELATIVE) {
+      if (rela.type == relative_) {
         out[i] = {true, 0, rela.addend};
-      } else if (rela.type == R_X86_64_64 && !rela.symbol.empty()) {
+      } else if (rela.type == absolute_ && !rela.symbol.empty()) {
         if (rela.defined_here) {
           out[i] = {true, 0, rela.symbol_value + rela.addend};
         } else {
@@ -183,6 +192,7 @@ class Executable {
 
   const Dump& a_;
   ElfFile file_;
+  std::uint32_t relative_ = 0, absolute_ = 0;
   std::vector<VtableSymbol> vtables_;
   std::map<std::uint64_t, Rela> relas_;
   std::set<std::uint64_t> relr_;

@@ -19,6 +19,9 @@
 # base; where that base is taken, or FASTBOOT_RANDOMIZE asks for another, it runs its
 # initializers (docs/design.md#tables-keyed-by-address).
 #
+# A cross build (a toolchain file for another machine, docs/cross.md) bakes with the build machine's
+# fastboot-bake, which runs the program under CMAKE_CROSSCOMPILING_EMULATOR.
+#
 # Works with any generator (Ninja, Unix Makefiles, Ninja Multi-Config: the configurations of a
 # multi-config build share the depfile) and any linker the compiler driver runs (-fuse-ld=bfd,
 # gold, lld or mold). A link that must name every section (--orphan-handling=error) can add
@@ -83,6 +86,19 @@ function(fastboot_bake target)
   endif()
   if(arg_ADDRESS_STABLE)
     list(APPEND options --address-stable)
+  endif()
+  # A cross build runs its baking processes under the emulator CMake runs its tests under.
+  get_target_property(emulator ${target} CROSSCOMPILING_EMULATOR)
+  if(CMAKE_CROSSCOMPILING AND NOT emulator)
+    message(FATAL_ERROR "fastboot_bake(${target}): a cross build bakes by running the program on this machine, "
+                        "under an emulator, which CMAKE_CROSSCOMPILING_EMULATOR names (for aarch64 on Debian, "
+                        "qemu-user-static and the arm64 libraries: qemu-aarch64-static, as in "
+                        "cmake/toolchains/aarch64-linux-gnu.cmake of fastboot's sources)")
+  endif()
+  if(CMAKE_CROSSCOMPILING)
+    foreach(word IN LISTS emulator)
+      list(APPEND options --emulator "${word}")
+    endforeach()
   endif()
   set(launcher "${FASTBOOT_BAKE_EXECUTABLE}" link --working-directory "${workdir}" --depfile "${depfile}" ${options} --)
   set_target_properties(${target} PROPERTIES

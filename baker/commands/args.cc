@@ -4,7 +4,7 @@
 
 namespace fastboot::baker::commands {
 
-const std::set<std::string> kBakeValues = {"--working-directory", "--depfile", "--max-errors"};
+const std::set<std::string> kBakeValues = {"--working-directory", "--depfile", "--max-errors", "--emulator"};
 const std::set<std::string> kBakeFlags = {"--compress",   "--compress=lz4", "--compress=zstd", "--randomize-base", "--verbose",
                                           "--progress", "--no-progress", "--address-stable"};
 
@@ -23,6 +23,7 @@ std::optional<Args> parse(const std::string& command, const std::vector<std::str
         return std::nullopt;
       }
       out.values[a] = args[++i];
+      out.repeated[a].push_back(args[i]);
     } else if (flags.count(a)) {
       out.flags.insert(a);
     } else if (a.size() > 1 && a[0] == '-') {
@@ -39,6 +40,7 @@ std::optional<Options> bake_options(const Args& args) {
   Options opts;
   opts.working_directory = args.value("--working-directory");
   opts.depfile = args.value("--depfile");
+  if (auto e = args.repeated.find("--emulator"); e != args.repeated.end()) opts.emulator = e->second;
   if (args.has("--compress") || args.has("--compress=lz4")) opts.compress = image::Compression::lz4;
   if (args.has("--compress=zstd")) opts.compress = image::Compression::zstd;
   opts.randomize_base = args.has("--randomize-base");

@@ -22,7 +22,7 @@ int bake(const std::vector<std::string>& argv) {
   Context ctx(*opts);
   try {
     Baked baked = bake_image(ctx);
-    write_image_object(ctx, baked.image, encode_report_section(baked.report), args->value("-o"));
+    write_image_object(ctx, object_machine(opts->program), baked.image, encode_report_section(baked.report), args->value("-o"));
     checkpoint(ctx);
   } catch (const BakeFailed&) {
     ctx.finish_progress();

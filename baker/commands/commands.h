@@ -21,7 +21,8 @@ int verify(const std::vector<std::string>& args);
 
 struct Args {
   std::vector<std::string> positional;
-  std::map<std::string, std::string> values;  // options that take a value
+  std::map<std::string, std::string> values;  // options that take a value (the last one given)
+  std::map<std::string, std::vector<std::string>> repeated;  // every value of each, in order
   std::set<std::string> flags;                // options that do not
   std::vector<std::string> tail;              // after "--"
 

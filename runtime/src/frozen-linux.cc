@@ -440,7 +440,8 @@ void reap_started() {
 // Starts the freezer: this program again (FASTBOOT_FREEZE_ROOT=<root>), which either detaches
 // and works on in the background after this process has ended (FASTBOOT_FREEZE_DETACH), or,
 // with `wait`, works while this one waits. posix_spawn shares this process's memory until the
-// exec, so a large heap is not copied, as fork() would copy its page tables.
+// exec, so a large heap is not copied, as fork() would copy its page tables. False when it could
+// not be started.
 bool start_freezer(const detail::root_base& r, bool wait, const char* seen, const char* first, const char* state) {
   size_t count = 0;
   for (char** e = environ; e && *e; ++e) ++count;
@@ -487,9 +488,12 @@ bool start_freezer(const detail::root_base& r, bool wait, const char* seen, cons
   free(envp);
   if (pid < 0) return false;
   if (wait) {
-    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    return true;
+    // 127: posix_spawn's child could not execute the program (an emulator turns posix_spawn into a
+    // fork, so the exec's failure comes back this way instead of from posix_spawn).
+    return !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
   }
   // Reaped later, by a later freezer's start or at exit, when it has long ended.
   reap_started();
@@ -933,7 +937,7 @@ const void* resolve_frozen(root_base& r) {
         rt::log_line("fastboot: frozen root %s: %s; ran the initializer, %s", rt::label(r), note,
                      started ? "freezing it in the background" : "could not start the freezer");
       } else {
-        rt::start_freezer(r, true, seen, first, state);
+        bool started = rt::start_freezer(r, true, seen, first, state);
         // Say what the freezer left.
         rt::RootCache cache;
         rt::CacheFile f;
@@ -942,6 +946,10 @@ const void* resolve_frozen(root_base& r) {
           rt::log_line("fastboot: frozen root %s: %s; ran the initializer and froze it: image written", rt::label(r), note);
         else if (f.kind == rt::CacheFile::refused)
           rt::log_line("fastboot: frozen root %s: %s; ran the initializer; not frozen: %s", rt::label(r), note, f.why);
+        else if (!started)
+          rt::log_line("fastboot: frozen root %s: %s; ran the initializer; could not start the freezer: this program "
+                       "could not execute itself again (/proc/self/exe), as under an emulator the kernel does not "
+                       "know (qemu-user run directly, without binfmt_misc)", rt::label(r), note);
         else
           rt::log_line("fastboot: frozen root %s: %s; ran the initializer; the freezer wrote no image", rt::label(r), note);
       }

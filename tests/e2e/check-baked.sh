@@ -2,7 +2,8 @@
 # check-baked.sh <program> <expected-output> <roots>   (BAKED_MAPPING: the mapping the plain
 # baked run must report, "preferred base" unless the program takes that address itself;
 # BAKED_LOG: a regular expression the baked run's FASTBOOT_LOG line must also match;
-# ADDRESS_STABLE=1: the program was baked ADDRESS_STABLE)
+# ADDRESS_STABLE=1: the program was baked ADDRESS_STABLE; EMULATOR: the command that runs a
+# program built for another machine, e.g. qemu-aarch64-static)
 # The program's output, minus its status line, must equal <expected-output> unbaked, baked,
 # baked at a random base per process, and at a random base per boot (the first run writes the
 # relocated copy, the second maps it). Unbaked, <roots> initializers run; baked, none, and the
@@ -12,13 +13,14 @@ set -u
 exe=$1 expected=$2 roots=$3
 fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+read -r -a emulator <<<"${EMULATOR:-}"
 
-FASTBOOT_DISABLE=1 "$exe" >"$tmp/unbaked" 2>"$tmp/unbaked.err" || fail "unbaked run exited $?: $(cat "$tmp/unbaked.err")"
-FASTBOOT_LOG=1 FASTBOOT_VERIFY=1 "$exe" >"$tmp/baked" 2>"$tmp/baked.err" || fail "baked run exited $?: $(cat "$tmp/baked.err")"
-FASTBOOT_LOG=1 FASTBOOT_RANDOMIZE=1 "$exe" >"$tmp/random" 2>"$tmp/random.err" || fail "randomized run exited $?"
+FASTBOOT_DISABLE=1 "${emulator[@]}" "$exe" >"$tmp/unbaked" 2>"$tmp/unbaked.err" || fail "unbaked run exited $?: $(cat "$tmp/unbaked.err")"
+FASTBOOT_LOG=1 FASTBOOT_VERIFY=1 "${emulator[@]}" "$exe" >"$tmp/baked" 2>"$tmp/baked.err" || fail "baked run exited $?: $(cat "$tmp/baked.err")"
+FASTBOOT_LOG=1 FASTBOOT_RANDOMIZE=1 "${emulator[@]}" "$exe" >"$tmp/random" 2>"$tmp/random.err" || fail "randomized run exited $?"
 mkdir -m 700 "$tmp/run"
 for run in boot-first boot-later; do
-  XDG_RUNTIME_DIR=$tmp/run FASTBOOT_LOG=1 FASTBOOT_RANDOMIZE=boot "$exe" >"$tmp/$run" 2>"$tmp/$run.err" || fail "$run run exited $?"
+  XDG_RUNTIME_DIR=$tmp/run FASTBOOT_LOG=1 FASTBOOT_RANDOMIZE=boot "${emulator[@]}" "$exe" >"$tmp/$run" 2>"$tmp/$run.err" || fail "$run run exited $?"
 done
 
 for run in unbaked baked random boot-first boot-later; do
@@ -30,7 +32,7 @@ grep -qx "status: baked=1 inits=0" "$tmp/baked" || fail "baked: $(grep status: "
 grep -q "^fastboot: image used: .*(${BAKED_MAPPING:-preferred base})" "$tmp/baked.err" || fail "baked: $(cat "$tmp/baked.err")"
 if [ -n "${BAKED_LOG:-}" ]; then grep -Eq "$BAKED_LOG" "$tmp/baked.err" || fail "baked: no '$BAKED_LOG' in: $(cat "$tmp/baked.err")"; fi
 if [ "${ADDRESS_STABLE:-0}" = 1 ]; then
-  E2E_TAKE_BASE=1 FASTBOOT_LOG=1 "$exe" >"$tmp/taken" 2>"$tmp/taken.err" || fail "base-taken run exited $?"
+  E2E_TAKE_BASE=1 FASTBOOT_LOG=1 "${emulator[@]}" "$exe" >"$tmp/taken" 2>"$tmp/taken.err" || fail "base-taken run exited $?"
   grep -v '^status:' "$tmp/taken" | diff -u "$expected" - || fail "base-taken run: output differs from $expected"
   declare -A said=([random]="FASTBOOT_RANDOMIZE=1 asks for a random one" [boot-first]="FASTBOOT_RANDOMIZE=boot asks"
                    [boot-later]="FASTBOOT_RANDOMIZE=boot asks" [taken]="its preferred base is taken in this process")
@@ -56,7 +58,7 @@ hex=$(readelf -SW "$exe" | sed -n 's/.*\] \.fastboot  *PROGBITS  *[0-9a-f]*  *\(
 offset=$((16#$hex))
 cp "$exe" "$tmp/damaged"
 printf '\xff' | dd of="$tmp/damaged" bs=1 seek=$((offset + 41)) conv=notrunc status=none
-FASTBOOT_LOG=1 "$tmp/damaged" >"$tmp/damaged.out" 2>"$tmp/damaged.err" || fail "damaged image: exited $?"
+FASTBOOT_LOG=1 "${emulator[@]}" "$tmp/damaged" >"$tmp/damaged.out" 2>"$tmp/damaged.err" || fail "damaged image: exited $?"
 grep -v '^status:' "$tmp/damaged.out" | diff -u "$expected" - || fail "damaged image: output differs"
 grep -qx "status: baked=0 inits=$roots" "$tmp/damaged.out" || fail "damaged image: $(grep status: "$tmp/damaged.out")"
 grep -q "^fastboot: image not used: header checksum mismatch" "$tmp/damaged.err" || fail "damaged: $(cat "$tmp/damaged.err")"

@@ -118,8 +118,13 @@ struct root_base {
   root_base* keys = nullptr;  // a frozen map's keys' roots
   std::atomic<const void*> value{nullptr};
   // The first access's lock, owned by the runtime (a pthread mutex; all zeros is its initial
-  // state), kept opaque so that no standard library's std::mutex is part of the interface.
+  // state), kept opaque so that no standard library's std::mutex is part of the interface:
+  // glibc's is 40 bytes on x86-64 and 48 on aarch64.
+#if defined(__aarch64__)
+  alignas(8) unsigned char lock[48] = {};
+#else
   alignas(8) unsigned char lock[40] = {};
+#endif
   root_base* next = nullptr;
 };
 
