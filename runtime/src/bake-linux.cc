@@ -59,10 +59,10 @@ void trace(const char* event, const char* name, const char* detail = nullptr) {
 }
 
 [[noreturn]] void fail(int code, const char* a, const char* b = "", const char* c = "", const char* d = "",
-                       const char* e = "") {
+                       const char* e = "", const char* f = "") {
   char message[1024];
   size_t n = 0;
-  for (const char* s : {a, b, c, d, e})
+  for (const char* s : {a, b, c, d, e, f})
     while (*s && n < sizeof(message) - 1) message[n++] = *s++;
   message[n] = 0;
   say("fastboot: bake: ", message, "\n");
@@ -415,7 +415,11 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
   fcntl(int(memory_fd), F_SETFD, FD_CLOEXEC);
   unsetenv(proto::kEnvMemory);
   if (const char* why = arena_begin(base, int(memory_fd)))
-    fail(proto::kExitSetup, why, " at ", base_text, ": ", strerror(errno));
+    fail(proto::kExitSetup, why, " at ", base_text, ": ", strerror(errno),
+         base >= (uint64_t(1) << 39) ? " (taken, or past the end of this machine's address space: an aarch64 kernel "
+                                       "with 39-bit virtual addresses has none there, and cannot bake; bake where "
+                                       "addresses have 47 or 48 bits, natively or under qemu, docs/cross.md)"
+                                     : "");
 
   // The initializers run on a thread whose stack, and so its thread-local storage, sits at the
   // address the baker chose, the same in both runs: register and stack leftovers that padding
