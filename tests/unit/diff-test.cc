@@ -88,6 +88,55 @@ TEST(Classify, ModuleAtTheSameAddressFallsBackToRangeCheckAndSaysSo) {
   EXPECT_NE(ctx.notes[0].find("/bin/app was loaded at the same address in both bake runs"), std::string::npos);
 }
 
+// Under an emulator (or with ASLR off for the machine), memory outside the image stays put: a
+// pointer into it is equal in both runs and is told from a number by its range.
+TEST(Classify, EqualPointerIntoMemoryThatDidNotMoveIsRefused) {
+  TwoRuns r = make_runs();
+  r.a.maps = {{0x5500021000, 0x5500042000, "[heap]"}, {0x7e81aa000000, 0x7e81ab000000, "/data/table.bin"}};
+  r.b.maps = r.a.maps;
+  std::uint64_t o = r.alloc(24);
+  r.set_data(o, 0x5500021010);       // the heap from before the bake
+  r.set_data(o + 8, 0x7e81aa000100);  // a mapped file
+  r.set_data(o + 16, 0x5500042000);   // just past the heap: a number, as far as anyone can tell
+  Context ctx = make_context();
+  Classification c = classify(ctx, r.a, r.b);
+  ASSERT_EQ(c.bad.size(), 2u);
+  EXPECT_EQ(c.bad[0].kind.find("it is a pointer into memory the initializers did not allocate"), 0u);
+  EXPECT_NE(c.bad[1].kind.find("it points into /data/table.bin"), std::string::npos);
+  for (const BadWord& w : c.bad)
+    EXPECT_NE(w.kind.find("(it is the same address in both bake runs, since this memory was not moved between "
+                          "them, as under an emulator: it was told from a number by its range)"),
+              std::string::npos);
+  EXPECT_EQ(c.data_words, 1u);
+}
+
+TEST(Classify, EqualWordInsideMemoryThatMovedIsData) {
+  TwoRuns r = make_runs();
+  r.a.maps = {{0x5500021000, 0x5500042000, "[heap]"}};
+  r.b.maps = {{0x55aa00021000, 0x55aa00042000, "[heap]"}};  // randomized: moved between the runs
+  std::uint64_t o = r.alloc(8);
+  r.set_data(o, 0x5500021010);
+  Context ctx = make_context();
+  Classification c = classify(ctx, r.a, r.b);
+  EXPECT_TRUE(c.bad.empty());
+  EXPECT_EQ(c.data_words, 1u);
+}
+
+TEST(Classify, UnderAnEmulatorOneNoteSaysModulesWereRangeChecked) {
+  TwoRuns r = make_runs();
+  r.b.modules = r.a.modules;  // qemu-user: every module at the same address
+  std::uint64_t o = r.alloc(16);
+  r.set_data(o, kExeA + 0x4200);
+  r.set_data(o + 8, kLibA + 0x500);
+  Options opts;
+  opts.emulator = {"qemu-aarch64-static"};
+  Context ctx(opts);
+  Classification c = classify(ctx, r.a, r.b);
+  ASSERT_EQ(c.module_pointers.size(), 2u);
+  ASSERT_EQ(ctx.notes.size(), 1u);
+  EXPECT_NE(ctx.notes[0].find("the emulator loads every module at the same address in every run"), std::string::npos);
+}
+
 TEST(CheckSameShape, DifferentAllocationSizesAreAnError) {
   TwoRuns r = make_runs();
   r.alloc(32);

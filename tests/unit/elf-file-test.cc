@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "elf-file.h"
+#include "elf-writer.h"
 #include "symbols.h"
 
 namespace fastboot::baker {
@@ -18,6 +19,38 @@ namespace {
 // A global of this test, to find in its own symbol table.
 extern "C" {
 __attribute__((used)) unsigned long elf_file_test_marker[3] = {1, 2, 3};
+}
+
+TEST(ElfFile, KnowsItsMachine) {
+  ElfFile file;
+  ASSERT_EQ(file.open("/proc/self/exe"), "");
+  EXPECT_EQ(file.machine(), native_machine());
+  EXPECT_EQ(object_machine("/proc/self/exe"), native_machine());
+  EXPECT_EQ(object_machine("/dev/null"), 0);
+}
+
+// A cross build's image object is for the target's machine, whichever the baker runs on.
+TEST(ImageObject, IsWrittenForTheMachineAsked) {
+  for (std::uint16_t machine : {std::uint16_t(EM_X86_64), std::uint16_t(EM_AARCH64)}) {
+    char path[] = "/tmp/fastboot-image-object-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    Context ctx{Options{}};
+    write_image_object(ctx, machine, {}, {0}, path);
+    EXPECT_TRUE(ctx.errors.empty());
+    ElfFile file;
+    ASSERT_EQ(file.open(path), "");
+    EXPECT_EQ(file.machine(), machine);
+    bool section = false;
+    for (const Elf64_Shdr& sh : file.sections()) section |= file.section_name(sh) == ".fastboot";
+    EXPECT_TRUE(section);
+    unlink(path);
+  }
+  Context ctx{Options{}};
+  write_image_object(ctx, EM_RISCV, {}, {0}, "/tmp/fastboot-never-written.o");
+  ASSERT_EQ(ctx.errors.size(), 1u);
+  EXPECT_NE(ctx.errors[0].find("a machine fastboot does not support (ELF machine 243)"), std::string::npos);
 }
 
 TEST(ElfFile, FindsThisProgramsDataSymbols) {
