@@ -1,6 +1,7 @@
 // The bake pipeline. Each pass is one call; checkpoint() stops after a pass that found errors.
 #include "bake.h"
 
+#include <elf.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "diagnose.h"
 #include "diff.h"
 #include "dump.h"
+#include "elf-writer.h"
 #include "globals.h"
 #include "image-writer.h"
 #include "match.h"
@@ -256,6 +258,15 @@ Baked bake_once(Context& ctx) {
 }  // namespace
 
 Baked bake_image(Context& ctx) {
+  // The bake runs the program: one for another machine runs only under an emulator.
+  if (std::uint16_t machine = object_machine(ctx.opts.program);
+      machine && machine != native_machine() && ctx.opts.emulator.empty()) {
+    error(ctx) << ctx.opts.program << ": the program is for " << machine_name(machine) << " and this machine is "
+               << machine_name(native_machine()) << "; a bake runs it, so it needs an emulator: --emulator "
+               << (machine == EM_AARCH64 ? "qemu-aarch64-static" : "<emulator>")
+               << " (in CMake, a cross build's CMAKE_CROSSCOMPILING_EMULATOR, docs/cross.md)";
+    checkpoint(ctx);
+  }
   try {
     return bake_once(ctx);
   } catch (const TryWithGaps&) {

@@ -49,6 +49,12 @@ std::uint16_t native_machine() {
 #endif
 }
 
+std::string machine_name(std::uint16_t machine) {
+  if (machine == llvm::ELF::EM_X86_64) return "x86-64";
+  if (machine == llvm::ELF::EM_AARCH64) return "aarch64";
+  return "ELF machine " + std::to_string(machine);
+}
+
 std::uint16_t object_machine(const std::string& path) {
   std::uint16_t machine = 0;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -16,6 +16,8 @@ namespace fastboot::baker {
 // else; and the machine the baker itself runs on.
 std::uint16_t object_machine(const std::string& path);
 std::uint16_t native_machine();
+// "x86-64", "aarch64", or "ELF machine <n>".
+std::string machine_name(std::uint16_t machine);
 
 // Writes an object file for `machine` whose .fastboot section holds the image.
 void write_image_object(Context& ctx, std::uint16_t machine, const SectionImage& image,

@@ -52,6 +52,10 @@ out=$(QEMU_RESERVED_VA=0x8000000000 FASTBOOT_LOG=1 $emulator "$app" 2>"$work/va3
 [ "$(grep -v '^status:' <<<"$out")" = "$(cat "$here/app.expected")" ] || fail "39-bit run: other output"
 grep -q "status: baked=1 inits=0" <<<"$out" || fail "39-bit run: $(grep status: <<<"$out")"
 grep -Eq "^fastboot: image used: .* at 0x[0-7]?[0-9a-f]{1,9} \(relocated\)" "$work/va39.err" || fail "39-bit run: $(cat "$work/va39.err")"
+# Without the emulator, the bake says the program is for another machine.
+"$source/tests/bake-errors/expect-bake-error.sh" "$baker" "$app" \
+  "error: .*app: the program is for aarch64 and this machine is x86-64; a bake runs it, so it needs an emulator: --emulator qemu-aarch64-static" \
+  >"$work/no-emulator.log" 2>&1 || fail "bake without an emulator: $(cat "$work/no-emulator.log")"
 # ... where a bake cannot map its arenas, and says why.
 QEMU_RESERVED_VA=0x8000000000 BAKE_FLAGS="--emulator qemu-aarch64-static" "$source/tests/bake-errors/expect-bake-error.sh" \
   "$baker" "$app" "error: .*: cannot map the arena at 7e8100000000: .* \(taken, or past the end of this machine's address space: an aarch64 kernel with 39-bit virtual addresses has none there, and cannot bake" \
