@@ -125,6 +125,7 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
   p.log = fmt::format("{}/run-{}.log", dir, tag);
   std::string base_text = fmt::format("{:x}", base);
   std::string stack_text = fmt::format("{:x}", ctx.opts.stack_base);
+  std::string reserve_text = fmt::format("{:x}", ctx.opts.arena_reserve);
   const std::string& program = ctx.opts.program;
   // The memory file: anonymous memory the baker can map once the run has ended, private to
   // this bake (no name in any directory).
@@ -172,6 +173,8 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     setenv(protocol::kEnvBase, base_text.c_str(), 1);
     setenv(protocol::kEnvStack, stack_text.c_str(), 1);
     setenv(protocol::kEnvSkew, fixed_layout ? "0" : "10", 1);
+    if (ctx.opts.arena_reserve) setenv(protocol::kEnvReserve, reserve_text.c_str(), 1);
+    else unsetenv(protocol::kEnvReserve);
     if (ctx.opts.arena_gaps) setenv(protocol::kEnvGaps, "1", 1);
     else unsetenv(protocol::kEnvGaps);
     int persona = personality(0xffffffff);

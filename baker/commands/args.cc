@@ -40,7 +40,10 @@ std::optional<Options> bake_options(const Args& args) {
   Options opts;
   opts.working_directory = args.value("--working-directory");
   opts.depfile = args.value("--depfile");
-  if (auto e = args.repeated.find("--emulator"); e != args.repeated.end()) opts.emulator = e->second;
+  if (auto e = args.repeated.find("--emulator"); e != args.repeated.end()) {
+    opts.emulator = e->second;
+    opts.arena_reserve = std::uint64_t(16) << 30;  // see Options::arena_reserve
+  }
   if (args.has("--compress") || args.has("--compress=lz4")) opts.compress = image::Compression::lz4;
   if (args.has("--compress=zstd")) opts.compress = image::Compression::zstd;
   opts.randomize_base = args.has("--randomize-base");

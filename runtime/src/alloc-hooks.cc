@@ -9,6 +9,7 @@
 // where an object lands depends on what its thread did, not on how the threads interleaved.
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -532,11 +533,11 @@ void track_release() { tracking.store(false, std::memory_order_release); }
 void privatize_after_fork() {
   if (!arena.base) return;
   char* arena_copy = static_cast<char*>(
-      mmap(nullptr, kArenaReserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+      mmap(nullptr, arena_reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
   if (arena_copy == MAP_FAILED) _exit(127);
   for (unsigned i = 0; i < kArenaRegions; ++i)
     memcpy(arena_copy + arena_region_start(i), reinterpret_cast<char*>(arena.base) + arena_region_start(i), arena.regions[i].used);
-  if (mremap(arena_copy, kArenaReserve, kArenaReserve, MREMAP_MAYMOVE | MREMAP_FIXED, reinterpret_cast<void*>(arena.base)) == MAP_FAILED)
+  if (mremap(arena_copy, arena_reserve, arena_reserve, MREMAP_MAYMOVE | MREMAP_FIXED, reinterpret_cast<void*>(arena.base)) == MAP_FAILED)
     _exit(127);
   for (Region& r : arena.regions) {
     if (!r.records) continue;
@@ -551,21 +552,29 @@ void privatize_after_fork() {
   arena.memory = -1;
 }
 
+FASTBOOT_STATE uint64_t arena_reserve = kArenaReserve;
+
+bool arena_set_reserve(uint64_t bytes) {
+  if (bytes < protocol::kMinArenaReserve || bytes > kArenaReserve || (bytes & (bytes - 1))) return false;
+  arena_reserve = bytes;
+  return true;
+}
+
 const char* arena_begin(uintptr_t base, int fd) {
-  if (ftruncate(fd, off_t(kMemoryFileSize)) != 0) return "cannot size the memory file";
-  void* mem = mmap(reinterpret_cast<void*>(base), kArenaReserve, PROT_READ | PROT_WRITE,
+  if (ftruncate(fd, off_t(memory_file_size())) != 0) return "cannot size the memory file";
+  void* mem = mmap(reinterpret_cast<void*>(base), arena_reserve, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
   if (mem == MAP_FAILED) return "cannot map the arena";
   if (mem != reinterpret_cast<void*>(base)) {  // a kernel that took the address as a hint
-    munmap(mem, kArenaReserve);
+    munmap(mem, arena_reserve);
     errno = EEXIST;
     return "cannot map the arena";
   }
   arena.base = base;
-  arena.reserve = kArenaReserve;
+  arena.reserve = arena_reserve;
   arena.memory = fd;
   foreign_lo.store(base, std::memory_order_relaxed);
-  foreign_span.store(kArenaReserve, std::memory_order_relaxed);
+  foreign_span.store(arena_reserve, std::memory_order_relaxed);
   pthread_atfork(nullptr, nullptr, privatize_after_fork);
   if (!grow_records(arena.regions[0])) return "cannot map the allocation records";
   return nullptr;
@@ -623,7 +632,20 @@ void* arena_alloc(size_t size, size_t align, uint32_t flags, void* site) {
   // its own, the same in every bake (baker/match.cc, compact.cc).
   if (skewing.load(std::memory_order_relaxed) && align < 32)
     off = ((start + r.used + 1 - skew + 31) & ~size_t(31)) + skew;
-  if (off + size > limit || off + size < off) return nullptr;
+  if (off + size > limit || off + size < off) {
+    // Said once, in the baking process's output the baker shows: the initializer then sees an
+    // allocation fail (std::bad_alloc), which alone would not say why.
+    static FASTBOOT_STATE bool said;
+    if (!said) {
+      said = true;
+      char text[160];
+      snprintf(text, sizeof(text), "%llu MiB, has no room for %zu more bytes",
+               static_cast<unsigned long long>((limit - start) >> 20), size);
+      say("fastboot: bake: the arena is full: ", index ? "the region of a thread the initializers started, " : "the baking thread's region, ",
+          text, arena_reserve < kArenaReserve ? " (a smaller arena, as under an emulator: docs/cross.md)\n" : "\n");
+    }
+    return nullptr;
+  }
   if (r.count == r.capacity && !grow_records(r)) return nullptr;
   const uint32_t number = site_number(reinterpret_cast<uint64_t>(site));
   if (!number && site) return nullptr;  // no room for the site

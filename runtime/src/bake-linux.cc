@@ -402,6 +402,8 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
 
   if (const char* skew = getenv(proto::kEnvSkew)) arena_skew(strtoull(skew, nullptr, 16) % 32 & ~size_t(15));
   arena_gaps(getenv(proto::kEnvGaps) != nullptr);
+  if (const char* reserve = getenv(proto::kEnvReserve); reserve && !arena_set_reserve(strtoull(reserve, nullptr, 16)))
+    fail(proto::kExitSetup, "bad arena size ", reserve);
   arena_clear_below(getenv(proto::kEnvClearBelow) != nullptr);
   // The memory file: a memfd (only those have seals to read) that nothing has written yet, kept
   // from the processes the initializers may start.

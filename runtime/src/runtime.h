@@ -37,30 +37,36 @@ inline constexpr bool kThreadSanitizer = false;
 
 using AllocRecord = protocol::DumpAlloc;
 
-// The arena's regions: the baking thread's (64 GiB), then 512 MiB for each of the first 128
-// threads the initializers start, in the order they were started.
+// The arena's address space: 128 GiB, or less where the baker asks (protocol::kEnvReserve). Its
+// regions: the baking thread's (half of it: 64 GiB), then an equal share of the other half for
+// each of the first 128 threads the initializers start (512 MiB), in the order they were started.
 inline constexpr unsigned kArenaRegions = 1 + protocol::kCapturedThreads;
 inline constexpr std::uint64_t kArenaReserve = std::uint64_t(128) << 30;
-inline constexpr std::uint64_t arena_region_start(unsigned index) {
-  return index == 0 ? 0 : (std::uint64_t(64) << 30) + std::uint64_t(index - 1) * (std::uint64_t(512) << 20);
+extern std::uint64_t arena_reserve;  // set once, before the arena is mapped
+inline std::uint64_t arena_region_start(unsigned index) {
+  const std::uint64_t half = arena_reserve / 2;
+  return index == 0 ? 0 : half + std::uint64_t(index - 1) * (half / protocol::kCapturedThreads);
 }
 inline void arena_region_of(std::uint64_t offset, unsigned* index, std::uint64_t* start) {
-  *index = offset < arena_region_start(1) ? 0 : 1 + unsigned((offset - arena_region_start(1)) >> 29);
+  const std::uint64_t half = arena_reserve / 2;
+  *index = offset < half ? 0 : 1 + unsigned((offset - half) / (half / protocol::kCapturedThreads));
   if (*index >= kArenaRegions) *index = kArenaRegions - 1;
   *start = arena_region_start(*index);
 }
 
 // Where region `index` keeps its allocation records in the bake's memory file: after the arena,
 // at the region's own offset, since a region holds at most one allocation per 16 bytes and a
-// record takes 16. The file spans kMemoryFileSize, sparse: only what was written takes memory.
-inline constexpr std::uint64_t records_offset(unsigned index) { return kArenaReserve + arena_region_start(index); }
-inline constexpr std::uint64_t kMemoryFileSize = 2 * kArenaReserve;
+// record takes 16. The file spans twice the arena, sparse: only what was written takes memory.
+inline std::uint64_t records_offset(unsigned index) { return arena_reserve + arena_region_start(index); }
+inline std::uint64_t memory_file_size() { return 2 * arena_reserve; }
 static_assert(sizeof(AllocRecord) == 16 && kArenaReserve <= (std::uint64_t(1) << protocol::kAllocOffsetBits));
-static_assert(arena_region_start(kArenaRegions) == kArenaReserve);
 
 // Reserves the arena at exactly `base`, its bytes and records in the memory file `fd` (shared
 // with the baker, see protocol::kEnvMemory). Returns null, or what failed.
 const char* arena_begin(std::uintptr_t base, int fd);
+// A smaller arena (protocol::kEnvReserve) before arena_begin; false if `bytes` is not a power of
+// two from protocol::kMinArenaReserve to kArenaReserve.
+bool arena_set_reserve(std::uint64_t bytes);
 // Routes this thread's allocations to the arena (true) or the system allocator (false).
 void arena_capture(bool on);
 // Sends this thread's allocations to the system allocator for a moment (the bake's own work

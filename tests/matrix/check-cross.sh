@@ -100,6 +100,10 @@ BAKE_FLAGS="--emulator qemu-aarch64-static" \
   "$source/tests/bake-errors/expect-bake-error.sh" "$baker" "$work/e2e/before-bake" \
   "error: root 'holder': word at offset 0 .* cannot be relocated: (0x[0-9a-f]+) in the first bake run, \\1 in the second; it is a pointer into memory the initializers did not allocate .*\\(it is the same address in both bake runs, since this memory was not moved between them, as under an emulator: it was told from a number by its range\\)" \
   >"$work/before-bake.log" 2>&1 || fail "before-bake: $(cat "$work/before-bake.log")"
+BAKE_FLAGS="--emulator qemu-aarch64-static" "$source/tests/bake-errors/expect-bake-error.sh" "$baker" "$work/e2e/arena-full" \
+  "^fastboot: bake: the arena is full: the region of a thread the initializers started, 64 MiB, has no room for 104857600 more bytes \(a smaller arena, as under an emulator: docs/cross.md\)" \
+  "error: .*root 'big': the initializer crashed with signal 6" \
+  >"$work/arena-full.log" 2>&1 || fail "arena-full: $(cat "$work/arena-full.log")"
 echo "ok: aarch64 under qemu: runtime cross-built; app and 13 e2e programs (PIE, static, non-PIE, address-stable) baked, run unbaked, baked, relocated," \
      "at a random base per boot, damaged, in a 39-bit address space (where a bake fails, saying why); verified; reproducible; frozen root $frozen;" \
-     "a pointer into memory from before the bake refused"
+     "a pointer into memory from before the bake refused; a full arena said so"

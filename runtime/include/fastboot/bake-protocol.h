@@ -23,6 +23,11 @@ inline constexpr const char* kEnvSkew = "FASTBOOT_BAKE_SKEW";
 // Set: leave a gap after every allocation, so no address is both the end of one and the start of
 // the next (the baker sets it when such an address led its reach to an unbakeable block).
 inline constexpr const char* kEnvGaps = "FASTBOOT_BAKE_GAPS";
+// The arena's address space in bytes, hex, a power of two from kMinArenaReserve to 128 GiB
+// (unset: 128 GiB). The baker asks for less under an emulator, which keeps state for every page
+// of a mapping (qemu-user: about 6 MiB and 8 ms per GiB reserved).
+inline constexpr const char* kEnvReserve = "FASTBOOT_BAKE_RESERVE";
+inline constexpr std::uint64_t kMinArenaReserve = std::uint64_t(1) << 30;
 // Set (the freezer's runs): clear the stack below every allocation and free, as a frozen root's
 // first run does, so that the leftovers of the allocator's frames an initializer may copy into
 // its value are the same in both, though each allocates with another allocator.
