@@ -128,13 +128,13 @@ const Dump::Mapping* mapping_of(const Dump& d, std::uint64_t v) {
 
 // For a whole address of memory the image does not hold: it may be a copy of one that no code
 // reads, left in padding.
-constexpr const char* kUnmoved =
-    " (it is the same address in both bake runs, since this memory was not moved between them, as under an "
-    "emulator: it was told from a number by its range)";
-
 constexpr const char* kLeftoverHint =
     "; if no code reads this word (padding, or a union member not in use), it is leftover bytes of "
     "registers or stack: value-initialize the object, or build the code that allocates it with -g";
+// After the cause, for such an address equal in both runs (unmoved_mappings() below).
+constexpr const char* kUnmoved =
+    " (it is the same address in both bake runs, since this memory was not moved between them, as under an "
+    "emulator: it was told from a number by its range)";
 
 // The stack of a worker that holds address v, if any.
 const protocol::DumpStack* stack_of(const Dump& d, std::uint64_t v) {
