@@ -12,6 +12,7 @@
 #include "diagnose.h"
 #include "diff.h"
 #include "dump.h"
+#include "elf-file.h"
 #include "elf-writer.h"
 #include "globals.h"
 #include "image-writer.h"

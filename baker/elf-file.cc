@@ -30,10 +30,10 @@ std::string ElfFile::open(const std::string& path) {
   if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
       eh.e_ident[EI_DATA] != ELFDATA2LSB)
     return "not a 64-bit little-endian ELF file";
+  machine_ = eh.e_machine;
   if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > size_ ||
       std::uint64_t(eh.e_shnum) * sizeof(Elf64_Shdr) > size_ - eh.e_shoff)
     return "its section headers are malformed";
-  machine_ = eh.e_machine;
   sections_.resize(eh.e_shnum);
   if (eh.e_shnum) std::memcpy(sections_.data(), data_ + eh.e_shoff, eh.e_shnum * sizeof(Elf64_Shdr));
   if (eh.e_shstrndx < sections_.size()) shstrtab_ = contents(sections_[eh.e_shstrndx]);
@@ -96,6 +96,12 @@ void ElfFile::for_each_relr(const Elf64_Shdr& sh, const std::function<void(std::
       if (entry & 1) fn(next + i * 8);
     next += 63 * 8;
   }
+}
+
+std::uint16_t object_machine(const std::string& path) {
+  ElfFile file;
+  file.open(path);
+  return file.machine();
 }
 
 }  // namespace fastboot::baker

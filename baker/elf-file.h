@@ -23,7 +23,8 @@ class ElfFile {
   // Maps the file; a reason on failure, "" on success.
   std::string open(const std::string& path);
 
-  // EM_X86_64, EM_AARCH64, ...: the machine the file is for.
+  // EM_X86_64, EM_AARCH64, ...: the machine the file is for, known once its identification
+  // passed (even when open() then finds its section headers malformed); 0 before.
   std::uint16_t machine() const { return machine_; }
   const std::vector<Elf64_Shdr>& sections() const { return sections_; }
   std::string_view section_name(const Elf64_Shdr& sh) const;
@@ -51,5 +52,9 @@ class ElfFile {
   std::string_view shstrtab_;
   std::string_view string_table(const Elf64_Shdr& symtab) const;
 };
+
+// The ELF machine (EM_X86_64, EM_AARCH64) of a 64-bit little-endian ELF file, 0 for anything
+// else.
+std::uint16_t object_machine(const std::string& path);
 
 }  // namespace fastboot::baker

@@ -55,18 +55,6 @@ std::string machine_name(std::uint16_t machine) {
   return "ELF machine " + std::to_string(machine);
 }
 
-std::uint16_t object_machine(const std::string& path) {
-  std::uint16_t machine = 0;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  unsigned char header[20];
-  if (pread(fd, header, sizeof(header), 0) == ssize_t(sizeof(header)) && std::equal(header, header + 4, "\x7f" "ELF") &&
-      header[4] == llvm::ELF::ELFCLASS64 && header[5] == llvm::ELF::ELFDATA2LSB)
-    machine = std::uint16_t(header[18] | header[19] << 8);
-  close(fd);
-  return machine;
-}
-
 void write_image_object(Context& ctx, std::uint16_t machine, const SectionImage& image,
                         const std::vector<std::uint8_t>& report, const std::string& path) {
   Timer timer(ctx, "write object");

@@ -12,9 +12,7 @@
 
 namespace fastboot::baker {
 
-// The ELF machine (EM_X86_64, EM_AARCH64) of a 64-bit little-endian ELF file, 0 for anything
-// else; and the machine the baker itself runs on.
-std::uint16_t object_machine(const std::string& path);
+// The machine the baker itself runs on (EM_X86_64, EM_AARCH64; a file's: object_machine()).
 std::uint16_t native_machine();
 // "x86-64", "aarch64", or "ELF machine <n>".
 std::string machine_name(std::uint16_t machine);

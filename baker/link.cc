@@ -15,6 +15,7 @@
 
 #include "attach.h"
 #include "bake.h"
+#include "elf-file.h"
 #include "elf-writer.h"
 #include "verify.h"
 

@@ -3,6 +3,7 @@
 
 #include "bake.h"
 #include "commands.h"
+#include "elf-file.h"
 #include "elf-writer.h"
 
 namespace fastboot::baker::commands {
