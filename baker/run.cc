@@ -127,6 +127,12 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
   std::string stack_text = fmt::format("{:x}", ctx.opts.stack_base);
   std::string reserve_text = fmt::format("{:x}", ctx.opts.arena_reserve);
   const std::string& program = ctx.opts.program;
+  // What the child executes: under an emulator, the program is its last argument (argv[0] of the
+  // program stays its path). Built here: the child of a fork allocates as little as it can.
+  std::vector<char*> argv;
+  for (const std::string& word : ctx.opts.emulator) argv.push_back(const_cast<char*>(word.c_str()));
+  argv.push_back(const_cast<char*>(program.c_str()));
+  argv.push_back(nullptr);
   // The memory file: anonymous memory the baker can map once the run has ended, private to
   // this bake (no name in any directory).
   p.memory = memfd_create(fmt::format("fastboot-bake-{}", tag).c_str(), MFD_CLOEXEC);
@@ -192,11 +198,6 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
     unsetenv("FASTBOOT_DISABLE");
     unsetenv("FASTBOOT_RANDOMIZE");
     for (const auto& [name, value] : environment) setenv(name.c_str(), value.c_str(), 1);
-    // Under an emulator, the program is its last argument: argv[0] of the program stays its path.
-    std::vector<char*> argv;
-    for (const std::string& word : ctx.opts.emulator) argv.push_back(const_cast<char*>(word.c_str()));
-    argv.push_back(const_cast<char*>(program.c_str()));
-    argv.push_back(nullptr);
     if (ctx.opts.emulator.empty()) execv(argv[0], argv.data());
     else execvp(argv[0], argv.data());  // found on the PATH, as CMake runs it
     fmt::print(stderr, "cannot execute {}: {}\n", argv[0], strerror(errno));
