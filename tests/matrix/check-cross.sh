@@ -44,7 +44,7 @@ EMULATOR=$emulator "$source/tests/e2e/check-baked.sh" "$app" "$here/app.expected
 "$baker" verify "$app" >"$work/verify.log" 2>&1 || fail "verify"
 # Reproducible: the same program baked twice gives the same bytes (bake reruns the baked program,
 # whose runtime bakes it as it did the unbaked one).
-BAKE_FLAGS="--emulator qemu-aarch64-static" \
+BAKE_FLAGS="--emulator $emulator" \
   "$source/tests/trust/check-reproducible.sh" "$baker" "$app" >"$work/reproducible.log" 2>&1 || fail "reproducible"
 # A kernel with a 39-bit address space (QEMU_RESERVED_VA gives the program 512 GiB): the preferred
 # base is out of reach, so the image is relocated where the kernel maps it.
@@ -57,7 +57,7 @@ grep -Eq "^fastboot: image used: .* at 0x[0-7]?[0-9a-f]{1,9} \(relocated\)" "$wo
   "error: .*app: the program is for aarch64 and this machine is x86-64; a bake runs it, so it needs an emulator: --emulator qemu-aarch64-static" \
   >"$work/no-emulator.log" 2>&1 || fail "bake without an emulator: $(cat "$work/no-emulator.log")"
 # ... where a bake cannot map its arenas, and says why.
-QEMU_RESERVED_VA=0x8000000000 BAKE_FLAGS="--emulator qemu-aarch64-static" "$source/tests/bake-errors/expect-bake-error.sh" \
+QEMU_RESERVED_VA=0x8000000000 BAKE_FLAGS="--emulator $emulator" "$source/tests/bake-errors/expect-bake-error.sh" \
   "$baker" "$app" "error: .*: cannot map the arena at 7e8100000000: .* \(taken, or past the end of this machine's address space: an aarch64 kernel with 39-bit virtual addresses has none there, and cannot bake" \
   >"$work/va39-bake.log" 2>&1 || fail "39-bit bake: $(cat "$work/va39-bake.log")"
 
@@ -96,11 +96,11 @@ for name in containers vtables tagged dead-bytes full-vector threads parallel st
   BAKED_LOG=$log ADDRESS_STABLE=$stable EMULATOR=$emulator "$source/tests/e2e/check-baked.sh" "$work/e2e/$name" \
     "$source/tests/e2e/$expected.expected" 1 || fail "$name"
 done
-BAKE_FLAGS="--emulator qemu-aarch64-static" \
+BAKE_FLAGS="--emulator $emulator" \
   "$source/tests/bake-errors/expect-bake-error.sh" "$baker" "$work/e2e/before-bake" \
   "error: root 'holder': word at offset 0 .* cannot be relocated: (0x[0-9a-f]+) in the first bake run, \\1 in the second; it is a pointer into memory the initializers did not allocate .*\\(it is the same address in both bake runs, since this memory was not moved between them, as under an emulator: it was told from a number by its range\\)" \
   >"$work/before-bake.log" 2>&1 || fail "before-bake: $(cat "$work/before-bake.log")"
-BAKE_FLAGS="--emulator qemu-aarch64-static" "$source/tests/bake-errors/expect-bake-error.sh" "$baker" "$work/e2e/arena-full" \
+BAKE_FLAGS="--emulator $emulator" "$source/tests/bake-errors/expect-bake-error.sh" "$baker" "$work/e2e/arena-full" \
   "^fastboot: bake: the arena is full: the region of a thread the initializers started, 64 MiB, has no room for 104857600 more bytes \(a smaller arena, as under an emulator: docs/cross.md\)" \
   "error: .*root 'big': the initializer crashed with signal 6" \
   >"$work/arena-full.log" 2>&1 || fail "arena-full: $(cat "$work/arena-full.log")"
