@@ -237,9 +237,18 @@ std::string printable(std::uint64_t v) {
 // for the whole machine. A pointer into it is equal in both runs, so the diff cannot tell it from
 // a number; it is told by range instead, as a non-PIE executable's pointers are. Sorted by start.
 std::vector<Dump::Mapping> unmoved_mappings(const Dump& a, const Dump& b) {
+  // A module's pages are its segments rounded out to whole pages, and its bss past the file: a
+  // number there, outside every segment, is not a pointer into the module, and the module's own
+  // range check has seen it already.
+  auto in_module = [&](const Dump::Mapping& m) {
+    for (const Module& mod : a.modules)
+      for (const Segment& s : mod.segments)
+        if (m.start < ((s.end + 4095) & ~std::uint64_t(4095)) && (s.start & ~std::uint64_t(4095)) < m.end) return true;
+    return false;
+  };
   std::vector<Dump::Mapping> out;
   for (const auto& m : a.maps) {
-    if (!looks_like_address(m.start)) continue;  // [vsyscall], fixed by the kernel
+    if (!looks_like_address(m.start) || in_module(m)) continue;  // [vsyscall] is fixed by the kernel
     for (const auto& n : b.maps)
       if (n.start == m.start && n.end == m.end && n.name == m.name) {
         out.push_back(m);
