@@ -110,6 +110,9 @@ class Context {
   // What the initializers read from outside, by kind ("file", "environment", "time",
   // "randomness"), as the bake audit traced it.
   std::map<std::string, std::set<std::string>> audit;
+  // A frozen root's runs only: each file they opened, with every state it had just before an open
+  // (one state when nothing changed it while they read it).
+  std::map<std::string, std::set<std::string>> opened;
   // What the second bake run set instead of the build machine's environment ("LC_ALL=tr_TR.UTF-8,
   // TZ=FBT-12:45"); empty when it ran in the same environment as the first.
   std::string varied_environment;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "compact.h"
 #include "diff.h"
@@ -20,6 +21,7 @@
 #include "globals.h"
 #include "image-writer.h"
 #include "match.h"
+#include "parallel.h"
 #include "reach.h"
 #include "resolve.h"
 #include "run.h"
@@ -67,9 +69,10 @@ void report_first_unbakeable(Context& ctx, const Dump& a, const Classification& 
 
 // The inputs in ctx.audit as the runtime records them: files as absolute paths (and the working
 // directory when a path was relative, since a later run elsewhere would read another file),
-// environment variables by name.
+// environment variables by name; with each file, the state both runs saw before they opened it,
+// or a state no file has when they saw more than one.
 bool report_inputs(const protocol::FreezeJob& job, Context& ctx) {
-  std::vector<std::string> kinds, names;
+  std::vector<std::string> kinds, names, states;
   bool relative = false;
   char dir[4096];
   const std::string cwd = getcwd(dir, sizeof(dir)) ? dir : "/";
@@ -77,13 +80,16 @@ bool report_inputs(const protocol::FreezeJob& job, Context& ctx) {
     relative |= f.empty() || f[0] != '/';
     kinds.push_back("file");
     names.push_back(f.empty() || f[0] != '/' ? cwd + (cwd == "/" ? "" : "/") + f : f);
+    const std::set<std::string>& seen = ctx.opened[f];
+    states.push_back(seen.size() == 1 ? *seen.begin() : "changed while the runs read it");
   }
   for (const std::string& e : ctx.audit["environment"]) kinds.push_back("environment"), names.push_back(e);
   if (relative) kinds.push_back("cwd"), names.push_back("");
-  std::vector<const char*> k, n;
+  std::vector<const char*> k, n, at_open(kinds.size(), nullptr);
   for (std::size_t i = 0; i < kinds.size(); ++i) k.push_back(kinds[i].c_str()), n.push_back(names[i].c_str());
+  for (std::size_t i = 0; i < states.size(); ++i) at_open[i] = states[i].c_str();
   const char* why = "an input cannot be checked";
-  if (job.inputs_seen(job.arg, k.size(), k.data(), n.data(), &why)) return true;
+  if (job.inputs_seen(job.arg, k.size(), k.data(), n.data(), at_open.data(), &why)) return true;
   error(ctx) << why;
   return false;
 }
@@ -101,12 +107,12 @@ void log_passes(const Context& ctx, const protocol::FreezeJob& job) {
 
 // Gives the image to job.image; false if there is none.
 bool freeze_once(Context& ctx, const protocol::FreezeJob& job) {
-  // Capture: the two runs one after the other, each input's state recorded after each, so an
-  // input that changed while the runs read it is caught.
+  // Capture: the two runs side by side, each file's state taken just before every open and again
+  // once both have ended, so a file that changed while the runs read it is caught.
   std::optional<std::pair<Dump, Dump>> runs;
   {
     Timer t(ctx, "capture (two bake runs)");
-    runs = run_bakes(ctx, job.scratch, [&](Context& c) { report_inputs(job, c); });
+    runs = run_bakes(ctx, job.scratch, true);
     checkpoint(ctx);
     if (!report_inputs(job, ctx)) checkpoint(ctx);
   }
@@ -115,6 +121,17 @@ bool freeze_once(Context& ctx, const protocol::FreezeJob& job) {
   if (a.modules.empty() || a.modules[0].build_id.empty())
     error(ctx) << "the program has no GNU build-id to tell its own build from another; link it with -Wl,--build-id";
   checkpoint(ctx);
+
+  // Only the value the program built may be frozen. The check reads run A only, so it runs beside
+  // the passes up to compaction, which moves A's objects; its verdict counts only when they found
+  // nothing (a value that differs from run to run is refused for that).
+  Context compared(ctx.opts);
+  std::optional<Beside> comparing;
+  if (job.first_run)
+    comparing.emplace([&] {
+      Timer t(compared, "compare with the program's run (beside the passes)");
+      compare_with_first_run(compared, a, job.first_run, job.first_run_size);
+    });
 
   // From here on, the bake's passes in the bake's order (baker/bake.cc says why each exists).
   HeapMatch match;
@@ -150,11 +167,12 @@ bool freeze_once(Context& ctx, const protocol::FreezeJob& job) {
   if (!ctx.errors.empty() && !ctx.opts.arena_gaps && unbakeable_only_through_boundaries(a, c, reach, from_globals))
     throw TryWithGaps{};
   checkpoint(ctx);
-  // Only the value the program built may be frozen (checked once the two runs agree, so that a
-  // value that differs from run to run is refused for that).
-  if (job.first_run) {
-    Timer t(ctx, "compare with the program's run");
-    compare_with_first_run(ctx, a, job.first_run, job.first_run_size);
+  if (comparing) {
+    Timer t(ctx, "wait for the comparison");
+    comparing->wait();
+    ctx.errors = std::move(compared.errors);
+    ctx.depends_on_run |= compared.depends_on_run;
+    ctx.timings.insert(ctx.timings.end(), compared.timings.begin(), compared.timings.end());
   }
   checkpoint(ctx);
   compact(ctx, a, c, globals, reach, match.used ? &match : nullptr);

@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <functional>
 #include <string>
 #include <utility>
 #include <thread>
@@ -249,6 +248,11 @@ void explain_failure(Context& ctx, const Process& p) {
     error(ctx) << prog << ": root '" << open_root << "': the initializer ended the process (exit status "
                << WEXITSTATUS(p.status) << ") during the bake; an initializer must return its value, "
                << "not call exit()";
+  } else if (read_file(p.trace).empty() && WEXITSTATUS(p.status) == protocol::kExitSetup) {
+    // The runtime's own setup failure, whose reason could not be written: a full disk.
+    ctx.passing_failure = true;
+    error(ctx) << prog << ": the baking process could not set up (exit status " << WEXITSTATUS(p.status)
+               << ") and could not write why into " << p.trace << " (is the disk full?)";
   } else if (read_file(p.trace).empty()) {
     error(ctx) << prog << ": the program did not start a bake (exit status " << WEXITSTATUS(p.status)
                << "); is it linked with fastboot::runtime, which wraps main?";
@@ -267,6 +271,11 @@ void read_audit(Context& ctx, const Process& p) {
       if (tab != std::string::npos) ctx.audit[line.substr(6, tab - 6)].insert(line.substr(tab + 1));
       return;
     }
+    if (line.rfind("opened ", 0) == 0) {
+      auto tab = line.find('\t');
+      if (tab != std::string::npos) ctx.opened[line.substr(tab + 1)].insert(line.substr(7, tab - 7));
+      return;
+    }
     if (line.rfind("fd ", 0) != 0) return;
     auto tab1 = line.find('\t'), tab2 = line.find('\t', tab1 + 1);
     if (tab1 == std::string::npos || tab2 == std::string::npos) return;
@@ -279,18 +288,11 @@ void read_audit(Context& ctx, const Process& p) {
 
 }  // namespace
 
-std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& dir,
-                                               const std::function<void(Context&)>& between_runs) {
+std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& dir, bool same_inputs) {
   Process a, b;
   {
     Timer t(ctx, "  baking processes");
     a = spawn(ctx, dir, 'a', ctx.opts.base_a, true);
-    if (between_runs && a.pid > 0) {
-      waitpid(a.pid, &a.status, 0);
-      a.pid = -1;
-      read_audit(ctx, a);
-      between_runs(ctx);
-    }
     SecondRunEnvironment environment;
     if (ctx.opts.vary_environment) environment = second_run_environment();
     ctx.varied_environment = environment.described;
@@ -305,7 +307,9 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
   };
   bool a_ok = ok(a), b_ok = ok(b);
   if (!a_ok || !b_ok) {
-    explain_failure(ctx, a_ok ? b : a);
+    // Side by side, both may fail for one cause (a full disk); the one that traced more says more.
+    bool explain_b = a_ok || (!b_ok && read_file(a.trace).empty() && !read_file(b.trace).empty());
+    explain_failure(ctx, explain_b ? b : a);
     if (a_ok && !ctx.varied_environment.empty())
       error(ctx) << ctx.opts.program << ": only the second bake run failed, and it ran with other locale and "
                  << "time-zone variables than this environment's (" << ctx.varied_environment << "): the program "
@@ -331,13 +335,13 @@ std::optional<std::pair<Dump, Dump>> run_bakes(Context& ctx, const std::string& 
 
   // Descriptors left open by an initializer: a baked object holding one would hold a number
   // that is not open in the baked program. And the audit: what the initializers read.
-  if (!between_runs) {
-    read_audit(ctx, a);
-  } else {  // A's audit is read already; the runs must have read the same inputs
+  read_audit(ctx, a);
+  if (same_inputs) {
     Context second(ctx.opts);
     read_audit(second, b);
     if (second.audit["file"] != ctx.audit["file"] || second.audit["environment"] != ctx.audit["environment"])
       error(ctx) << ctx.opts.program << ": the two bake runs read different files or environment variables";
+    for (auto& [file, states] : second.opened) ctx.opened[file].merge(states);
   }
   if (!ctx.errors.empty()) return std::nullopt;
 

@@ -449,11 +449,32 @@ void* bake_thread(void* output) { bake(static_cast<const char*>(output)); }
 
 }  // namespace
 
+void file_state(const char* path, char* out, size_t size) {
+  struct stat st;
+  if (stat(path, &st) != 0) snprintf(out, size, "absent");
+  else
+    snprintf(out, size, "%llu:%llu:%lld:%lld.%09ld", static_cast<unsigned long long>(st.st_dev),
+             static_cast<unsigned long long>(st.st_ino), static_cast<long long>(st.st_size),
+             static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
+}
+
 void audit(const char* kind, const char* what) {
   // Writing the trace must not itself be audited or allocate in the arena. One write per line:
   // workers may audit at the same time.
   unsigned char mode = arena_pause();
   trace("audit", kind, what ? what : "(null)");
+  if (only_root && what && strcmp(kind, "file") == 0) {
+    // Named as the freezer names a relative path: the working directory, a slash, the path.
+    char full[4096], state[96];
+    const char* path = what;
+    if (what[0] != '/' && getcwd(full, sizeof(full))) {
+      size_t used = strlen(full);
+      snprintf(full + used, sizeof(full) - used, "%s%s", strcmp(full, "/") == 0 ? "" : "/", what);
+      path = full;
+    }
+    file_state(path, state, sizeof(state));
+    trace("opened", state, what);
+  }
   arena_resume(mode);
   // A frozen root's first run reads without this: leave its stack as that run leaves it.
   clear_stack_frames(16 * 1024);

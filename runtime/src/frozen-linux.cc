@@ -150,12 +150,7 @@ bool input_state(const char* kind, const char* name, char* out, size_t size, con
       *why = say_that("the initializer read %s, whose changes a later run cannot see", name);
       return false;
     }
-    struct stat st;
-    if (stat(name, &st) != 0) snprintf(out, size, "absent");
-    else
-      snprintf(out, size, "%llu:%llu:%lld:%lld.%09ld", static_cast<unsigned long long>(st.st_dev),
-               static_cast<unsigned long long>(st.st_ino), static_cast<long long>(st.st_size),
-               static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
+    file_state(name, out, size);
     return true;
   }
   if (strcmp(kind, "environment") == 0) {
@@ -510,8 +505,7 @@ bool start_freezer(const detail::root_base& r, bool wait, const char* seen, cons
 
 struct Freeze {
   const detail::root_base* root;
-  Text inputs;           // the lines after "root", as the first run's inputs were
-  bool seen = false;
+  Text inputs;           // the lines after "root": the inputs the runs read, as they were
   bool changed = false;  // an input changed while the runs read it
   bool passing = false;  // the freeze failed for a reason the next run may not meet
   bool depends_on_run = false;  // the refusal holds whatever main sets
@@ -530,25 +524,22 @@ struct Freeze {
   Text refused;
 };
 
-bool inputs_seen(void* arg, size_t count, const char* const* kinds, const char* const* names, const char** why) {
+bool inputs_seen(void* arg, size_t count, const char* const* kinds, const char* const* names,
+                 const char* const* at_open, const char** why) {
   auto* f = static_cast<Freeze*>(arg);
   Text now;
   for (size_t i = 0; i < count; ++i) {
     char state[128];
     if (!input_state(kinds[i], names[i], state, sizeof(state), why)) return false;
+    if (at_open[i] && strcmp(at_open[i], state) != 0) {
+      *why = "an input changed while the freezer read it";
+      f->changed = true;
+      return false;
+    }
     now.line(kinds[i], state, names[i]);
   }
   if (!now.ok) return *why = "out of memory", false;
-  if (!f->seen) {
-    f->seen = true;
-    f->inputs.add(now.data ? now.data : "", now.size);
-    return true;
-  }
-  if (now.size != f->inputs.size || (now.size && memcmp(now.data, f->inputs.data, now.size) != 0)) {
-    *why = "an input changed while the freezer read it";
-    f->changed = true;
-    return false;
-  }
+  f->inputs.add(now.data ? now.data : "", now.size);
   return true;
 }
 

@@ -259,6 +259,9 @@ void prepare_cxx_runtime();
 
 // True inside a baking process.
 bool baking();
+// A file's state as a frozen root's cache records it: "absent", or its device, inode, size and
+// modification time. The same text wherever it is taken.
+void file_state(const char* path, char* out, std::size_t size);
 // The path of this process's executable (readlink of /proc/self/exe), into out; false if unknown.
 bool executable_path(char* out, std::size_t size);
 // Builds r's value in the arena (the baking process's resolve()).
@@ -268,6 +271,9 @@ void* bake_root(detail::root_base& r);
 // audit records).
 bool auditing();
 // Traces "audit <kind>\t<what>" for the baker; audit_at resolves a path relative to a dirfd.
+// In a frozen root's bake runs, a file is also traced with its state just before it is opened
+// ("opened <state>\t<path>"), so the freezer can tell that no file changed while its runs,
+// side by side, read it.
 void audit(const char* kind, const char* what);
 void audit_at(const char* kind, int dir, const char* path);
 

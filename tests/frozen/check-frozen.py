@@ -156,6 +156,16 @@ p = run(baked, rel, {"FROZEN_INPUT": "w.txt"}, cwd=rel_b)
 expect(frozen_runs(p) == 1 and "working directory changed" in log_of(p) and "words 3" in p.stdout,
        f"another working directory: {p.stdout} {p.stderr}")
 
+# An input that changes while the freezer's runs read it (the initializer touches it after
+# reading): the freezer writes nothing, and the next run tries again.
+touched_words = os.path.join(tmp, "touched-words.txt")
+shutil.copy(words, touched_words)
+touched = fresh_cache()
+p = run(baked, touched, {"FASTBOOT_FREEZE": "sync", "FROZEN_TOUCH_INPUT": "1", "FROZEN_INPUT": touched_words})
+expect(frozen_runs(p) == 1 and "the freezer wrote nothing: an input changed while the freezer read it" in p.stderr,
+       f"an input touched while read: {p.stderr}")
+expect(not images(touched), f"an input touched while read: an image was written: {os.listdir(touched)}")
+
 # 3. Damaged, truncated, foreign and linked images are ignored, then replaced.
 def damaged(how, change, reason, extra=None):
     c = fresh_cache()

@@ -222,12 +222,14 @@ struct FreezeJob {
   const unsigned char* first_run;
   std::uint64_t first_run_size;
   void* arg;               // passed to the calls below
-  // After the first run, and again after the second: each input it read ("file" with an
-  // absolute path, "environment" with a variable's name, "cwd" with an empty name when a path
-  // was relative), for the runtime to record how they were then. Returns false to give up (an
-  // input that cannot be checked later); *why says why.
+  // After both runs (side by side): each input they read ("file" with an absolute path,
+  // "environment" with a variable's name, "cwd" with an empty name when a path was relative),
+  // for the runtime to record how they are now, and for a file the state the runs saw just
+  // before each open (null for other inputs): a file whose state now is another changed while
+  // the runs read it. Returns false to give up (an input that changed, or that cannot be
+  // checked later); *why says why.
   bool (*inputs_seen)(void* arg, std::size_t count, const char* const* kinds, const char* const* names,
-                      const char** why);
+                      const char* const* at_open, const char** why);
   // Exactly one of these is called: with the image, or with why there is none and whether that
   // lasts (a value that cannot be baked) or may pass (a full disk, a killed run), and whether it
   // depends on the program's own run (its input, what main set), so that it holds whatever main
