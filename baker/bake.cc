@@ -127,9 +127,9 @@ Baked bake_once(Context& ctx) {
   Classification c;
   {
     Timer t(ctx, "diff and classify");
-    c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
+    c = classify(ctx, a, b, match.used ? &match.unpaired : nullptr, &b.arena);
   }
-  // Run B's heap has said what it had to: the peak of a bake is lower without it.
+  // Run B's heap has said what it had to (classify gave most of it back as it went).
   b.arena.release();
   if (ctx.opts.verbose && c.leftover_words)
     note(ctx) << c.leftover_words << " word" << (c.leftover_words == 1 ? "" : "s") << " differed between the bake "

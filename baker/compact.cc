@@ -200,11 +200,13 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
                  << fmt::format("{:#x}", part.first_dangling) << ", target memory compaction dropped";
   }
 
-  std::vector<ModulePointer> module_pointers;
+  // The kept module pointers, in place, in their order.
+  std::size_t kept_pointers = 0;
   for (const ModulePointer& p : c.module_pointers) {
     std::uint64_t to = remap(p.arena_offset);
-    if (to != ~0ull) module_pointers.push_back({to, p.module, p.target});
+    if (to != ~0ull) c.module_pointers[kept_pointers++] = {to, p.module, p.target};
   }
+  c.module_pointers.resize(kept_pointers);
   for (Root& r : a.roots) r.object_offset = remap(r.object_offset);
   for (GlobalRestore& g : globals)
     if (g.kind == GlobalRestore::arena) g.arena_offset = remap(g.arena_offset);
@@ -223,7 +225,6 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   if (!in_place) a.arena = std::move(arena);
   c.bitmap = std::move(bitmap);
   c.arena_pointers = arena_pointers;
-  c.module_pointers = std::move(module_pointers);
   stats.arena_after = new_size;
   return stats;
 }

@@ -375,8 +375,8 @@ void check_same_shape(Context& ctx, const Dump& a, const Dump& b) {
                  << b.modules[i].name;
 }
 
-Classification classify(Context& ctx, const Dump& a, const Dump& b,
-                        const std::map<std::uint64_t, std::string>* unpaired) {
+Classification classify(Context& ctx, const Dump& a, const Dump& b, const std::map<std::uint64_t, std::string>* unpaired,
+                        Bytes* give_back_b) {
   Classification out;
   const std::uint64_t size = a.arena.size();
   ModuleMap modules(a);
@@ -428,15 +428,26 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b,
   };
   std::vector<Part> parts(parallel_parts());
   ctx.work(a.allocs.size());
+  // Run B's pages a part has passed are given back as it goes (in allocation order, no later
+  // word of the part lies below the current allocation; the part before ends below its first).
+  const bool giving_back = give_back_b && std::is_sorted(a.allocs.begin(), a.allocs.end(), [](const auto& x, const auto& y) {
+    return x.offset < y.offset;
+  });
+  constexpr std::uint64_t kGiveBackEvery = 4 << 20;
   parallel_for(a.allocs.size(), [&](std::size_t begin, std::size_t end_index, std::size_t p) {
     Part& part = parts[p];
     if (begin == end_index) return;
     std::uint64_t lo = a.allocs[begin].offset, hi = std::min(size, a.allocs[end_index - 1].offset + a.allocs[end_index - 1].size);
     part.first_word = lo / 8 / 64;
     part.bits.assign(hi / 8 / 64 - part.first_word + 1, 0);
+    std::uint64_t given_back = lo;
     for (std::size_t i = begin; i < end_index; ++i) {
       if (i % 16384 == 16383) ctx.advance(16384);
       const auto& alloc = a.allocs[i];
+      if (giving_back && alloc.offset - given_back >= kGiveBackEvery) {
+        give_back_b->discard(given_back, alloc.offset);
+        given_back = alloc.offset;
+      }
       if (alloc.flags & protocol::kAllocFreed) continue;
       std::uint64_t end = std::min(size, alloc.offset + alloc.size);
       for (std::uint64_t off = alloc.offset & ~7ull; off < end; off += 8) {

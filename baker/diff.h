@@ -12,12 +12,15 @@
 
 namespace fastboot::baker {
 
+// 16 bytes: a heap of a million objects with vtables has a million of these until the vtable
+// copies take them over.
 struct ModulePointer {
-  std::uint64_t arena_offset;
-  std::uint32_t module;   // index into the dumps' module lists
-  std::uint64_t target;   // address relative to the module's load bias (a tagged pointer's flags in
-                          // the upper 16 bits, kept by the addition that relocates it)
+  std::uint64_t arena_offset : 40;  // an arena is at most 128 GiB (2^37)
+  std::uint64_t module : 24;        // index into the dumps' module lists
+  std::uint64_t target;  // address relative to the module's load bias (a tagged pointer's flags in
+                         // the upper 16 bits, kept by the addition that relocates it)
 };
+static_assert(sizeof(ModulePointer) == 16);
 
 struct BadWord {
   std::uint64_t arena_offset;
@@ -51,8 +54,10 @@ void check_same_shape(Context& ctx, const Dump& a, const Dump& b);
 std::string varied_variables_read(const Context& ctx);
 
 // Classifies every word of every live allocation. `unpaired`: words whose targets the heap
-// match could not pair (match.h), with the reason the error gives.
+// match could not pair (match.h), with the reason the error gives. `give_back_b`: run B's arena
+// (b.arena), when nothing reads it after: its pages are given back as the words on them are
+// classified, so the bake never holds both runs' heaps whole.
 Classification classify(Context& ctx, const Dump& a, const Dump& b,
-                        const std::map<std::uint64_t, std::string>* unpaired = nullptr);
+                        const std::map<std::uint64_t, std::string>* unpaired = nullptr, Bytes* give_back_b = nullptr);
 
 }  // namespace fastboot::baker

@@ -141,11 +141,13 @@ bool freeze_once(Context& ctx, const protocol::FreezeJob& job) {
     check_same_shape(ctx, a, b);
     checkpoint(ctx);
   }
+  b.allocs.release();  // a's records are run A's and B's now
   std::optional<Classification> classified;
   {
     Timer t(ctx, "diff and classify");
-    classified = classify(ctx, a, b, match.used ? &match.unpaired : nullptr);
+    classified = classify(ctx, a, b, match.used ? &match.unpaired : nullptr, &b.arena);
   }
+  b.arena.release();  // run B has said what it had to
   Classification& c = *classified;
   ElfDataSymbols symbols;
   std::vector<GlobalRestore> globals;

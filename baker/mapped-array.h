@@ -48,7 +48,7 @@ class MappedArray {
   // mapped shared at its place (writes go to the file, which the caller owns alone), the rest
   // zero. A piece's file offset and place must be multiples of the page size, and the pages a
   // piece spans must not reach the next piece's place; nothing otherwise. The mapping outlives
-  // the descriptor.
+  // the descriptor. Its capacity is larger than count: fresh pages follow the file's.
   struct Piece {
     std::uint64_t file_offset;
     std::size_t at, bytes;  // byte offsets in the array
@@ -62,11 +62,15 @@ class MappedArray {
       std::size_t next = i + 1 < pieces.size() ? pieces[i + 1].at : bytes;
       if (p.file_offset % page || p.at % page || p.bytes == 0 || p.at + page_up(p.bytes) > next) return std::nullopt;
     }
-    void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    // Room to grow in place past the file's pages (fresh zero pages, address space only until
+    // written): a pass that appends a little (vtable copies) would otherwise copy the whole array
+    // into anonymous memory, and hold both.
+    const std::size_t room = page_up(bytes / 8) + (std::size_t(2) << 20);
+    void* base = mmap(nullptr, bytes + room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED) return std::nullopt;
     a.data_ = static_cast<T*>(base);
     a.size_ = count;
-    a.mapped_ = bytes;
+    a.mapped_ = bytes + room;
     a.shared_ = true;
     for (const Piece& p : pieces)
       if (mmap(static_cast<char*>(base) + p.at, page_up(p.bytes), PROT_READ | PROT_WRITE,
@@ -121,6 +125,15 @@ class MappedArray {
     if (keep >= mapped_) return;
     char* tail = reinterpret_cast<char*>(data_) + keep;
     if (!shared_ || madvise(tail, mapped_ - keep, MADV_REMOVE) != 0) madvise(tail, mapped_ - keep, MADV_DONTNEED);
+  }
+  // Gives back the whole pages that lie inside elements [from, to): they read as zeros after
+  // (a file's pages too: the file is the array's alone).
+  void discard(std::size_t from, std::size_t to) {
+    const std::size_t page = page_size();
+    std::size_t lo = page_up(from * sizeof(T)), hi = std::min(to * sizeof(T), mapped_) / page * page;
+    if (!data_ || lo >= hi) return;
+    char* at = reinterpret_cast<char*>(data_) + lo;
+    if (!shared_ || madvise(at, hi - lo, MADV_REMOVE) != 0) madvise(at, hi - lo, MADV_DONTNEED);
   }
   void push_back(const T& v) {
     if (size_ == capacity()) grow(size_ + 1);

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "dump.h"
@@ -146,6 +148,33 @@ TEST(MemoryFile, RegionsPastTheFileAreRefused) {
     ASSERT_EQ(ctx.errors.size(), 1u);
     EXPECT_NE(ctx.errors[0].find("do not fit its memory file"), std::string::npos) << ctx.errors[0];
   }
+}
+
+TEST(MemoryFile, AnArrayOfAFileGrowsInPlaceAndGivesPagesBack) {
+  int fd = memfd_create("mapped-array-test", MFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 4 * 4096), 0);
+  std::optional<Bytes> a = Bytes::map_file(fd, {{0, 0, 4 * 4096}}, 4 * 4096);
+  ASSERT_TRUE(a);
+  std::fill(a->begin(), a->end(), 0x5a);
+  const std::uint8_t* before = a->data();
+  a->resize(4 * 4096 + 100);  // a pass that appends a little: no copy of the file's pages
+  EXPECT_EQ(a->data(), before);
+  EXPECT_EQ((*a)[4 * 4096 - 1], 0x5a);
+  EXPECT_EQ((*a)[4 * 4096], 0);
+  (*a)[0] = 0x77;  // still the file's page
+  std::uint8_t b = 0;
+  ASSERT_EQ(pread(fd, &b, 1, 0), 1);
+  EXPECT_EQ(b, 0x77);
+  // Whole pages inside [100, 3 * 4096 + 5): the second and third; the file gives them up too.
+  a->discard(100, 3 * 4096 + 5);
+  EXPECT_EQ((*a)[100], 0x5a);
+  EXPECT_EQ((*a)[4096], 0);
+  EXPECT_EQ((*a)[3 * 4096 - 1], 0);
+  EXPECT_EQ((*a)[3 * 4096], 0x5a);
+  ASSERT_EQ(pread(fd, &b, 1, 2 * 4096), 1);
+  EXPECT_EQ(b, 0);  // a hole in the file, not only a page unmapped
+  close(fd);
 }
 
 }  // namespace
