@@ -729,7 +729,7 @@ void limit_keys(int dir, const char* name) {
   if (first_fd < 0 || !private_file(first_fd) || fstat(first_fd, &first_st) != 0 || first_st.st_size <= 0 ||
       uint64_t(first_st.st_size) > kMaxFirstRun)
     give_up(r, "the description of the value the program's run built is missing or not this user's");
-  void* first = mmap(nullptr, size_t(first_st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, first_fd, 0);
+  void* first = mmap(nullptr, size_t(first_st.st_size), PROT_READ, MAP_PRIVATE, first_fd, 0);
   close(first_fd);
   if (first == MAP_FAILED) give_up(r, "cannot read the description of the value the program's run built");
   char lock_name[280];

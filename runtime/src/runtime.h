@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include <pthread.h>
+#include <sys/mman.h>
 
 #include "fastboot/bake-protocol.h"
 #include "fastboot/fastboot.hpp"
@@ -122,27 +123,47 @@ bool track_here();
 void track_join();
 void track_leave();
 
-// A growable array on malloc, for the runtime's work outside a bake's capture (a frozen root's
-// first run and its cache files). Running out of memory clears ok for good: later pushes and
-// appends do nothing, and the caller checks ok once at the end.
+// A growable array, for the runtime's work outside a bake's capture (a frozen root's first run
+// and its cache files): on malloc while small, then on its own mapping, which grows by mremap
+// without a copy (malloc's realloc copies a block on its heap, where its threshold for mapping
+// has risen past a program's large frees). Running out of memory clears ok for good: later
+// pushes and appends do nothing, and the caller checks ok once at the end.
 template <class T>
 struct Array {
   T* data = nullptr;
   std::size_t size = 0, cap = 0;
   bool ok = true;
+  bool mapped = false;
+  static constexpr std::size_t kMapFrom = std::size_t(1) << 20;  // bytes
   Array() = default;
   Array(const Array&) = delete;
   Array& operator=(const Array&) = delete;
-  ~Array() { free(data); }
+  ~Array() {
+    if (mapped) munmap(data, cap * sizeof(T));
+    else free(data);
+  }
   // Room for n elements in all; false (and ok false) when there is none.
   bool reserve(std::size_t n) {
     if (!ok) return false;
     if (n <= cap) return true;
     std::size_t c = cap ? cap * 2 : 256;
     while (c < n) c *= 2;
-    auto* d = static_cast<T*>(realloc(data, c * sizeof(T)));
-    if (!d) return ok = false;
-    data = d;
+    void* d;
+    if (mapped) {
+      d = mremap(data, cap * sizeof(T), c * sizeof(T), MREMAP_MAYMOVE);
+    } else if (c * sizeof(T) >= kMapFrom) {
+      d = mmap(nullptr, c * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (d != MAP_FAILED) {
+        if (size) std::memcpy(d, data, size * sizeof(T));
+        free(data);
+        mapped = true;
+      }
+    } else {
+      d = realloc(data, c * sizeof(T));
+      if (!d) d = MAP_FAILED;
+    }
+    if (d == MAP_FAILED) return ok = false;
+    data = static_cast<T*>(d);
     cap = c;
     return true;
   }
