@@ -163,6 +163,16 @@ w("  is written and read back, but each page is still touched for the first time
 w("  which on this machine (a virtual machine) costs about as much as the work on it; following")
 w("  tens of millions of pointers in a heap of small nodes is random access, bounded by how many")
 w("  misses are in flight. The pass table below shows where it goes.")
+if not all(f <= 3 * i + 0.5 for _, i, f in fz_rows):
+    w("- **The freezer's time** is its two bake runs side by side (each records every allocation),")
+    w("  the bake's passes over run A and the image written to a new file in the cache, whose fresh")
+    w("  pages the kernel hands out and fills; its passes are in the table under Frozen roots.")
+if max(peak.values()) > 3:
+    w("- **Peak memory of a small heap's bake**: the baker itself is about 13 MiB resident (its code, LLVM")
+    w("  linked in) before it reads a run, and it holds run A's whole arena and allocation records")
+    w("  (16 bytes each) from the diff to the layout; run B's pages are given back as the diff passes")
+    w("  them. A heap of a million objects with vtables (shapes) also holds a 16-byte record per")
+    w("  pointer into the executable until the vtable copies take them over.")
 w("- **Image against live heap**: compaction keeps each allocation at the 16-byte alignment malloc")
 w("  promises, so heaps of blocks smaller than 16 bytes, or not multiples of it, carry padding.")
 if float(re.search(r'overhead ([-0-9.]+)%', R('alloc_overhead.txt')).group(1)) > 2:
@@ -241,7 +251,28 @@ w("")
 w("The freezer copies vtables into the image as the baker does, so a frozen root of 1,000,000")
 w("polymorphic objects (shapes) writes its few vtable copies' entries at startup, not a pointer")
 w("per object. A first run waiting for the freezer pays the initializer three times (the run")
-w("itself and the freezer's two bake runs, one after the other) and the diff.")
+w("itself, then the freezer's two bake runs side by side) and the diff. A first run that does not")
+w("wait still records its allocations and writes a description of the value it built, which the")
+w("freezer compares with its own: that is what it costs over an unbaked start.")
+w("")
+w("Each pass of the freezer (`FASTBOOT_LOG=2`, one freeze of each workload), in milliseconds. The")
+w("comparison with the program's run works on a thread of its own beside the passes from *match*")
+w("to *reach*; *wait for the comparison* is what is left of it when they are done.")
+w("")
+freezer = {}
+fz_order = []
+for name in FROZEN:
+    m = re.search(r"the freezer's passes: (.*)", R(f"{name}.freezer_log"))
+    freezer[name] = {}
+    for part in (m.group(1).split(", ") if m else []):
+        pass_name, ms = part.rsplit(" ", 2)[0], float(part.rsplit(" ", 2)[1])
+        freezer[name][pass_name] = ms
+        if pass_name not in fz_order:
+            fz_order.append(pass_name)
+w("| pass | " + " | ".join(FROZEN) + " |")
+w("|---|" + "---:|" * len(FROZEN))
+for pass_name in fz_order:
+    w(f"| {pass_name} | " + " | ".join(f"{freezer[n].get(pass_name, 0):.0f}" for n in FROZEN) + " |")
 w("")
 w("## Tables keyed by address")
 w("")
