@@ -237,23 +237,39 @@ std::string printable(std::uint64_t v) {
 // for the whole machine. A pointer into it is equal in both runs, so the diff cannot tell it from
 // a number; it is told by range instead, as a non-PIE executable's pointers are. Sorted by start.
 std::vector<Dump::Mapping> unmoved_mappings(const Dump& a, const Dump& b) {
-  // A module's pages are its segments rounded out to whole pages, and its bss past the file: a
-  // number there, outside every segment, is not a pointer into the module, and the module's own
-  // range check has seen it already.
-  auto in_module = [&](const Dump::Mapping& m) {
-    for (const Module& mod : a.modules)
-      for (const Segment& s : mod.segments)
-        if (m.start < ((s.end + 4095) & ~std::uint64_t(4095)) && (s.start & ~std::uint64_t(4095)) < m.end) return true;
-    return false;
-  };
-  std::vector<Dump::Mapping> out;
+  std::vector<Dump::Mapping> same;
   for (const auto& m : a.maps) {
-    if (!looks_like_address(m.start) || in_module(m)) continue;  // [vsyscall] is fixed by the kernel
+    if (!looks_like_address(m.start)) continue;  // [vsyscall], fixed by the kernel
     for (const auto& n : b.maps)
       if (n.start == m.start && n.end == m.end && n.name == m.name) {
-        out.push_back(m);
+        same.push_back(m);
         break;
       }
+  }
+  // Less the pages of modules' segments: a number there, outside every segment (before a
+  // writable segment that starts inside a page, past the end of a bss), is not a pointer into
+  // the module, and the module's own range check has seen it. What follows them in the same
+  // mapping (the heap an emulator puts right after the bss) stays.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> pages;
+  for (const Module& mod : a.modules)
+    for (const Segment& seg : mod.segments)
+      pages.push_back({seg.start & ~std::uint64_t(4095), (seg.end + 4095) & ~std::uint64_t(4095)});
+  std::vector<Dump::Mapping> out;
+  for (const Dump::Mapping& m : same) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> left{{m.start, m.end}};
+    for (const auto& [lo, hi] : pages) {
+      std::vector<std::pair<std::uint64_t, std::uint64_t>> next;
+      for (const auto& [x, y] : left) {
+        if (hi <= x || y <= lo) {
+          next.push_back({x, y});
+          continue;
+        }
+        if (x < lo) next.push_back({x, lo});
+        if (hi < y) next.push_back({hi, y});
+      }
+      left = std::move(next);
+    }
+    for (const auto& [x, y] : left) out.push_back({x, y, m.name});
   }
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.start < y.start; });
   return out;
