@@ -98,8 +98,13 @@ refused=$(grep -Ec "^fastboot: frozen root .*$known" "$tmp/frozen-first.err")
 frozen_roots=$(grep -c "^fastboot: frozen root .*image written" "$tmp/frozen-first.err")
 [ $((frozen_roots + refused)) = "$inits" ] ||
   fail "frozen-first: $frozen_roots of $inits roots frozen: $(grep '^fastboot: frozen root' "$tmp/frozen-first.err" | grep -v 'image written' | tr '\n' ' ')"
+# A later run may also not use an image because a thread pool's own workers (TBB's) changed the
+# library's data after an earlier root's initializer returned, which the watch of the state main
+# set cannot tell from main's doing (docs/design.md); those roots run their initializers.
 used=$(grep -c "^fastboot: frozen root .*: image used" "$tmp/frozen-later.err")
-[ "$used" = "$frozen_roots" ] || fail "frozen-later: $used of $frozen_roots frozen roots mapped: $(cat "$tmp/frozen-later.err")"
+pool=$(grep -Ec "^fastboot: frozen root .*: image not used \(main set other state .* the first at libtbb" "$tmp/frozen-later.err")
+[ $((used + pool)) = "$frozen_roots" ] ||
+  fail "frozen-later: $used of $frozen_roots frozen roots mapped: $(cat "$tmp/frozen-later.err")"
 
 "$baker" verify "$baked" >"$tmp/verify" 2>&1 || fail "verify: $(cat "$tmp/verify")"
 "$baker" verify "$compressed" >"$tmp/verify" 2>&1 || fail "verify (compressed): $(cat "$tmp/verify")"
