@@ -172,7 +172,7 @@ bool freeze_once(Context& ctx, const protocol::FreezeJob& job) {
   if (comparing) {
     Timer t(ctx, "wait for the comparison");
     comparing->wait();
-    ctx.errors = std::move(compared.errors);
+    ctx.errors.insert(ctx.errors.end(), compared.errors.begin(), compared.errors.end());
     ctx.depends_on_run |= compared.depends_on_run;
     ctx.timings.insert(ctx.timings.end(), compared.timings.begin(), compared.timings.end());
   }

@@ -213,7 +213,8 @@ Process spawn(Context& ctx, const std::string& dir, char tag, std::uint64_t base
 // Explains why a baking process did not produce a dump, naming the root it was building.
 void explain_failure(Context& ctx, const Process& p) {
   std::string open_root, thrown, setup_error;
-  for_each_line(read_file(p.trace), [&](const std::string& line) {
+  const std::string trace = read_file(p.trace);
+  for_each_line(trace, [&](const std::string& line) {
     if (line.rfind("begin ", 0) == 0) open_root = line.substr(6);
     else if (line.rfind("end ", 0) == 0) open_root.clear();
     else if (line.rfind("throw ", 0) == 0) thrown = line.substr(6);
@@ -248,12 +249,12 @@ void explain_failure(Context& ctx, const Process& p) {
     error(ctx) << prog << ": root '" << open_root << "': the initializer ended the process (exit status "
                << WEXITSTATUS(p.status) << ") during the bake; an initializer must return its value, "
                << "not call exit()";
-  } else if (read_file(p.trace).empty() && WEXITSTATUS(p.status) == protocol::kExitSetup) {
+  } else if (trace.empty() && WEXITSTATUS(p.status) == protocol::kExitSetup) {
     // The runtime's own setup failure, whose reason could not be written: a full disk.
     ctx.passing_failure = true;
     error(ctx) << prog << ": the baking process could not set up (exit status " << WEXITSTATUS(p.status)
                << ") and could not write why into " << p.trace << " (is the disk full?)";
-  } else if (read_file(p.trace).empty()) {
+  } else if (trace.empty()) {
     error(ctx) << prog << ": the program did not start a bake (exit status " << WEXITSTATUS(p.status)
                << "); is it linked with fastboot::runtime, which wraps main?";
   } else {
