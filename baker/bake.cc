@@ -2,6 +2,7 @@
 #include "bake.h"
 
 #include <elf.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -121,6 +122,8 @@ Baked bake_once(Context& ctx) {
       note(ctx) << words << " word" << (words == 1 ? "" : "s") << " of " << type << " objects differed between "
                 << "the bake runs only in padding (leftovers of registers and "
                 << "stack); those bytes are zeroed in the image";
+    // The diff and the passes after it hold the most memory; the report asks again.
+    types.forget_debug_info();
   }
 
   // Classify every word as data, arena pointer, module pointer or unbakeable.
@@ -155,6 +158,10 @@ Baked bake_once(Context& ctx) {
     drop_unbakeable_globals(ctx, a, c, globals);
     keep_restored_statics(statics, globals);
     note_restored_globals(ctx, a, globals);
+    // Few questions follow (a pointer into changed library state, the report's vtable
+    // classes): the reach and compaction that come next need the memory more.
+    symbols.forget();
+    malloc_trim(0);  // what the two left is freed, not given back, among smaller blocks
   }
 
   // Diagnose: every word the baked program can reach must be something the runtime can

@@ -88,7 +88,13 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     stats.live_bytes += allocs[i].size;
   });
   stats.dropped_allocations = allocs.size() - kept_allocations;
-  const std::uint64_t new_size = cursor;
+  // Allocations move as whole words: a word that starts inside one and ends past its size (in
+  // the granule's slack) was classified with it, and moves with it. Module pointers read their
+  // target from their word (module_target), so it must come whole.
+  const std::uint64_t new_size = std::min<std::uint64_t>((cursor + 7) & ~std::uint64_t(7), std::max<std::uint64_t>(cursor, a.arena.size()));
+  auto words_of = [&](std::size_t i) {
+    return std::min<std::uint64_t>({(allocs[i].size + 7) & ~std::uint64_t(7), a.arena.size() - allocs[i].offset, new_size - moved[i]});
+  };
 
   // Where an old arena offset goes: into the allocation holding it (or ending at it).
   AllocIndex index(allocs, a.arena.size());
@@ -156,7 +162,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
       if (i % 16384 == 16383) ctx.advance(16384);
       if (moved[i] == ~0ull) continue;
       const auto& alloc = allocs[i];
-      std::uint64_t n = std::min<std::uint64_t>(alloc.size, a.arena.size() - alloc.offset);
+      const std::uint64_t n = words_of(i);
       if (!in_place) std::memcpy(arena.data() + moved[i], a.arena.data() + alloc.offset, n);
       // Allocations start 16-aligned, so their words keep their 8-alignment when moved.
       for (std::uint64_t off = alloc.offset; off + 8 <= alloc.offset + n; off += 8) {
@@ -180,7 +186,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     std::uint64_t filled = 0;  // new offsets below this hold what they should
     for (std::size_t i = 0; i < allocs.size(); ++i) {
       if (moved[i] == ~0ull) continue;
-      std::uint64_t n = std::min<std::uint64_t>(allocs[i].size, a.arena.size() - allocs[i].offset);
+      const std::uint64_t n = words_of(i);
       std::memset(bytes + filled, 0, moved[i] - filled);  // what lay between kept allocations
       std::memmove(bytes + moved[i], bytes + allocs[i].offset, n);
       filled = moved[i] + n;
@@ -204,7 +210,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   std::size_t kept_pointers = 0;
   for (const ModulePointer& p : c.module_pointers) {
     std::uint64_t to = remap(p.arena_offset);
-    if (to != ~0ull) c.module_pointers[kept_pointers++] = {to, p.module, p.target};
+    if (to != ~0ull) c.module_pointers[kept_pointers++] = {to, p.module};
   }
   c.module_pointers.resize(kept_pointers);
   for (Root& r : a.roots) r.object_offset = remap(r.object_offset);

@@ -481,7 +481,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b, const std::m
         if (va == vb) {
           int m = any_same_base ? modules.find(untagged(va)) : -1;
           if (m >= 0 && same_base[m]) {
-            part.module_pointers.push_back({off, std::uint32_t(m), tag_of(va) | (untagged(va) - a.modules[m].bias)});
+            part.module_pointers.push_back({off, std::uint32_t(m)});
             continue;
           }
           if (va - stack_lo < stack_size) {
@@ -505,7 +505,7 @@ Classification classify(Context& ctx, const Dump& a, const Dump& b, const std::m
         // bits, and startup's bias + target (or symbol + offset) adds to the address below them.
         int m = modules.find(untagged(va));
         if (m >= 0 && vb - va == module_shift[m] && tag_of(va) == tag_of(vb)) {
-          part.module_pointers.push_back({off, std::uint32_t(m), tag_of(va) | (untagged(va) - a.modules[m].bias)});
+          part.module_pointers.push_back({off, std::uint32_t(m)});
           continue;
         }
         // A whole address of memory the image does not hold, at the same place of the same kind

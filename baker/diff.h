@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,15 +13,24 @@
 
 namespace fastboot::baker {
 
-// 16 bytes: a heap of a million objects with vtables has a million of these until the vtable
-// copies take them over.
+// 8 bytes: a heap of a million objects with vtables has a million of these until the vtable
+// copies take them over. Where one points is not kept here: the word itself, in run A's arena,
+// holds run A's address (module_target). Every pass that moves or writes run A's words keeps
+// that true: compaction moves whole words, the vtable copies hold run A's addresses, and the
+// image's arena is laid out (its module pointers zeroed) from tables made before.
 struct ModulePointer {
   std::uint64_t arena_offset : 40;  // an arena is at most 128 GiB (2^37)
   std::uint64_t module : 24;        // index into the dumps' module lists
-  std::uint64_t target;  // address relative to the module's load bias (a tagged pointer's flags in
-                         // the upper 16 bits, kept by the addition that relocates it)
 };
-static_assert(sizeof(ModulePointer) == 16);
+static_assert(sizeof(ModulePointer) == 8);
+
+// Where a module pointer points: its address relative to the module's load bias, a tagged
+// pointer's flags in the upper 16 bits (kept by the addition that relocates it).
+inline std::uint64_t module_target(const Dump& a, const ModulePointer& p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, a.arena.data() + p.arena_offset, 8);
+  return tag_of(v) | (untagged(v) - a.modules[p.module].bias);
+}
 
 struct BadWord {
   std::uint64_t arena_offset;

@@ -270,8 +270,9 @@ std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classi
     if (system[p.module]) continue;
     std::size_t alloc_index = index.at_or_before(p.arena_offset);
     if (alloc_index == AllocIndex::kNone || !reachable[alloc_index]) continue;
-    if (const std::optional<std::string>& symbol = changed_state(p.module, untagged(p.target)))
-      found.push_back({p.arena_offset, alloc_index, std::uint32_t(p.module), p.target, *symbol});
+    const std::uint64_t target = module_target(a, p);
+    if (const std::optional<std::string>& symbol = changed_state(p.module, untagged(target)))
+      found.push_back({p.arena_offset, alloc_index, std::uint32_t(p.module), target, *symbol});
   }
   return found;
 }

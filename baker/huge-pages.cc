@@ -1,5 +1,6 @@
 #include "huge-pages.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -41,6 +42,12 @@ void exec_with_huge_pages(char** argv) {
   if (tunables) setenv("GLIBC_TUNABLES", tunables, 1);
   else unsetenv("GLIBC_TUNABLES");
   unsetenv(kCallerTunables);
+}
+
+void give_large_blocks_back() {
+  constexpr int kThreshold = 256 << 10;
+  mallopt(M_MMAP_THRESHOLD, kThreshold);
+  mallopt(M_TRIM_THRESHOLD, kThreshold);
 }
 
 }  // namespace fastboot::baker

@@ -1,4 +1,4 @@
-// Transparent huge pages for the baker's own memory.
+// The baker's own memory: transparent huge pages, and freed memory given back.
 #pragma once
 
 namespace fastboot::baker {
@@ -13,5 +13,12 @@ namespace fastboot::baker {
 // environment it was given. Returns only when it does not (already done, not needed, or the
 // exec failed).
 void exec_with_huge_pages(char** argv);
+
+// glibc raises its mmap threshold to the size of the largest block freed (up to 32 MiB), after
+// which blocks that large come from the heap and stay resident when freed. A bake's passes each
+// build and drop per-allocation tables of megabytes; held, they add up to the bake's peak memory.
+// Fixes the threshold (and the heap's trim threshold) at 256 KiB, so a table of that size or
+// more goes back to the system when its pass frees it.
+void give_large_blocks_back();
 
 }  // namespace fastboot::baker

@@ -54,7 +54,7 @@ std::vector<std::uint8_t> lay_out(Context& ctx, const Dump& a, const Classificat
     std::memcpy(e.build_id, mod.build_id.data(), e.build_id_size);
     e.first_reloc = relocs.size();
     for (; i < c.module_pointers.size() && c.module_pointers[i].module == mod.module; ++i)
-      relocs.push_back({c.module_pointers[i].arena_offset, c.module_pointers[i].target,
+      relocs.push_back({c.module_pointers[i].arena_offset, module_target(a, c.module_pointers[i]),
                         res.symbol_of[i] == ~0u ? img::kNoSymbol : res.symbol_of[i], 0});
     e.reloc_count = relocs.size() - e.first_reloc;
     modules.push_back(e);

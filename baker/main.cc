@@ -91,7 +91,10 @@ int main(int argc, char** argv) {
     fmt::print("{}", kUsage);
     return args.empty() ? 2 : 0;
   }
-  if (args[0] == "bake" || args[0] == "link") fastboot::baker::exec_with_huge_pages(argv);
+  if (args[0] == "bake" || args[0] == "link") {
+    fastboot::baker::exec_with_huge_pages(argv);
+    fastboot::baker::give_large_blocks_back();
+  }
   for (const Command& c : kCommands)
     if (args[0] == c.name) {
       std::vector<std::string> rest(args.begin() + 1, args.end());

@@ -257,6 +257,8 @@ std::string TypeLayout::field_at(std::uint64_t offset) const {
 PaddingOracle::PaddingOracle(const Dump& run) : run_(run) {}
 PaddingOracle::~PaddingOracle() = default;
 
+void PaddingOracle::forget_debug_info() { modules_.clear(); }
+
 PaddingOracle::ModuleDebugInfo* PaddingOracle::debug_info(const Module& m) {
   auto [it, fresh] = modules_.try_emplace(m.name);
   if (fresh) {

@@ -53,6 +53,10 @@ class PaddingOracle {
   // The name of the type allocated at `site`, even when its layout is not fully known; "" when
   // debug information does not say.
   const std::string& type_name_at(std::uint64_t site);
+  // Drops the modules' debug information read so far (their DWARF units: megabytes for a
+  // program built with -g), keeping the layouts and names found; a question about another site
+  // reads it again.
+  void forget_debug_info();
 
  private:
   struct ModuleDebugInfo;

@@ -314,9 +314,10 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
     }
     if (first_word[alloc] == ~0u) return "";
     const ModulePointer& p = c.module_pointers[first_word[alloc]];
-    auto [it, fresh] = vtable_class.try_emplace({p.module, p.target});
+    const std::uint64_t target = module_target(a, p);
+    auto [it, fresh] = vtable_class.try_emplace({p.module, target});
     if (fresh && p.module < a.modules.size()) {
-      std::string symbol = sym.data_symbol(a.modules[p.module], untagged(p.target)).name;
+      std::string symbol = sym.data_symbol(a.modules[p.module], untagged(target)).name;
       if (symbol.starts_with("vtable for ")) it->second = symbol.substr(11);
     }
     return it->second;
@@ -356,7 +357,7 @@ BakeReport build_report(Context& ctx, const Dump& a, const Classification& c, co
       }
     } else if (first_word[i] != ~0u) {
       const ModulePointer& p = c.module_pointers[first_word[i]];
-      k.first_word = p.target;
+      k.first_word = module_target(a, p);
       k.module = p.module;
       k.how |= 2;
     }

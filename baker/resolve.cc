@@ -95,7 +95,7 @@ Resolution resolve_modules(Context& ctx, const Dump& a, const Classification& c,
     }
     std::uint32_t sym = ~0u;
     if (!m.is_executable) {
-      if (const ExportedSymbol* s = symbol_at(libraries[p.module], untagged(p.target))) {
+      if (const ExportedSymbol* s = symbol_at(libraries[p.module], untagged(module_target(a, p)))) {
         auto [it, fresh] = symbol_index.try_emplace({p.module, s->name}, std::uint32_t(r.symbols.size()));
         if (fresh) r.symbols.push_back(*s);
         sym = it->second;

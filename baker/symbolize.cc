@@ -16,6 +16,8 @@ Symbolizer::Symbolizer(const Dump& run) : run_(run) {
 
 Symbolizer::~Symbolizer() = default;
 
+void Symbolizer::forget() { impl_->flush(); }
+
 Symbolizer::Site Symbolizer::site(std::uint64_t addr) {
   const Module* m = module_holding(run_, addr);
   if (!m) return {fmt::format("{:#x}", addr), ""};

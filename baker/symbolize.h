@@ -33,6 +33,9 @@ class Symbolizer : public DataSymbols {
   using DataSymbol = baker::DataSymbol;
   // The data symbol (global variable) at vaddr in module m, if the module has a symbol table.
   DataSymbol data_symbol(const Module& m, std::uint64_t vaddr) override;
+  // Drops what was read of the modules' files (symbol tables, debug information: megabytes per
+  // library); a later question reads them again.
+  void forget();
 
  private:
   const Dump& run_;

@@ -233,7 +233,7 @@ VtableCopies copy_vtables(Context& ctx, Dump& a, Classification& c) {
   AllocIndex allocs(a.allocs, a.arena.size());
   for (const ModulePointer& p : c.module_pointers) {
     if (p.module != 0) continue;
-    const VtableSymbol* vt = exe.vtable_at(p.target);
+    const VtableSymbol* vt = exe.vtable_at(module_target(a, p));
     if (!vt || used.count(vt->vaddr) || unreadable.count(vt->vaddr)) continue;
     auto words = exe.words(vt->vaddr, vt->size);
     if (!words) {
@@ -261,7 +261,7 @@ VtableCopies copy_vtables(Context& ctx, Dump& a, Classification& c) {
       const Word& w = u.words[i];
       std::uint64_t value = w.pointer ? a.modules[w.module].bias + w.value : w.value;
       std::memcpy(a.arena.data() + offset + i * 8, &value, 8);
-      if (w.pointer) entries.push_back({offset + i * 8, w.module, w.value});
+      if (w.pointer) entries.push_back({offset + i * 8, w.module});
     }
     protocol::DumpAlloc alloc{};
     alloc.offset = offset;
@@ -277,14 +277,15 @@ VtableCopies copy_vtables(Context& ctx, Dump& a, Classification& c) {
   // Vtable pointers now point into the copies: arena pointers.
   std::vector<ModulePointer> kept;
   for (const ModulePointer& p : c.module_pointers) {
-    const VtableSymbol* vt = p.module == 0 ? exe.vtable_at(p.target) : nullptr;
+    const std::uint64_t target = module_target(a, p);
+    const VtableSymbol* vt = p.module == 0 ? exe.vtable_at(target) : nullptr;
     auto u = vt ? used.find(vt->vaddr) : used.end();
     if (u == used.end()) {
       kept.push_back(p);
       continue;
     }
     VtableCopy& copy = out.copies[copy_of[vt->vaddr]];
-    std::uint64_t value = a.arena_base + copy.arena_offset + (p.target - vt->vaddr);
+    std::uint64_t value = a.arena_base + copy.arena_offset + (target - vt->vaddr);
     std::memcpy(a.arena.data() + p.arena_offset, &value, 8);
     c.bitmap[p.arena_offset / 8 / 64] |= 1ull << (p.arena_offset / 8 % 64);
     ++c.arena_pointers;

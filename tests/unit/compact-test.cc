@@ -90,5 +90,34 @@ TEST(Compact, KeepsRequestedAlignment) {
   EXPECT_EQ(word(r.a, 0), kBaseA + 4096);
 }
 
+// A word that starts inside an allocation and ends in the slack after its size (a 12-byte
+// object's last word) was classified with it: compaction moves it whole, so a module pointer's
+// target, read from its word, and an arena pointer there both survive.
+TEST(Compact, MovesAnAllocationsLastWordWhole) {
+  TwoRuns r = make_runs();
+  std::uint64_t root = r.alloc(16);
+  r.alloc(256);  // dropped
+  std::uint64_t x = r.alloc(12), y = r.alloc(12);
+  r.alloc(16);  // dropped; room for y's last word
+  r.set_arena_pointer(root, x);
+  r.set_arena_pointer(root + 8, y);
+  r.set_exe_pointer(x + 8, 0x4100);
+  r.set_arena_pointer(y + 8, root);
+  Context ctx{Options{}};
+  Classification c = classify(ctx, r.a, r.b);
+  std::vector<GlobalRestore> none;
+  compact(ctx, r.a, c, none, reachable_allocations(r.a, c, {}));
+  EXPECT_TRUE(ctx.errors.empty());
+  ASSERT_EQ(r.a.allocs.size(), 3u);
+  ASSERT_EQ(r.a.allocs[1].offset, x - 256);
+  ASSERT_EQ(r.a.allocs[2].offset, y - 256);
+  EXPECT_EQ(r.a.arena.size(), y - 256 + 16);
+  ASSERT_EQ(c.module_pointers.size(), 1u);
+  EXPECT_EQ(c.module_pointers[0].arena_offset, x - 256 + 8);
+  EXPECT_EQ(module_target(r.a, c.module_pointers[0]), 0x4100u);
+  EXPECT_EQ(word(r.a, y - 256 + 8), kBaseA + root);
+  EXPECT_TRUE(c.bitmap[0] >> ((y - 256 + 8) / 8) & 1);
+}
+
 }  // namespace
 }  // namespace fastboot::baker
