@@ -91,9 +91,11 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   // Allocations move as whole words: a word that starts inside one and ends past its size (in
   // the granule's slack) was classified with it, and moves with it. Module pointers read their
   // target from their word (module_target), so it must come whole.
-  const std::uint64_t new_size = std::min<std::uint64_t>((cursor + 7) & ~std::uint64_t(7), std::max<std::uint64_t>(cursor, a.arena.size()));
+  // The new arena ends on a word too (each allocation starts on 16 bytes, so its words end
+  // before the next one starts).
+  const std::uint64_t new_size = (cursor + 7) & ~std::uint64_t(7), old_size = a.arena.size();
   auto words_of = [&](std::size_t i) {
-    return std::min<std::uint64_t>({(allocs[i].size + 7) & ~std::uint64_t(7), a.arena.size() - allocs[i].offset, new_size - moved[i]});
+    return std::min<std::uint64_t>((allocs[i].size + 7) & ~std::uint64_t(7), old_size - allocs[i].offset);
   };
 
   // Where an old arena offset goes: into the allocation holding it (or ending at it).
@@ -182,6 +184,7 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
     words.flush();
   });
   if (in_place) {
+    if (new_size > old_size) a.arena.resize(new_size);  // an arena that ended inside a word
     std::uint8_t* bytes = a.arena.data();
     std::uint64_t filled = 0;  // new offsets below this hold what they should
     for (std::size_t i = 0; i < allocs.size(); ++i) {

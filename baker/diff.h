@@ -28,7 +28,7 @@ static_assert(sizeof(ModulePointer) == 8);
 // pointer's flags in the upper 16 bits (kept by the addition that relocates it).
 inline std::uint64_t module_target(const Dump& a, const ModulePointer& p) {
   std::uint64_t v = 0;
-  std::memcpy(&v, a.arena.data() + p.arena_offset, 8);
+  if (p.arena_offset + 8 <= a.arena.size()) std::memcpy(&v, a.arena.data() + p.arena_offset, 8);
   return tag_of(v) | (untagged(v) - a.modules[p.module].bias);
 }
 
