@@ -92,6 +92,20 @@ void note_lazy_slots(const ModuleInfo& m, State& s) {
   }
 }
 
+// Copies [start, end) of m's writable data (nothing when empty); false when over the limits.
+bool watch_range(State& s, const ModuleInfo& m, uintptr_t start, uintptr_t end) {
+  if (end <= start) return true;
+  s.bytes += end - start;
+  if (s.count == kMaxWatched || s.bytes > kMaxBytes) return false;
+  // Two copies side by side: the state static initialization left, and the state at a first access.
+  void* copy = mmap(nullptr, 2 * (end - start), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (copy == MAP_FAILED) return false;
+  auto* words = static_cast<uint64_t*>(copy);
+  copy_words(words, reinterpret_cast<const uint64_t*>(start), (end - start) / 8);
+  s.watched[s.count++] = {start, end, m.bias, m.is_executable ? "program" : base_name(m.name), words, words + (end - start) / 8};
+  return true;
+}
+
 bool watch_module(const ModuleInfo& m, void* arg) {
   auto& s = *static_cast<State*>(arg);
   auto* ph = static_cast<const ElfW(Phdr)*>(m.phdrs);
@@ -104,15 +118,17 @@ bool watch_module(const ModuleInfo& m, void* arg) {
     if (!(ph[i].p_flags & PF_W) || (!m.is_executable && runtime_library(m.name))) continue;
     uintptr_t start = (m.bias + ph[i].p_vaddr + 7) & ~uintptr_t(7);
     uintptr_t end = (m.bias + ph[i].p_vaddr + ph[i].p_memsz) & ~uintptr_t(7);
-    if (end <= start) continue;
-    s.bytes += end - start;
-    if (s.count == kMaxWatched || s.bytes > kMaxBytes) return false;
-    // Two copies side by side: the state static initialization left, and the state at a first access.
-    void* copy = mmap(nullptr, 2 * (end - start), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (copy == MAP_FAILED) return false;
-    auto* words = static_cast<uint64_t*>(copy);
-    copy_words(words, reinterpret_cast<const uint64_t*>(start), (end - start) / 8);
-    s.watched[s.count++] = {start, end, m.bias, m.is_executable ? "program" : base_name(m.name), words, words + (end - start) / 8};
+    // The runtime's own state (its tables: hundreds of KiB) is never main's: left out of the
+    // copies, a start does not touch its pages.
+    uintptr_t own_lo = 0, own_hi = 0;
+    runtime_state_range(&own_lo, &own_hi);
+    own_lo &= ~uintptr_t(7);
+    own_hi = (own_hi + 7) & ~uintptr_t(7);
+    if (own_lo < end && own_hi > start) {
+      if (!watch_range(s, m, start, own_lo) || !watch_range(s, m, own_hi, end)) return false;
+    } else if (!watch_range(s, m, start, end)) {
+      return false;
+    }
   }
   return true;
 }

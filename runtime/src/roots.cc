@@ -22,6 +22,11 @@ namespace rt {
 detail::root_base* first_root() { return head; }
 detail::root_base* first_frozen() { return frozen_head; }
 
+void runtime_state_range(uintptr_t* lo, uintptr_t* hi) {
+  *lo = reinterpret_cast<uintptr_t>(__start_fastboot_state);
+  *hi = reinterpret_cast<uintptr_t>(__stop_fastboot_state);
+}
+
 bool runtime_data(uintptr_t addr) {
   auto lo = reinterpret_cast<uintptr_t>(__start_fastboot_state), hi = reinterpret_cast<uintptr_t>(__stop_fastboot_state);
   if (lo && addr + 8 > lo && addr < hi) return true;

@@ -236,6 +236,8 @@ void add_frozen(detail::root_base& r);
 // The runtime's own words: its mutable globals (FASTBOOT_STATE) and the roots' objects, which
 // change as it works and are no state of the program's.
 bool runtime_data(std::uintptr_t addr);
+// Where the runtime's mutable globals lie ([0, 0) when it has none).
+void runtime_state_range(std::uintptr_t* lo, std::uintptr_t* hi);
 // The freezer's entry in this program, set when a frozen root registers: __wrap_main runs it in
 // the freezer's background process (FASTBOOT_FREEZE_ROOT), so programs without frozen roots
 // never link it.
