@@ -55,30 +55,32 @@ struct Reader {
 }  // namespace
 
 AllocIndex::AllocIndex(const Allocs& allocs, std::uint64_t arena_size) : allocs_(allocs) {
-  bool granular = allocs.size() < (1ull << 32);
-  std::uint64_t last_granule = 0;
-  for (std::size_t i = 0; i < allocs.size() && granular; ++i) {
-    std::uint64_t g = allocs[i].offset >> kGranuleShift;
-    granular = (allocs[i].offset & ((1u << kGranuleShift) - 1)) == 0 && (i == 0 || g > last_granule) &&
-               allocs[i].offset < arena_size + (1u << kGranuleShift);
-    last_granule = g;
-  }
-  if (granular) {
-    std::uint64_t words = ((arena_size >> kGranuleShift) >> 6) + 1;
+  // One pass over the records (millions of them: a bake builds this index four times): the bits
+  // are set while checking that every allocation starts on a granule of its own.
+  if (allocs.size() < (1ull << 32)) {
+    const std::uint64_t words = ((arena_size >> kGranuleShift) >> 6) + 1;
     starts_.assign(words, 0);
     before_.assign(words, 0);
-    for (const auto& a : allocs) {
-      std::uint64_t g = a.offset >> kGranuleShift;
+    bool granular = true;
+    std::uint64_t last_granule = 0;
+    for (std::size_t i = 0; i < allocs.size(); ++i) {
+      const std::uint64_t offset = allocs[i].offset, g = offset >> kGranuleShift;
+      if ((offset & ((1u << kGranuleShift) - 1)) != 0 || (i > 0 && g <= last_granule) ||
+          offset >= arena_size + (1u << kGranuleShift)) {
+        granular = false;
+        break;
+      }
       if ((g >> 6) < words) starts_[g >> 6] |= 1ull << (g & 63);
+      last_granule = g;
     }
     std::uint32_t count = 0;
-    for (std::uint64_t w = 0; w < words; ++w) {
+    for (std::uint64_t w = 0; granular && w < words; ++w) {
       before_[w] = count;
-      count += std::uint32_t(__builtin_popcountll(starts_[w]));
+      count += std::uint32_t(bits_set(starts_[w]));
     }
-    if (count == allocs.size()) return;
-    starts_.clear();
-    before_.clear();
+    if (granular && count == allocs.size()) return;
+    std::vector<std::uint64_t>().swap(starts_);
+    std::vector<std::uint32_t>().swap(before_);
   }
   bucket_.assign((arena_size >> kBucketShift) + 2, 0);
   std::size_t i = 0;

@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "fastboot/bake-protocol.h"
+#include "fastboot/bits.h"
 #include "mapped-array.h"
 
 namespace fastboot::baker {
@@ -101,7 +102,7 @@ class AllocIndex {
     if (bucket_.empty()) {
       std::uint64_t g = t >> kGranuleShift, w = g >> 6;
       if (w >= starts_.size()) return allocs_.empty() ? kNone : allocs_.size() - 1;
-      std::uint64_t count = before_[w] + std::uint64_t(__builtin_popcountll(starts_[w] & (~0ull >> (63 - (g & 63)))));
+      std::uint64_t count = before_[w] + std::uint64_t(bits_set(starts_[w] & (~0ull >> (63 - (g & 63)))));
       return count == 0 ? kNone : count - 1;
     }
     return at_or_before_by_bucket(t);

@@ -237,7 +237,7 @@ std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classi
                                                      const std::vector<ModuleSpan>& restored) {
   std::vector<BakeStatePointer> found;
   const auto changed = changed_words(a);
-  AllocIndex index(a.allocs, a.arena.size());
+  std::optional<AllocIndex> index;  // made for the first pointer to check: most heaps have none
   // A baked pointer into writable data that the bake changed points at state the baked program
   // does not have (it starts with the data as the executable holds it). Not checked: the state
   // of the C and C++ runtime libraries and of sanitizer runtimes, which build it themselves in
@@ -268,7 +268,8 @@ std::vector<BakeStatePointer> pointers_to_bake_state(const Dump& a, const Classi
   };
   for (const ModulePointer& p : c.module_pointers) {
     if (system[p.module]) continue;
-    std::size_t alloc_index = index.at_or_before(p.arena_offset);
+    if (!index) index.emplace(a.allocs, a.arena.size());
+    std::size_t alloc_index = index->at_or_before(p.arena_offset);
     if (alloc_index == AllocIndex::kNone || !reachable[alloc_index]) continue;
     const std::uint64_t target = module_target(a, p);
     if (const std::optional<std::string>& symbol = changed_state(p.module, untagged(target)))

@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "fastboot/bake-protocol.h"
+#include "fastboot/bits.h"
 #include "runtime.h"
 
 namespace fastboot::rt {
@@ -115,15 +116,6 @@ size_t live_blocks(const Tracked* t, size_t count, Block* out) {
     if (!drop) out[kept++] = out[i];
   }
   return kept;
-}
-
-// The bits set in a word, inline: the runtime is built for every x86-64, where the compiler
-// calls a library function for __builtin_popcountll (no POPCNT instruction assumed).
-inline unsigned bits_set(uint64_t x) {
-  x -= (x >> 1) & 0x5555555555555555ull;
-  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
-  return unsigned((x * 0x0101010101010101ull) >> 56);
 }
 
 // Finds the block that a word points into, or one past the end of, among the live blocks
