@@ -89,10 +89,9 @@ CompactionStats compact(Context& ctx, Dump& a, Classification& c, std::vector<Gl
   });
   stats.dropped_allocations = allocs.size() - kept_allocations;
   // Allocations move as whole words: a word that starts inside one and ends past its size (in
-  // the granule's slack) was classified with it, and moves with it. Module pointers read their
-  // target from their word (module_target), so it must come whole.
-  // The new arena ends on a word too (each allocation starts on 16 bytes, so its words end
-  // before the next one starts).
+  // the granule's slack) was classified with it, and moves with it; a module pointer's target is
+  // read from its word (module_target). Each allocation starts on 16 bytes, so its last word ends
+  // before the next one starts, and the new arena ends on a whole word.
   const std::uint64_t new_size = (cursor + 7) & ~std::uint64_t(7), old_size = a.arena.size();
   auto words_of = [&](std::size_t i) {
     return std::min<std::uint64_t>((allocs[i].size + 7) & ~std::uint64_t(7), old_size - allocs[i].offset);
