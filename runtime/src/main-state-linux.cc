@@ -36,8 +36,13 @@ struct Watched {
   uintptr_t start, end, bias;  // [start, end), 8-aligned
   const char* module;          // its file name
   uint64_t* copy;              // as static initialization left it, and roots' first accesses since
-  uint64_t* at_access;         // as it was when the running first access began
+  // What the running first access began from: the words where it differed from `copy` (what main
+  // had changed, mostly none), as `listed` pairs of index and value, so that a start touches none
+  // of these pages; or, when they do not fit, every word (listed == kAll).
+  uint64_t* at_access;
+  size_t listed;
 };
+constexpr size_t kAll = ~size_t(0);
 
 struct Range {
   uintptr_t lo, hi, bias;
@@ -102,7 +107,7 @@ bool watch_range(State& s, const ModuleInfo& m, uintptr_t start, uintptr_t end) 
   if (copy == MAP_FAILED) return false;
   auto* words = static_cast<uint64_t*>(copy);
   copy_words(words, reinterpret_cast<const uint64_t*>(start), (end - start) / 8);
-  s.watched[s.count++] = {start, end, m.bias, m.is_executable ? "program" : base_name(m.name), words, words + (end - start) / 8};
+  s.watched[s.count++] = {start, end, m.bias, m.is_executable ? "program" : base_name(m.name), words, words + (end - start) / 8, 0};
   return true;
 }
 
@@ -166,8 +171,21 @@ bool state_access_begin() {
   if (!state.owner.compare_exchange_strong(none, self, std::memory_order_acquire)) return false;
   state.depth = 1;
   for (unsigned i = 0; i < state.count; ++i) {
-    const Watched& w = state.watched[i];
-    copy_words(w.at_access, reinterpret_cast<const uint64_t*>(w.start), (w.end - w.start) / 8);
+    Watched& w = state.watched[i];
+    const size_t words = (w.end - w.start) / 8;
+    w.listed = 0;
+    for (size_t k = 0; k < words && w.listed != kAll; ++k) {
+      const uint64_t now = word_at(w.start + k * 8);
+      if (now == w.copy[k]) continue;
+      if (2 * (w.listed + 1) > words) {
+        copy_words(w.at_access, reinterpret_cast<const uint64_t*>(w.start), words);
+        w.listed = kAll;
+      } else {
+        w.at_access[2 * w.listed] = k;
+        w.at_access[2 * w.listed + 1] = now;
+        ++w.listed;
+      }
+    }
   }
   return true;
 }
@@ -176,9 +194,12 @@ void state_access_end(bool began) {
   if (!began || --state.depth > 0) return;
   for (unsigned i = 0; i < state.count; ++i) {
     const Watched& w = state.watched[i];
-    for (size_t k = 0; k < (w.end - w.start) / 8; ++k) {
-      uint64_t now = word_at(w.start + k * 8);
-      if (now != w.at_access[k]) w.copy[k] = now;
+    for (size_t k = 0, next = 0; k < (w.end - w.start) / 8; ++k) {
+      uint64_t before = w.copy[k];
+      if (w.listed == kAll) before = w.at_access[k];
+      else if (next < w.listed && w.at_access[2 * next] == k) before = w.at_access[2 * next + 1], ++next;
+      const uint64_t now = word_at(w.start + k * 8);
+      if (now != before) w.copy[k] = now;
     }
   }
   state.owner.store(0, std::memory_order_release);

@@ -19,6 +19,7 @@ namespace {
 std::string g_path;      // main sets it from --path
 bool g_verbose = false;  // main sets it from --verbose; no initializer reads it
 int initializer_runs = 0;
+unsigned char g_filled[64 << 10];  // main fills it with --fill: most of the program's writable data
 
 fastboot::frozen<std::unordered_map<std::string, int>> words{"index", [] {
   ++initializer_runs;
@@ -46,14 +47,17 @@ fastboot::frozen<long> characters{"characters", [] {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool from_input = false, count = false;
+  bool from_input = false, count = false, count_first = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--path") == 0 && i + 1 < argc) g_path = argv[++i];
     else if (std::strcmp(argv[i], "--verbose") == 0) g_verbose = true;
     else if (std::strcmp(argv[i], "--stdin") == 0) from_input = true;
     else if (std::strcmp(argv[i], "--utf8") == 0) std::setlocale(LC_ALL, "C.UTF-8"), count = true;
     else if (std::strcmp(argv[i], "--count") == 0) count = true;
+    else if (std::strcmp(argv[i], "--count-first") == 0) count_first = true;  // another root first
+    else if (std::strcmp(argv[i], "--fill") == 0) std::memset(g_filled, 0xab, sizeof(g_filled));
   }
+  if (count_first) std::printf("%ld characters\n", *characters);
   if (count) std::printf("%ld characters\n", *characters);
   else if (from_input) std::printf("%zu words\n", lines->size());
   else std::printf("%zu entries\n", words->size());

@@ -11,7 +11,9 @@ A frozen root is never served where the program would have built another value:
     without arguments;
   - an image is made and used when main set a global the initializer does not read, as long
     as main sets the same;
-  - an image made under the "C" locale is not used by a run whose main chose another.
+  - an image made under the "C" locale is not used by a run whose main chose another;
+  - what main set stays main's through another root's first access: an image made without
+    arguments is not used by a run that set the global and touched another root first.
 """
 import os
 import re
@@ -95,6 +97,22 @@ cache = fresh_cache()
 expect(run(cache, ["--count"]), "-1 characters", r"froze it: image written", "first run, C locale")
 expect(run(cache, ["--count"]), "-1 characters", r"frozen root 'characters': image used", "second run, C locale")
 expect(run(cache, ["--utf8"]), "11 characters", r"image not used \(main set other state", "a run in C.UTF-8")
+
+# Another root's first access between main setting the global and this root's: what that
+# access changes is no longer main's doing, but what main set before it still is. Also where
+# main changed most of the program's writable data (--fill), which the runtime then keeps whole
+# rather than as a list of the words main changed.
+for fill in ([], ["--fill"]):
+    cache = fresh_cache()
+    expect(run(cache, fill + ["--count-first"]), "-1 characters", r"frozen root 'index'.*froze it: image written",
+           f"first run, two roots {fill}")
+    expect(run(cache, fill + ["--count-first"]), "-1 characters", r"frozen root 'index': image used",
+           f"second run, two roots {fill}")
+    p = run(cache, fill + ["--count-first", "--path", long_words])
+    if p.stdout.splitlines()[1:2] != ["1000 entries"]:
+        fail(f"a run {fill} that set the path and touched another root first printed {p.stdout!r}\n{p.stderr}")
+    if not re.search(r"frozen root 'index': image not used \(main set other state", p.stderr):
+        fail(f"a run {fill} that set the path and touched another root first: the index image was not refused:\n{p.stderr}")
 
 shutil.rmtree(tmp, ignore_errors=True)
 print("frozen roots built from the program's own run: never served to another run")
