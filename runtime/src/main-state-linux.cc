@@ -116,6 +116,12 @@ bool watch_module(const ModuleInfo& m, void* arg) {
   auto* ph = static_cast<const ElfW(Phdr)*>(m.phdrs);
   if (m.is_executable || !runtime_library(m.name)) note_lazy_slots(m, s);
   uint32_t index = s.range_count ? s.ranges[s.range_count - 1].module + 1 : 0;
+  // The runtime's own state (its tables: hundreds of KiB) is never main's: left out of the
+  // copies, a start does not touch its pages.
+  uintptr_t own_lo = 0, own_hi = 0;
+  runtime_state_range(&own_lo, &own_hi);
+  own_lo &= ~uintptr_t(7);
+  own_hi = (own_hi + 7) & ~uintptr_t(7);
   for (unsigned i = 0; i < m.phnum; ++i) {
     if (ph[i].p_type != PT_LOAD) continue;
     if (s.range_count < kMaxModules)
@@ -123,12 +129,6 @@ bool watch_module(const ModuleInfo& m, void* arg) {
     if (!(ph[i].p_flags & PF_W) || (!m.is_executable && runtime_library(m.name))) continue;
     uintptr_t start = (m.bias + ph[i].p_vaddr + 7) & ~uintptr_t(7);
     uintptr_t end = (m.bias + ph[i].p_vaddr + ph[i].p_memsz) & ~uintptr_t(7);
-    // The runtime's own state (its tables: hundreds of KiB) is never main's: left out of the
-    // copies, a start does not touch its pages.
-    uintptr_t own_lo = 0, own_hi = 0;
-    runtime_state_range(&own_lo, &own_hi);
-    own_lo &= ~uintptr_t(7);
-    own_hi = (own_hi + 7) & ~uintptr_t(7);
     if (own_lo < end && own_hi > start) {
       if (!watch_range(s, m, start, own_lo) || !watch_range(s, m, own_hi, end)) return false;
     } else if (!watch_range(s, m, start, end)) {

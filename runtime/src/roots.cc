@@ -28,7 +28,8 @@ void runtime_state_range(uintptr_t* lo, uintptr_t* hi) {
 }
 
 bool runtime_data(uintptr_t addr) {
-  auto lo = reinterpret_cast<uintptr_t>(__start_fastboot_state), hi = reinterpret_cast<uintptr_t>(__stop_fastboot_state);
+  uintptr_t lo, hi;
+  runtime_state_range(&lo, &hi);
   if (lo && addr + 8 > lo && addr < hi) return true;
   for (detail::root_base* list : {first_root(), first_frozen()})
     for (detail::root_base* r = list; r; r = r->next) {
